@@ -1,0 +1,18 @@
+/*
+ * libwsl — weak-supervision labeling in C. Include this one header.
+ *
+ * Threading: distinct objects may be used from different threads freely; one object must not be
+ * used concurrently if any call mutates it; calls taking a const handle are safe concurrently.
+ * The only mutable global state is the thread-local error message (wsl_last_error()).
+ * libwsl never changes OpenBLAS's thread count: threaded applications should set
+ * OPENBLAS_NUM_THREADS=1.
+ */
+#ifndef WSL_WSL_H
+#define WSL_WSL_H
+
+#include "wsl/version.h"
+#include "wsl/common.h"
+#include "wsl/votes.h"
+#include "wsl/io.h"
+
+#endif

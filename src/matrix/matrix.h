@@ -1,0 +1,41 @@
+/*
+ * The dense matrix core: row-major double with a leading dimension. The only module that talks
+ * to BLAS; <cblas.h> is included in blas.c alone. Wrappers take size_t and refuse dimensions
+ * above INT_MAX before casting.
+ */
+#ifndef WSL_SRC_MATRIX_H
+#define WSL_SRC_MATRIX_H
+
+#include "core/core.h"
+
+typedef struct wsl__matrix {
+    double *data;
+    size_t rows, cols, ld; /* ld >= cols */
+} wsl__matrix;
+
+wsl_status wsl__matrix_init(wsl__matrix *M, const wsl_allocator *a, size_t rows, size_t cols);
+void wsl__matrix_release(wsl__matrix *M, const wsl_allocator *a);
+
+static inline double *wsl__matrix_row(const wsl__matrix *M, size_t i)
+{
+    return M->data + i * M->ld;
+}
+
+/* C = alpha * op(A) * op(B) + beta * C, row-major. */
+wsl_status wsl__gemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
+                     const double *A, size_t lda, const double *B, size_t ldb, double beta,
+                     double *C, size_t ldc);
+/* y = alpha * op(A) * x + beta * y. */
+wsl_status wsl__gemv(int trans, size_t m, size_t n, double alpha, const double *A, size_t lda,
+                     const double *x, double beta, double *y);
+double wsl__dot(size_t n, const double *x, const double *y);
+void wsl__axpy(size_t n, double alpha, const double *x, double *y);
+void wsl__scal(size_t n, double alpha, double *x);
+double wsl__nrm2(size_t n, const double *x);
+
+/* Numerically safe log(sum(exp(x))) over n values. */
+double wsl__logsumexp(const double *x, size_t n);
+/* In place: x <- exp(x - logsumexp(x)); returns the logsumexp. */
+double wsl__softmax_inplace(double *x, size_t n);
+
+#endif

@@ -1,0 +1,73 @@
+/* Internal layout of wsl_label_matrix, shared by the modules that read votes at speed. */
+#ifndef WSL_SRC_LABEL_MATRIX_IMPL_H
+#define WSL_SRC_LABEL_MATRIX_IMPL_H
+
+#include "core/core.h"
+#include "wsl/votes.h"
+
+struct wsl_label_matrix {
+    wsl_allocator alloc;
+    size_t n, m;
+    int32_t k;
+    wsl_storage storage;  /* DENSE or SPARSE, never AUTO */
+    unsigned elem;        /* bytes per stored vote: 1, 2 or 4 */
+    size_t row_cap;       /* rows allocated */
+    /* dense: row_cap * m cells */
+    void *cells;
+    /* sparse (CSR): row_ptr[row_cap + 1], cols/vals of nnz_cap entries; vals use `elem` bytes */
+    size_t *row_ptr;
+    uint32_t *cols;
+    void *vals;
+    size_t nnz, nnz_cap;
+};
+
+/* Bytes per vote needed for classes 0..k-1 plus -1. */
+unsigned wsl__vote_elem(int32_t k);
+
+static inline int32_t wsl__load_vote(const void *base, unsigned elem, size_t idx)
+{
+    switch (elem) {
+    case 1:
+        return ((const int8_t *)base)[idx];
+    case 2:
+        return ((const int16_t *)base)[idx];
+    default:
+        return ((const int32_t *)base)[idx];
+    }
+}
+
+static inline void wsl__store_vote(void *base, unsigned elem, size_t idx, int32_t v)
+{
+    switch (elem) {
+    case 1:
+        ((int8_t *)base)[idx] = (int8_t)v;
+        break;
+    case 2:
+        ((int16_t *)base)[idx] = (int16_t)v;
+        break;
+    default:
+        ((int32_t *)base)[idx] = v;
+        break;
+    }
+}
+
+static inline int32_t wsl__lm_get(const wsl_label_matrix *L, size_t i, size_t j)
+{
+    if (L->storage == WSL_STORAGE_DENSE)
+        return wsl__load_vote(L->cells, L->elem, i * L->m + j);
+    for (size_t p = L->row_ptr[i]; p < L->row_ptr[i + 1]; p++) {
+        if (L->cols[p] == j)
+            return wsl__load_vote(L->vals, L->elem, p);
+        if (L->cols[p] > j)
+            break;
+    }
+    return WSL_ABSTAIN;
+}
+
+/*
+ * The non-abstain votes of row i, in column order, into cols/vals (each of capacity m).
+ * Returns their number.
+ */
+size_t wsl__lm_row_votes(const wsl_label_matrix *L, size_t i, uint32_t *cols, int32_t *vals);
+
+#endif

@@ -1,0 +1,78 @@
+#define _GNU_SOURCE /* mkstemps */
+#include "wsl_test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int wsl_test_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* Each block carries a header with its size class so free can count live blocks. */
+static void *t_malloc(size_t size, void *payload)
+{
+    wsl_test_alloc *st = payload;
+    st->n_calls++;
+    if (st->fail_at && st->n_calls >= st->fail_at)
+        return NULL;
+    void *p = malloc(size);
+    if (p)
+        st->live++;
+    return p;
+}
+
+static void *t_realloc(void *ptr, size_t size, void *payload)
+{
+    wsl_test_alloc *st = payload;
+    st->n_calls++;
+    if (st->fail_at && st->n_calls >= st->fail_at)
+        return NULL;
+    void *p = realloc(ptr, size);
+    if (p && !ptr)
+        st->live++;
+    return p;
+}
+
+static void t_free(void *ptr, void *payload)
+{
+    wsl_test_alloc *st = payload;
+    if (ptr)
+        st->live--;
+    free(ptr);
+}
+
+wsl_allocator wsl_test_allocator(wsl_test_alloc *state)
+{
+    wsl_allocator a = {t_malloc, t_realloc, t_free, state};
+    return a;
+}
+
+char *wsl_test_write_temp(const char *suffix, const char *data, size_t len)
+{
+    const char *dir = getenv("TMPDIR");
+    size_t cap;
+    char *path;
+    int fd;
+    FILE *f;
+    if (!dir || !*dir)
+        dir = "/tmp";
+    cap = strlen(dir) + strlen(suffix) + 32;
+    path = malloc(cap);
+    ck_assert_ptr_nonnull(path);
+    snprintf(path, cap, "%s/wsltestXXXXXX%s", dir, suffix);
+    fd = mkstemps(path, (int)strlen(suffix));
+    ck_assert_msg(fd >= 0, "mkstemps failed");
+    f = fdopen(fd, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+    return path;
+}
