@@ -1,0 +1,356 @@
+/* The label matrix: construction, access, storage conversion, failure paths, OOM. */
+#include "wsl_test_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const int32_t small[] = {
+    0, -1, 1,  /* row 0 */
+    -1, -1, -1, /* row 1: uncovered */
+    1, 1, -1,  /* row 2 */
+    2, 0, 0,   /* row 3 */
+};
+
+static void assert_same_as_small(const wsl_label_matrix *L)
+{
+    int32_t row[3];
+    ck_assert_uint_eq(wsl_label_matrix_n_points(L), 4);
+    ck_assert_uint_eq(wsl_label_matrix_n_sources(L), 3);
+    for (size_t i = 0; i < 4; i++) {
+        WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, 3));
+        for (size_t j = 0; j < 3; j++) {
+            int32_t v;
+            WSL_ASSERT_OK(wsl_label_matrix_get(L, i, j, &v));
+            ck_assert_int_eq(v, small[i * 3 + j]);
+            ck_assert_int_eq(row[j], small[i * 3 + j]);
+        }
+    }
+}
+
+START_TEST(test_from_buffer_both_storages)
+{
+    wsl_storage storages[] = {WSL_STORAGE_DENSE, WSL_STORAGE_SPARSE, WSL_STORAGE_AUTO};
+    for (size_t s = 0; s < 3; s++) {
+        wsl_label_matrix *L = NULL;
+        wsl_label_matrix_stats st;
+        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, storages[s], NULL));
+        assert_same_as_small(L);
+        ck_assert_int_eq(wsl_label_matrix_cardinality(L), 3);
+        WSL_ASSERT_OK(wsl_label_matrix_stats_get(L, &st));
+        ck_assert_uint_eq(st.n_votes, 7);
+        ck_assert_uint_eq(st.n_covered, 3);
+        ck_assert_double_eq_tol(st.coverage, 0.75, 1e-12);
+        ck_assert_double_eq_tol(st.density, 7.0 / 12.0, 1e-12);
+        if (storages[s] != WSL_STORAGE_AUTO)
+            ck_assert_int_eq(wsl_label_matrix_storage(L), storages[s]);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+START_TEST(test_leading_dimension)
+{
+    int32_t buf[4 * 5];
+    wsl_label_matrix *L = NULL;
+    for (size_t i = 0; i < 20; i++)
+        buf[i] = 99; /* padding must never be read */
+    for (size_t i = 0; i < 4; i++)
+        memcpy(buf + i * 5, small + i * 3, 3 * sizeof(int32_t));
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, 4, 3, 5, 3, WSL_STORAGE_DENSE, NULL));
+    assert_same_as_small(L);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_append_rows)
+{
+    for (int s = 1; s <= 2; s++) {
+        wsl_label_matrix *L = NULL;
+        WSL_ASSERT_OK(wsl_label_matrix_create(&L, 0, 3, 3, (wsl_storage)s, NULL));
+        for (size_t i = 0; i < 4; i++)
+            WSL_ASSERT_OK(wsl_label_matrix_append_row(L, small + i * 3, 3));
+        assert_same_as_small(L);
+        /* Many rows: growth keeps earlier rows intact. */
+        for (size_t i = 0; i < 1000; i++)
+            WSL_ASSERT_OK(wsl_label_matrix_append_row(L, small + (i % 4) * 3, 3));
+        ck_assert_uint_eq(wsl_label_matrix_n_points(L), 1004);
+        for (size_t i = 0; i < 1004; i++) {
+            int32_t v;
+            WSL_ASSERT_OK(wsl_label_matrix_get(L, i, 2, &v));
+            ck_assert_int_eq(v, small[(i % 4) * 3 + 2]);
+        }
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+START_TEST(test_set_get)
+{
+    for (int s = 1; s <= 2; s++) {
+        wsl_label_matrix *L = NULL;
+        int32_t v;
+        WSL_ASSERT_OK(wsl_label_matrix_create(&L, 5, 4, 3, (wsl_storage)s, NULL));
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, 4, 3, &v));
+        ck_assert_int_eq(v, WSL_ABSTAIN);
+        WSL_ASSERT_OK(wsl_label_matrix_set(L, 2, 3, 2));
+        WSL_ASSERT_OK(wsl_label_matrix_set(L, 2, 1, 1));
+        WSL_ASSERT_OK(wsl_label_matrix_set(L, 0, 0, 0));
+        WSL_ASSERT_OK(wsl_label_matrix_set(L, 4, 0, 1));
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, 2, 3, &v));
+        ck_assert_int_eq(v, 2);
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, 2, 1, &v));
+        ck_assert_int_eq(v, 1);
+        WSL_ASSERT_OK(wsl_label_matrix_set(L, 2, 1, WSL_ABSTAIN));
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, 2, 1, &v));
+        ck_assert_int_eq(v, WSL_ABSTAIN);
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, 2, 3, &v));
+        ck_assert_int_eq(v, 2);
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, 4, 0, &v));
+        ck_assert_int_eq(v, 1);
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, 0, 0, &v));
+        ck_assert_int_eq(v, 0);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+START_TEST(test_triples)
+{
+    wsl_triple t[] = {
+        {3, 2, 0}, {0, 0, 0}, {0, 2, 1}, {2, 0, 1}, {2, 1, 1},
+        {3, 0, 2}, {3, 1, 0}, {0, 2, 0} /* duplicate of (0,2): first answer (1) wins */,
+        {1, 1, WSL_ABSTAIN} /* ignored */,
+    };
+    for (int s = 0; s <= 2; s++) {
+        wsl_label_matrix *L = NULL;
+        size_t dups = 99;
+        WSL_ASSERT_OK(wsl_label_matrix_from_triples(&L, t, 9, 0, 0, 3, (wsl_storage)s, NULL, &dups));
+        ck_assert_uint_eq(dups, 1);
+        assert_same_as_small(L);
+        wsl_label_matrix_free(L);
+    }
+    /* Explicit shape larger than the indices seen. */
+    {
+        wsl_label_matrix *L = NULL;
+        WSL_ASSERT_OK(wsl_label_matrix_from_triples(&L, t, 9, 10, 7, 3, WSL_STORAGE_SPARSE, NULL,
+                                                    NULL));
+        ck_assert_uint_eq(wsl_label_matrix_n_points(L), 10);
+        ck_assert_uint_eq(wsl_label_matrix_n_sources(L), 7);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+START_TEST(test_convert_and_to_buffer)
+{
+    wsl_label_matrix *L = NULL, *S = NULL, *D = NULL;
+    int32_t out[12];
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, WSL_STORAGE_DENSE, NULL));
+    WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
+    ck_assert_int_eq(wsl_label_matrix_storage(S), WSL_STORAGE_SPARSE);
+    assert_same_as_small(S);
+    WSL_ASSERT_OK(wsl_label_matrix_convert(&D, S, WSL_STORAGE_DENSE));
+    assert_same_as_small(D);
+    WSL_ASSERT_OK(wsl_label_matrix_to_buffer(S, out, 12));
+    ck_assert_mem_eq(out, small, sizeof small);
+    WSL_ASSERT_STATUS(wsl_label_matrix_to_buffer(S, out, 11), WSL_EBUFS);
+    wsl_label_matrix_free(L);
+    wsl_label_matrix_free(S);
+    wsl_label_matrix_free(D);
+}
+END_TEST
+
+START_TEST(test_wide_cardinality)
+{
+    /* k up to WSL_MAX_CARDINALITY: int16 and int32 storage. */
+    int32_t ks[] = {2, 127, 128, 1000, 32767, 32768, 70000, WSL_MAX_CARDINALITY};
+    for (size_t c = 0; c < sizeof ks / sizeof ks[0]; c++) {
+        int32_t k = ks[c];
+        int32_t buf[6] = {k - 1, -1, 0, k / 2, -1, k - 1};
+        for (int s = 1; s <= 2; s++) {
+            wsl_label_matrix *L = NULL;
+            int32_t out[6];
+            WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, 2, 3, 3, k, (wsl_storage)s, NULL));
+            WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, out, 6));
+            ck_assert_mem_eq(out, buf, sizeof buf);
+            wsl_label_matrix_free(L);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_sparse_crowd_scale)
+{
+    /* 20,000 items x 800 workers, 10 answers per item: sparse must not allocate 16M cells. */
+    size_t n = 20000, m = 800, per = 10, nt = n * per;
+    wsl_triple *t = malloc(nt * sizeof *t);
+    wsl_label_matrix *L = NULL;
+    wsl_label_matrix_stats st;
+    ck_assert_ptr_nonnull(t);
+    for (size_t i = 0; i < n; i++)
+        for (size_t r = 0; r < per; r++) {
+            t[i * per + r].item = i;
+            t[i * per + r].source = (i * 7 + r * 79) % m;
+            t[i * per + r].label = (int32_t)((i + r) % 4);
+        }
+    WSL_ASSERT_OK(wsl_label_matrix_from_triples(&L, t, nt, n, m, 4, WSL_STORAGE_AUTO, NULL, NULL));
+    ck_assert_int_eq(wsl_label_matrix_storage(L), WSL_STORAGE_SPARSE);
+    WSL_ASSERT_OK(wsl_label_matrix_stats_get(L, &st));
+    ck_assert_uint_eq(st.n_votes, nt);
+    ck_assert_uint_lt(st.bytes, n * m / 4);
+    wsl_label_matrix_free(L);
+    free(t);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+    wsl_label_matrix *L = (wsl_label_matrix *)1;
+    int32_t bad[] = {0, 3, -1};
+    int32_t worse[] = {0, -2, 1};
+    int32_t v, row[2];
+    wsl_triple t1 = {0, 0, 5};
+    wsl_triple t2 = {5, 0, 1};
+
+    WSL_ASSERT_STATUS(wsl_label_matrix_create(NULL, 1, 1, 2, WSL_STORAGE_DENSE, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_matrix_create(&L, 1, 0, 2, WSL_STORAGE_DENSE, NULL), WSL_EINVAL);
+    ck_assert_ptr_null(L);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "m (sources)"));
+    WSL_ASSERT_STATUS(wsl_label_matrix_create(&L, 1, 1, 0, WSL_STORAGE_DENSE, NULL), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "got 0"));
+    WSL_ASSERT_STATUS(wsl_label_matrix_create(&L, 1, 1, WSL_MAX_CARDINALITY + 1, WSL_STORAGE_DENSE,
+                                              NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_matrix_create(&L, 1, 1, 2, (wsl_storage)7, NULL), WSL_EINVAL);
+    /* n*m overflow: out of memory, not a crash or a wrapped allocation. */
+    WSL_ASSERT_STATUS(wsl_label_matrix_create(&L, SIZE_MAX / 2, 4, 2, WSL_STORAGE_DENSE, NULL),
+                      WSL_ENOMEM);
+    ck_assert_ptr_null(L);
+
+    WSL_ASSERT_STATUS(wsl_label_matrix_from_buffer(&L, bad, 1, 3, 3, 3, WSL_STORAGE_DENSE, NULL),
+                      WSL_ERANGE);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "row 0, column 1"));
+    WSL_ASSERT_STATUS(wsl_label_matrix_from_buffer(&L, worse, 1, 3, 3, 3, WSL_STORAGE_DENSE, NULL),
+                      WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_matrix_from_buffer(&L, small, 4, 3, 2, 3, WSL_STORAGE_DENSE, NULL),
+                      WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_matrix_from_buffer(&L, NULL, 4, 3, 3, 3, WSL_STORAGE_DENSE, NULL),
+                      WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_matrix_from_buffer(&L, small, SIZE_MAX / 2, 3, 3, 3,
+                                                   WSL_STORAGE_DENSE, NULL), WSL_EINVAL);
+
+    WSL_ASSERT_STATUS(wsl_label_matrix_from_triples(&L, &t1, 1, 0, 0, 3, WSL_STORAGE_AUTO, NULL,
+                                                    NULL), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_matrix_from_triples(&L, &t2, 1, 3, 0, 3, WSL_STORAGE_AUTO, NULL,
+                                                    NULL), WSL_ERANGE);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "item 5"));
+    WSL_ASSERT_STATUS(wsl_label_matrix_from_triples(&L, NULL, 0, 0, 0, 3, WSL_STORAGE_AUTO, NULL,
+                                                    NULL), WSL_EINVAL);
+
+    WSL_ASSERT_OK(wsl_label_matrix_create(&L, 2, 2, 2, WSL_STORAGE_DENSE, NULL));
+    WSL_ASSERT_STATUS(wsl_label_matrix_append_row(L, bad, 3), WSL_EDIM);
+    WSL_ASSERT_STATUS(wsl_label_matrix_append_row(L, bad + 1, 2), WSL_ERANGE);
+    ck_assert_uint_eq(wsl_label_matrix_n_points(L), 2); /* nothing appended */
+    WSL_ASSERT_STATUS(wsl_label_matrix_append_row(NULL, bad, 2), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_matrix_get(L, 2, 0, &v), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_matrix_get(L, 0, 2, &v), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_matrix_get(L, 0, 0, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_matrix_set(L, 0, 0, 2), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_matrix_set(L, 0, 0, -2), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_matrix_row(L, 5, row, 2), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_matrix_row(L, 0, row, 1), WSL_EBUFS);
+    WSL_ASSERT_STATUS(wsl_label_matrix_stats_get(L, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_matrix_convert(NULL, L, WSL_STORAGE_DENSE), WSL_EINVAL);
+    wsl_label_matrix_free(L);
+    wsl_label_matrix_free(NULL);
+    ck_assert_uint_eq(wsl_label_matrix_n_points(NULL), 0);
+    ck_assert_int_eq(wsl_label_matrix_cardinality(NULL), 0);
+}
+END_TEST
+
+/* Walk the failing allocator over every allocating call: each failure is WSL_ENOMEM, no leak. */
+typedef wsl_status (*alloc_case)(const wsl_allocator *a);
+
+static wsl_status oom_from_buffer(const wsl_allocator *a)
+{
+    wsl_label_matrix *L = NULL;
+    wsl_status st = wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, WSL_STORAGE_SPARSE, a);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
+static wsl_status oom_triples(const wsl_allocator *a)
+{
+    wsl_triple t[] = {{0, 0, 1}, {1, 1, 0}, {1, 0, 1}};
+    wsl_label_matrix *L = NULL;
+    wsl_status st = wsl_label_matrix_from_triples(&L, t, 3, 0, 0, 2, WSL_STORAGE_SPARSE, a, NULL);
+    if (st == WSL_OK) {
+        wsl_label_matrix *D = NULL;
+        st = wsl_label_matrix_convert(&D, L, WSL_STORAGE_DENSE);
+        wsl_label_matrix_free(D);
+    }
+    wsl_label_matrix_free(L);
+    return st;
+}
+
+static wsl_status oom_append(const wsl_allocator *a)
+{
+    for (int s = 1; s <= 2; s++) {
+        wsl_label_matrix *L = NULL;
+        wsl_status st = wsl_label_matrix_create(&L, 0, 3, 3, (wsl_storage)s, a);
+        for (size_t i = 0; st == WSL_OK && i < 100; i++)
+            st = wsl_label_matrix_append_row(L, small + (i % 4) * 3, 3);
+        if (st == WSL_OK)
+            st = wsl_label_matrix_set(L, 1, 1, 2);
+        wsl_label_matrix_free(L);
+        if (st != WSL_OK)
+            return st;
+    }
+    return WSL_OK;
+}
+
+static const alloc_case oom_cases[] = {oom_from_buffer, oom_triples, oom_append};
+
+START_TEST(test_oom_walk)
+{
+    alloc_case fn = oom_cases[_i];
+    for (size_t fail_at = 1;; fail_at++) {
+        wsl_test_alloc state = {0, fail_at, 0};
+        wsl_allocator a = wsl_test_allocator(&state);
+        wsl_status st = fn(&a);
+        ck_assert_int_eq(state.live, 0);
+        if (st == WSL_OK)
+            break;
+        ck_assert_int_eq(st, WSL_ENOMEM);
+        ck_assert_uint_lt(fail_at, 1000);
+    }
+}
+END_TEST
+
+static Suite *votes_suite(void)
+{
+    Suite *s = suite_create("votes");
+    TCase *core = tcase_create("core");
+    TCase *edge = tcase_create("edge");
+    TCase *errors = tcase_create("errors");
+    TCase *oom = tcase_create("oom");
+    tcase_add_test(core, test_from_buffer_both_storages);
+    tcase_add_test(core, test_leading_dimension);
+    tcase_add_test(core, test_append_rows);
+    tcase_add_test(core, test_set_get);
+    tcase_add_test(core, test_triples);
+    tcase_add_test(core, test_convert_and_to_buffer);
+    tcase_add_test(edge, test_wide_cardinality);
+    tcase_add_test(edge, test_sparse_crowd_scale);
+    tcase_add_test(errors, test_errors);
+    tcase_add_loop_test(oom, test_oom_walk, 0, (int)(sizeof oom_cases / sizeof oom_cases[0]));
+    suite_add_tcase(s, core);
+    suite_add_tcase(s, edge);
+    suite_add_tcase(s, errors);
+    suite_add_tcase(s, oom);
+    return s;
+}
+
+int main(void)
+{
+    return wsl_test_run_suite(votes_suite());
+}
