@@ -157,6 +157,73 @@ WSL_API wsl_status wsl_label_matrix_to_buffer(const wsl_label_matrix *L, int32_t
  */
 WSL_API wsl_status wsl_label_matrix_stats_get(const wsl_label_matrix *L, wsl_label_matrix_stats *out);
 
+
+/* ---------------------------------------------------------------- Vote patterns */
+
+/*
+ * A pattern table holds the distinct rows of one or more label matrices with integer counts.
+ * Label models iterate over patterns, never over records: 10 binary sources give at most 3^10
+ * patterns however many records there are. Tables are mergeable (streams, threads, processes
+ * each build one and add them) and integer counts make a fit identical whatever the merge order.
+ */
+typedef struct wsl_pattern_table wsl_pattern_table;
+
+/**
+ * Create an empty pattern table for m sources and k classes.
+ * @return WSL_OK, WSL_EINVAL (NULL out, m == 0, bad k), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_create(wsl_pattern_table **out, size_t m, int32_t k,
+                                            const wsl_allocator *alloc);
+
+/**
+ * Count the rows of L into T. If row_pattern is not NULL it receives, for each row i of L,
+ * the index of its pattern in T (indices are stable: adding more rows never renumbers).
+ * @param row_pattern  NULL, or an array of at least len >= n_points(L) entries.
+ * @return WSL_OK, WSL_EINVAL (NULL), WSL_EDIM (L has a different m or k than T),
+ *         WSL_EBUFS (len < n_points), WSL_ENOMEM (T keeps the rows counted before the failure
+ *         only if the failure was not midway; treat T as unusable after WSL_ENOMEM).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L,
+                                         size_t *row_pattern, size_t len);
+
+/**
+ * Count one row of m votes `count` times.
+ * @return WSL_OK, WSL_EINVAL, WSL_EDIM (len != m), WSL_ERANGE (a vote outside -1..k-1),
+ *         WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_add_row(wsl_pattern_table *T, const int32_t *row, size_t len,
+                                             uint64_t count);
+
+/**
+ * Add every pattern and count of src into T.
+ * @return WSL_OK, WSL_EINVAL, WSL_EDIM (different m or k), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_merge(wsl_pattern_table *T, const wsl_pattern_table *src);
+
+/** Distinct patterns (0 for NULL). @since 0.1 */
+WSL_API size_t wsl_pattern_table_n_patterns(const wsl_pattern_table *T);
+/** Rows counted, the sum of the counts (0 for NULL). @since 0.1 */
+WSL_API uint64_t wsl_pattern_table_n_rows(const wsl_pattern_table *T);
+/** Sources m (0 for NULL). @since 0.1 */
+WSL_API size_t wsl_pattern_table_n_sources(const wsl_pattern_table *T);
+/** Classes k (0 for NULL). @since 0.1 */
+WSL_API int32_t wsl_pattern_table_cardinality(const wsl_pattern_table *T);
+
+/**
+ * Read pattern p: its m votes into row[0..m) and its count into *count (either may be NULL).
+ * @return WSL_OK, WSL_EINVAL, WSL_ERANGE (p >= n_patterns), WSL_EBUFS (row && len < m).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_get(const wsl_pattern_table *T, size_t p, int32_t *row,
+                                         size_t len, uint64_t *count);
+
+/** Free a pattern table. NULL is a no-op. @since 0.1 */
+WSL_API void wsl_pattern_table_free(wsl_pattern_table *T);
+
 #ifdef __cplusplus
 }
 #endif

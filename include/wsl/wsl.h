@@ -14,5 +14,6 @@
 #include "wsl/common.h"
 #include "wsl/votes.h"
 #include "wsl/io.h"
+#include "wsl/label_model.h"
 
 #endif

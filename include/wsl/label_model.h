@@ -1,0 +1,272 @@
+/*
+ * libwsl — label models: majority vote baselines and the generative EM label model.
+ *
+ * The generative model: a latent true class y ~ pi; sources vote independently given y through
+ * class-conditional tables theta_j[c][v] = P(source j votes v | y = c), v in {abstain, 0..k-1}.
+ * The model is fitted by EM without any gold label, on the table of distinct vote patterns with
+ * counts (never per record): MAP EM with Dirichlet pseudo-counts that encode the belief that a
+ * source's vote is more often right than any particular wrong class, several deterministic
+ * starts, and selection by penalized likelihood.
+ */
+#ifndef WSL_LABEL_MODEL_H
+#define WSL_LABEL_MODEL_H
+
+#include "wsl/common.h"
+#include "wsl/votes.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- Majority vote */
+
+/** How a hard label is chosen when several classes tie for the highest probability. */
+typedef enum wsl_tie_policy {
+    WSL_TIE_ABSTAIN = 0,       /**< the label is WSL_ABSTAIN */
+    WSL_TIE_HASH = 1,          /**< a tied class picked by a hash of the row index (deterministic) */
+    WSL_TIE_RANDOM = 2,        /**< a tied class picked by a generator seeded with `seed` */
+    WSL_TIE_LOWEST = 3         /**< the lowest tied class */
+} wsl_tie_policy;
+
+/**
+ * Majority vote probabilities: row i gets the (weighted) share of votes of each class; rows
+ * with no vote get `prior` (k values summing to 1, or NULL for uniform).
+ * @param weights   m non-negative source weights, or NULL for plain majority vote.
+ * @param probs     n x k row-major output, probs_len >= n*k.
+ * @param covered   NULL or n flags: 1 when the row has at least one (positively weighted) vote.
+ * @return WSL_OK, WSL_EINVAL (NULL, negative or non-finite weight, bad prior), WSL_EBUFS.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_majority_vote_proba(const wsl_label_matrix *L, const double *weights,
+                                           const double *prior, double *probs, size_t probs_len,
+                                           uint8_t *covered, size_t covered_len);
+
+/**
+ * Hard labels from an n x k probability matrix under a tie policy (ties: classes within 1e-12
+ * of the maximum).
+ * @return WSL_OK, WSL_EINVAL (NULL, k < 1, bad policy), WSL_EBUFS (labels_len < n).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_probs_to_labels(const double *probs, size_t n, size_t k,
+                                       wsl_tie_policy policy, uint64_t seed, int32_t *labels,
+                                       size_t labels_len);
+
+/* ---------------------------------------------------------------- Label model options */
+
+/** How the class-conditional tables are parametrized. */
+typedef enum wsl_lm_tables {
+    WSL_TABLES_DEFAULT = 0,        /**< the benchmark-chosen default (see the README) */
+    WSL_TABLES_FULL = 1,           /**< a free table P(vote v | y = c) per source and class */
+    WSL_TABLES_CLASS_ACCURACY = 2, /**< per class: P(right | voted, y = c); errors spread evenly
+                                        over the classes the source emits */
+    WSL_TABLES_ACCURACY = 3        /**< one accuracy per source; errors spread evenly */
+} wsl_lm_tables;
+
+/** How abstentions enter the model. */
+typedef enum wsl_lm_abstain {
+    WSL_ABSTAIN_DEFAULT = 0,
+    WSL_ABSTAIN_INFORMATIVE = 1,   /**< P(abstain | y = c) depends on the class */
+    WSL_ABSTAIN_RANDOM = 2,        /**< abstaining says nothing about the class */
+    WSL_ABSTAIN_NEVER = 3          /**< the sources always vote (language-model prompts); an
+                                        abstain in the data is then an error */
+} wsl_lm_abstain;
+
+/** How the class prior pi is obtained. */
+typedef enum wsl_lm_prior {
+    WSL_PRIOR_DEFAULT = 0,
+    WSL_PRIOR_LEARNED = 1,         /**< learned by EM, with a guard against collapse */
+    WSL_PRIOR_FIXED = 2,           /**< opts->class_prior */
+    WSL_PRIOR_UNIFORM = 3,
+    WSL_PRIOR_GOLD = 4             /**< class balance of opts->gold */
+} wsl_lm_prior;
+
+/** Starting points of EM (bit flags); the start with the best penalized likelihood wins. */
+typedef enum wsl_lm_start {
+    WSL_START_MAJORITY = 1,        /**< posteriors of majority vote */
+    WSL_START_PRECISE = 2,         /**< every source 70% precise (Snorkel-like) */
+    WSL_START_MOMENTS = 4,         /**< agreement-based (triplet) accuracy estimates */
+    WSL_START_ALL = 7
+} wsl_lm_start;
+
+/** Called after each EM iteration; return non-zero to stop the fit (WSL_ECALLBACK). */
+typedef int (*wsl_lm_iter_fn)(int start, int iteration, double log_likelihood, void *payload);
+
+typedef struct wsl_fit_options {
+    unsigned int version;       /**< WSL_FIT_OPTIONS_VERSION */
+    wsl_lm_tables tables;       /**< parametrization */
+    wsl_lm_abstain abstain;     /**< abstain handling */
+    wsl_lm_prior prior;         /**< class prior */
+    const double *class_prior;  /**< k probabilities for WSL_PRIOR_FIXED, else NULL */
+    double pseudo_count;        /**< strength of the Dirichlet prior on the tables, >= 0;
+                                     negative = default */
+    int max_iter;               /**< EM iterations per start, >= 1 */
+    double tol;                 /**< stop when the penalized log-likelihood per row improves by
+                                     less than this, > 0 */
+    unsigned int starts;        /**< wsl_lm_start flags, non-zero */
+    uint64_t seed;              /**< only used to break exact ties; the fit is deterministic */
+    int n_threads;              /**< >= 1; results never depend on it */
+    const int32_t *gold;        /**< NULL, or n labels (-1 unknown) clamped during the fit */
+    size_t gold_len;            /**< entries of gold; must equal the rows fitted */
+    wsl_lm_iter_fn iter_fn;     /**< NULL, or called after every iteration */
+    void *iter_payload;
+    wsl_log_fn log_fn;          /**< NULL = silent */
+    void *log_payload;
+} wsl_fit_options;
+
+#define WSL_FIT_OPTIONS_VERSION 1
+#define WSL_FIT_OPTIONS_INIT                                                                    \
+    {WSL_FIT_OPTIONS_VERSION, WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_DEFAULT, NULL,  \
+     -1.0, 500, 1e-7, WSL_START_ALL, 0, 1, NULL, 0, NULL, NULL, NULL, NULL}
+
+/** Set *opts to WSL_FIT_OPTIONS_INIT. @return WSL_OK, WSL_EINVAL (NULL). @since 0.1 */
+WSL_API wsl_status wsl_fit_options_init(wsl_fit_options *opts);
+
+/**
+ * Check fit options for k classes; the message names the field and the value.
+ * @return WSL_OK, WSL_EINVAL.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_fit_options_validate(const wsl_fit_options *opts, int32_t k);
+
+/* ---------------------------------------------------------------- The label model */
+
+typedef struct wsl_label_model wsl_label_model;
+
+/**
+ * Create an unfitted label model for k classes.
+ * @return WSL_OK, WSL_EINVAL (NULL out, k outside 2..WSL_MAX_CARDINALITY), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_create(wsl_label_model **out, int32_t k,
+                                          const wsl_allocator *alloc);
+
+/** Free a label model. NULL is a no-op. @since 0.1 */
+WSL_API void wsl_label_model_free(wsl_label_model *model);
+
+/**
+ * Fit the model to a label matrix (dense or sparse). Refitting discards the previous fit.
+ * @param opts  NULL = defaults.
+ * @return WSL_OK, WSL_EINVAL (bad options), WSL_EDIM (L's k differs from the model's, or gold
+ *         length differs from the rows), WSL_ECALLBACK (iter_fn asked to stop), WSL_ENOMEM.
+ *         On failure the model is unfitted.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L,
+                                       const wsl_fit_options *opts);
+
+/**
+ * Fit from a pattern table (streams, merged tables). opts->gold is not allowed here.
+ * @return as wsl_label_model_fit().
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_fit_patterns(wsl_label_model *model,
+                                                const wsl_pattern_table *T,
+                                                const wsl_fit_options *opts);
+
+/**
+ * Class probabilities of every row of L: probs is n x k row-major, probs_len >= n*k. Rows sum
+ * to 1 and are never NaN. Rows with no vote get the class prior; covered (NULL or n flags)
+ * says which rows had a vote.
+ * @return WSL_OK, WSL_EINVAL (NULL), WSL_ESTATE (not fitted), WSL_EDIM (L has a different m or
+ *         k), WSL_EBUFS (probs_len < n*k or covered_len < n; nothing written).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_predict_proba(const wsl_label_model *model,
+                                                 const wsl_label_matrix *L, double *probs,
+                                                 size_t probs_len, uint8_t *covered,
+                                                 size_t covered_len);
+
+/**
+ * Hard labels of every row of L under a tie policy.
+ * @return as wsl_label_model_predict_proba(), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_predict(const wsl_label_model *model, const wsl_label_matrix *L,
+                                           wsl_tie_policy policy, uint64_t seed, int32_t *labels,
+                                           size_t labels_len);
+
+/* ---------------------------------------------------------------- Inspection */
+
+/** Classes k (0 for NULL). @since 0.1 */
+WSL_API int32_t wsl_label_model_cardinality(const wsl_label_model *model);
+/** Sources m of the fit (0 if unfitted). @since 0.1 */
+WSL_API size_t wsl_label_model_n_sources(const wsl_label_model *model);
+/** 1 once fitted. @since 0.1 */
+WSL_API int wsl_label_model_is_fitted(const wsl_label_model *model);
+
+/** What a fit did. */
+typedef struct wsl_fit_report {
+    int iterations;              /**< EM iterations of the winning start */
+    int converged;               /**< 1 when the tolerance was reached */
+    wsl_lm_start start;          /**< the start that won */
+    double log_likelihood;       /**< per row, at the end of the fit */
+    double penalized;            /**< log-likelihood plus log prior, per row */
+    size_t n_patterns;           /**< distinct vote patterns fitted */
+    uint64_t n_rows;             /**< rows fitted */
+    wsl_lm_tables tables;        /**< parametrization used (defaults resolved) */
+    wsl_lm_abstain abstain;
+    wsl_lm_prior prior;
+} wsl_fit_report;
+
+/** @return WSL_OK, WSL_EINVAL, WSL_ESTATE (not fitted). @since 0.1 */
+WSL_API wsl_status wsl_label_model_report(const wsl_label_model *model, wsl_fit_report *out);
+
+/**
+ * The per-iteration penalized log-likelihood (per row) of the winning start: copies up to len
+ * values and sets *n_out to the number available.
+ * @return WSL_OK, WSL_EINVAL, WSL_ESTATE.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_history(const wsl_label_model *model, double *out, size_t len,
+                                           size_t *n_out);
+
+/** Class prior pi into out[0..k). @return WSL_OK, WSL_EINVAL, WSL_ESTATE, WSL_EBUFS. @since 0.1 */
+WSL_API wsl_status wsl_label_model_class_prior(const wsl_label_model *model, double *out, size_t len);
+
+/**
+ * Source j's class-conditional table: out[c * (k + 1) + (v + 1)] = P(vote v | y = c), v from
+ * -1 (abstain) to k-1; len >= k * (k + 1).
+ * @return WSL_OK, WSL_EINVAL, WSL_ESTATE, WSL_ERANGE (j >= m), WSL_EBUFS.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_source_table(const wsl_label_model *model, size_t j,
+                                                double *out, size_t len);
+
+/**
+ * Estimated accuracy of each source: P(vote = y | the source votes), out[0..m).
+ * @return WSL_OK, WSL_EINVAL, WSL_ESTATE, WSL_EBUFS.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_accuracies(const wsl_label_model *model, double *out, size_t len);
+
+/* ---------------------------------------------------------------- Save and load */
+
+/**
+ * Serialize to a versioned JSON document ("format": "wsl.label_model", "format_version": 1),
+ * numbers printed to round-trip exactly: predictions after load are bit-identical.
+ * @return WSL_OK, WSL_EINVAL, WSL_ESTATE (not fitted), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out);
+
+/** Save to a file (atomically). @return as save_buf, WSL_EIO. @since 0.1 */
+WSL_API wsl_status wsl_label_model_save(const wsl_label_model *model, const char *path);
+
+/**
+ * Load from JSON bytes.
+ * @return WSL_OK, WSL_EINVAL, WSL_EFORMAT (not JSON, wrong "format", unknown "format_version",
+ *         missing or inconsistent fields), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, size_t len,
+                                            const wsl_allocator *alloc);
+
+/** Load from a file. @return as load_buf, WSL_EIO. @since 0.1 */
+WSL_API wsl_status wsl_label_model_load(wsl_label_model **out, const char *path,
+                                        const wsl_allocator *alloc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSL_LABEL_MODEL_H */

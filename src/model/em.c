@@ -1,0 +1,548 @@
+/*
+ * MAP EM for the label model on a pattern table.
+ *
+ * E-step: for each distinct vote pattern, the log joint score of each class, its posterior and
+ * the log-likelihood, in log space. M-step: expected counts N[j][c][v] of "source j voted v while
+ * the class was c" give the tables in closed form, with Dirichlet pseudo-counts B[j][c][v]
+ * (the belief that a source's vote is more often right than any particular wrong class).
+ * Patterns are visited in a canonical order so that the sums do not depend on how the table was
+ * built (threads, merges, streams).
+ */
+#include "model_impl.h"
+
+#include "matrix/matrix.h"
+
+#include <math.h>
+#include <string.h>
+
+/* A source's vote is believed right with this probability before seeing data. */
+#define PRIOR_ACCURACY 0.7
+/* Smallest probability of any outcome a source emits: keeps logs finite. */
+#define MIN_PROB 1e-6
+
+typedef struct em_ctx {
+    const wsl_pattern_table *T;
+    size_t *order;       /* canonical pattern order */
+    size_t gold_col;     /* column of clamped gold labels, or >= T->m */
+    size_t m;            /* sources (without the gold column) */
+    int32_t k;
+    size_t tab_len;      /* m * k * (k + 1) */
+    wsl_fit_options o;
+    double n_rows;
+    double *N;           /* expected counts, tab_len */
+    double *Ntot;        /* expected class totals, k */
+    double *B;           /* pseudo-counts, tab_len */
+    double *prior_pc;    /* pseudo-counts on the class prior, k */
+    uint8_t *emits;      /* m * k: source j ever votes class v */
+    double *s;           /* k scratch */
+    double *abstain_sum; /* k */
+    double *hist;        /* max_iter */
+    double *best_table, *best_prior, *best_hist;
+} em_ctx;
+
+static const wsl_allocator *ctx_alloc(const wsl_label_model *model)
+{
+    return &model->alloc;
+}
+
+/* Empirical firing rate and vote shares of each source, from the pattern counts. */
+static void source_stats(const em_ctx *x, double *fire, double *share)
+{
+    const wsl_pattern_table *T = x->T;
+    memset(fire, 0, x->m * sizeof *fire);
+    memset(share, 0, x->m * (size_t)x->k * sizeof *share);
+    for (size_t p = 0; p < T->n; p++) {
+        double cnt = (double)T->counts[p];
+        for (size_t e = T->start[p]; e < T->start[p + 1]; e++) {
+            size_t j = T->cols[e];
+            if (j >= x->m)
+                continue;
+            fire[j] += cnt;
+            share[j * (size_t)x->k + (size_t)T->vals[e]] += cnt;
+        }
+    }
+    for (size_t j = 0; j < x->m; j++) {
+        for (int32_t v = 0; v < x->k; v++)
+            share[j * (size_t)x->k + (size_t)v] = fire[j] > 0 ? share[j * (size_t)x->k + (size_t)v] / fire[j] : 0;
+        fire[j] = x->n_rows > 0 ? fire[j] / x->n_rows : 0;
+    }
+}
+
+/*
+ * Prior mean of P(vote v | y = c) for source j: with firing rate f and vote shares s(v), a vote
+ * for its own class is a0 / (1 - a0) * (k - 1) times likelier than for another class, scaled so
+ * that a source voting all classes alike fires at rate f. The table mean is written to row[0..k]
+ * (index 0 = abstain).
+ */
+static void prior_mean_row(const em_ctx *x, size_t j, int32_t c, const double *fire,
+                           const double *share, double *row)
+{
+    int32_t k = x->k;
+    double f = fire[j], mass = 0;
+    const double *sh = share + j * (size_t)k;
+    for (int32_t v = 0; v < k; v++) {
+        double r;
+        if (!x->emits[j * (size_t)k + (size_t)v]) {
+            row[v + 1] = 0;
+            continue;
+        }
+        if (k == 1)
+            r = f;
+        else if (v == c)
+            r = f * (double)k * PRIOR_ACCURACY * sh[v];
+        else
+            r = f * (double)k * (1 - PRIOR_ACCURACY) / (double)(k - 1) * sh[v];
+        row[v + 1] = r;
+        mass += r;
+    }
+    if (mass > 0.98) {
+        for (int32_t v = 0; v < k; v++)
+            row[v + 1] *= 0.98 / mass;
+        mass = 0.98;
+    }
+    row[0] = 1 - mass;
+}
+
+static void build_priors(em_ctx *x, const double *fire, const double *share)
+{
+    int32_t k = x->k;
+    double strength = x->o.pseudo_count;
+    for (size_t j = 0; j < x->m; j++) {
+        for (int32_t c = 0; c < k; c++) {
+            double *b = x->B + wsl__tab_index(k, j, c, -1);
+            prior_mean_row(x, j, c, fire, share, b);
+            for (int32_t v = -1; v < k; v++)
+                b[v + 1] *= strength;
+        }
+    }
+    for (int32_t c = 0; c < k; c++)
+        x->prior_pc[c] = 1.0;
+}
+
+/* One pass over the patterns: scores, posteriors, expected counts, log-likelihood. */
+static double e_step(em_ctx *x, wsl_label_model *model, int accumulate)
+{
+    const wsl_pattern_table *T = x->T;
+    int32_t k = x->k;
+    double ll = 0;
+    if (accumulate) {
+        memset(x->N, 0, x->tab_len * sizeof *x->N);
+        memset(x->Ntot, 0, (size_t)k * sizeof *x->Ntot);
+    }
+    wsl__model_abstain_sum(model, x->abstain_sum);
+    for (size_t oi = 0; oi < T->n; oi++) {
+        size_t p = x->order[oi], s0 = T->start[p], nnz = T->start[p + 1] - s0;
+        double cnt = (double)T->counts[p];
+        int32_t gold = WSL_ABSTAIN;
+        size_t nv = nnz;
+        /* The gold column, when present, is the largest column: the last vote. */
+        if (x->gold_col < T->m && nnz > 0 && T->cols[s0 + nnz - 1] == x->gold_col) {
+            gold = T->vals[s0 + nnz - 1];
+            nv = nnz - 1;
+        }
+        wsl__model_scores(model, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s);
+        if (gold != WSL_ABSTAIN) {
+            ll += cnt * x->s[gold];
+            for (int32_t c = 0; c < k; c++)
+                x->s[c] = c == gold;
+        } else {
+            ll += cnt * wsl__softmax_inplace(x->s, (size_t)k);
+        }
+        if (!accumulate)
+            continue;
+        for (int32_t c = 0; c < k; c++)
+            x->Ntot[c] += cnt * x->s[c];
+        for (size_t e = s0; e < s0 + nv; e++) {
+            double *nrow = x->N + wsl__tab_index(k, T->cols[e], 0, T->vals[e]);
+            for (int32_t c = 0; c < k; c++)
+                nrow[(size_t)c * ((size_t)k + 1)] += cnt * x->s[c];
+        }
+    }
+    return ll;
+}
+
+/* Log prior density (up to a constant) of the current parameters. */
+static double log_prior(const em_ctx *x, const wsl_label_model *model)
+{
+    double lp = 0;
+    for (size_t t = 0; t < x->tab_len; t++)
+        if (x->B[t] > 0)
+            lp += x->B[t] * model->log_table[t];
+    if (x->o.prior == WSL_PRIOR_LEARNED)
+        for (int32_t c = 0; c < x->k; c++)
+            lp += (x->prior_pc[c] - 1) * model->log_prior[c];
+    return lp;
+}
+
+/* Normalize row[0..k] over the outcomes the source emits (plus abstain), flooring at MIN_PROB. */
+static void normalize_row(double *row, const uint8_t *emits, int32_t k, int abstain_allowed)
+{
+    double sum = 0;
+    for (int32_t v = -1; v < k; v++) {
+        int live = v < 0 ? abstain_allowed : emits[v];
+        if (!live) {
+            row[v + 1] = 0;
+            continue;
+        }
+        if (row[v + 1] < 0)
+            row[v + 1] = 0;
+        sum += row[v + 1];
+    }
+    for (int32_t v = -1; v < k; v++) {
+        int live = v < 0 ? abstain_allowed : emits[v];
+        if (!live)
+            continue;
+        row[v + 1] = sum > 0 ? row[v + 1] / sum : 0;
+        if (row[v + 1] < MIN_PROB)
+            row[v + 1] = MIN_PROB;
+    }
+    sum = 0;
+    for (int32_t v = -1; v < k; v++)
+        sum += row[v + 1];
+    for (int32_t v = -1; v < k; v++)
+        row[v + 1] /= sum;
+}
+
+/* Closed-form M-step from x->N, x->Ntot with pseudo-counts x->B. */
+static void m_step(em_ctx *x, wsl_label_model *model)
+{
+    int32_t k = x->k;
+    size_t K1 = (size_t)k + 1;
+    int abstain_ok = x->o.abstain != WSL_ABSTAIN_NEVER;
+    for (size_t j = 0; j < x->m; j++) {
+        const uint8_t *em = x->emits + j * (size_t)k;
+        double rho_num = 0, rho_den = 0;
+        double acc_num = 0, acc_den = 0;
+        for (int32_t c = 0; c < k; c++) {
+            double *n = x->N + wsl__tab_index(k, j, c, -1);
+            const double *b = x->B + wsl__tab_index(k, j, c, -1);
+            double voted = 0;
+            for (int32_t v = 0; v < k; v++)
+                voted += n[v + 1];
+            n[0] = x->Ntot[c] - voted;
+            if (n[0] < 0)
+                n[0] = 0;
+            rho_num += n[0] + b[0];
+            for (int32_t v = -1; v < k; v++)
+                rho_den += n[v + 1] + b[v + 1];
+            acc_num += n[c + 1] + b[c + 1];
+            for (int32_t v = 0; v < k; v++)
+                acc_den += n[v + 1] + b[v + 1];
+        }
+        for (int32_t c = 0; c < k; c++) {
+            const double *n = x->N + wsl__tab_index(k, j, c, -1);
+            const double *b = x->B + wsl__tab_index(k, j, c, -1);
+            double *t = model->table + wsl__tab_index(k, j, c, -1);
+            double tot = 0, votes = 0, right, n_wrong = 0;
+            for (int32_t v = -1; v < k; v++)
+                tot += n[v + 1] + b[v + 1];
+            for (int32_t v = 0; v < k; v++)
+                votes += n[v + 1] + b[v + 1];
+            for (int32_t v = 0; v < k; v++)
+                n_wrong += v != c && em[v];
+            switch (x->o.tables) {
+            case WSL_TABLES_CLASS_ACCURACY:
+            case WSL_TABLES_ACCURACY:
+                right = x->o.tables == WSL_TABLES_ACCURACY
+                            ? (acc_den > 0 ? acc_num / acc_den : PRIOR_ACCURACY)
+                            : (votes > 0 ? (n[c + 1] + b[c + 1]) / votes : PRIOR_ACCURACY);
+                if (!em[c])
+                    right = 0;
+                if (n_wrong == 0)
+                    right = 1;
+                t[0] = tot > 0 ? (n[0] + b[0]) / tot : 0.5;
+                for (int32_t v = 0; v < k; v++) {
+                    if (!em[v])
+                        t[v + 1] = 0;
+                    else if (v == c)
+                        t[v + 1] = (1 - t[0]) * right;
+                    else
+                        t[v + 1] = (1 - t[0]) * (1 - right) / n_wrong;
+                }
+                break;
+            default:
+                for (int32_t v = -1; v < k; v++)
+                    t[v + 1] = n[v + 1] + b[v + 1];
+                break;
+            }
+            if (x->o.abstain == WSL_ABSTAIN_RANDOM && abstain_ok) {
+                /* Abstaining is independent of the class: one rate per source. */
+                double rho = rho_den > 0 ? rho_num / rho_den : 0.5, vs = 0;
+                for (int32_t v = 0; v < k; v++)
+                    vs += t[v + 1];
+                for (int32_t v = 0; v < k; v++)
+                    t[v + 1] = vs > 0 ? t[v + 1] / vs * (1 - rho) : 0;
+                t[0] = rho;
+            }
+            normalize_row(t, em, k, abstain_ok);
+        }
+        (void)K1;
+    }
+    /* Class prior. */
+    if (x->o.prior == WSL_PRIOR_LEARNED) {
+        double sum = 0, floor = 0.2 / (double)k;
+        for (int32_t c = 0; c < k; c++) {
+            model->prior[c] = x->Ntot[c] + x->prior_pc[c] - 1 + 1e-12;
+            sum += model->prior[c];
+        }
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] /= sum;
+        /* Guard against collapse onto one class: no class below a fifth of uniform. */
+        sum = 0;
+        for (int32_t c = 0; c < k; c++) {
+            if (model->prior[c] < floor)
+                model->prior[c] = floor;
+            sum += model->prior[c];
+        }
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] /= sum;
+    }
+    wsl__model_refresh_logs(model);
+}
+
+/* Posteriors of majority vote for every pattern, accumulated as expected counts. */
+static void start_majority(em_ctx *x)
+{
+    const wsl_pattern_table *T = x->T;
+    int32_t k = x->k;
+    memset(x->N, 0, x->tab_len * sizeof *x->N);
+    memset(x->Ntot, 0, (size_t)k * sizeof *x->Ntot);
+    for (size_t oi = 0; oi < T->n; oi++) {
+        size_t p = x->order[oi], s0 = T->start[p], nnz = T->start[p + 1] - s0, nv = nnz;
+        double cnt = (double)T->counts[p], total = 0;
+        for (int32_t c = 0; c < k; c++)
+            x->s[c] = 0;
+        if (x->gold_col < T->m && nnz > 0 && T->cols[s0 + nnz - 1] == x->gold_col) {
+            nv = nnz - 1;
+            x->s[T->vals[s0 + nv]] = 1;
+            total = 1;
+        } else {
+            for (size_t e = s0; e < s0 + nv; e++) {
+                x->s[T->vals[e]] += 1;
+                total += 1;
+            }
+        }
+        for (int32_t c = 0; c < k; c++)
+            x->s[c] = total > 0 ? x->s[c] / total : 1.0 / (double)k;
+        for (int32_t c = 0; c < k; c++)
+            x->Ntot[c] += cnt * x->s[c];
+        for (size_t e = s0; e < s0 + nv; e++) {
+            double *nrow = x->N + wsl__tab_index(k, T->cols[e], 0, T->vals[e]);
+            for (int32_t c = 0; c < k; c++)
+                nrow[(size_t)c * ((size_t)k + 1)] += cnt * x->s[c];
+        }
+    }
+}
+
+/* Every source as precise as the prior says: the tables are the prior means. */
+static void start_precise(em_ctx *x, wsl_label_model *model)
+{
+    int32_t k = x->k;
+    for (size_t t = 0; t < x->tab_len; t++)
+        model->table[t] = x->B[t];
+    for (size_t j = 0; j < x->m; j++)
+        for (int32_t c = 0; c < k; c++)
+            normalize_row(model->table + wsl__tab_index(k, j, c, -1), x->emits + j * (size_t)k, k,
+                          x->o.abstain != WSL_ABSTAIN_NEVER);
+    if (x->o.prior == WSL_PRIOR_LEARNED)
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] = 1.0 / (double)k;
+    wsl__model_refresh_logs(model);
+}
+
+static void set_fixed_prior(em_ctx *x, wsl_label_model *model)
+{
+    int32_t k = x->k;
+    const wsl_pattern_table *T = x->T;
+    switch (x->o.prior) {
+    case WSL_PRIOR_FIXED:
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] = x->o.class_prior[c];
+        break;
+    case WSL_PRIOR_UNIFORM:
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] = 1.0 / (double)k;
+        break;
+    case WSL_PRIOR_GOLD: {
+        double sum = 0;
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] = 1.0; /* add-one smoothing: no class gets zero */
+        for (size_t p = 0; p < T->n; p++) {
+            size_t s0 = T->start[p], nnz = T->start[p + 1] - s0;
+            if (nnz > 0 && T->cols[s0 + nnz - 1] == x->gold_col)
+                model->prior[T->vals[s0 + nnz - 1]] += (double)T->counts[p];
+        }
+        for (int32_t c = 0; c < k; c++)
+            sum += model->prior[c];
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] /= sum;
+        break;
+    }
+    default:
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] = 1.0 / (double)k;
+        break;
+    }
+}
+
+/* Run EM from the current parameters; returns the final penalized log-likelihood per row. */
+static wsl_status run_em(em_ctx *x, wsl_label_model *model, int start_id, int *iters,
+                         int *converged, double *pen_out, double *ll_out)
+{
+    double prev = -INFINITY, pen = -INFINITY, ll = 0;
+    *converged = 0;
+    *iters = 0;
+    for (int it = 0; it < x->o.max_iter; it++) {
+        ll = e_step(x, model, 1) / x->n_rows;
+        pen = ll + log_prior(x, model) / x->n_rows;
+        x->hist[it] = pen;
+        *iters = it + 1;
+        if (x->o.iter_fn && x->o.iter_fn(start_id, it, pen, x->o.iter_payload) != 0)
+            return wsl__error(WSL_ECALLBACK, "wsl_label_model_fit: iteration callback stopped "
+                                             "the fit at iteration %d", it);
+        if (it > 0 && fabs(pen - prev) < x->o.tol) {
+            *converged = 1;
+            break;
+        }
+        prev = pen;
+        m_step(x, model);
+    }
+    if (!*converged) {
+        ll = e_step(x, model, 0) / x->n_rows;
+        pen = ll + log_prior(x, model) / x->n_rows;
+    }
+    *pen_out = pen;
+    *ll_out = ll;
+    return WSL_OK;
+}
+
+wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
+                       const wsl_fit_options *opts)
+{
+    const wsl_allocator *a = ctx_alloc(model);
+    em_ctx x;
+    double *fire = NULL, *share = NULL;
+    wsl_status st = WSL_OK;
+    int32_t k = model->k;
+    double best_pen = -INFINITY;
+    int have_best = 0;
+    static const wsl_lm_start start_ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE};
+
+    memset(&x, 0, sizeof x);
+    x.T = T;
+    x.k = k;
+    x.gold_col = gold_col;
+    x.m = gold_col < T->m ? T->m - 1 : T->m;
+    x.o = *opts;
+    x.n_rows = (double)T->total;
+    if (T->total == 0)
+        return wsl__error(WSL_EINVAL, "wsl_label_model_fit: no rows to fit");
+    WSL_TRY(wsl__model_alloc_params(model, x.m));
+    if (!wsl__mul_size(&x.tab_len, x.m, (size_t)k * ((size_t)k + 1)))
+        return wsl__error(WSL_ENOMEM, "wsl_label_model_fit: tables overflow");
+    x.order = wsl__mallocarray(a, T->n ? T->n : 1, sizeof *x.order);
+    x.N = wsl__mallocarray(a, x.tab_len, sizeof *x.N);
+    x.B = wsl__mallocarray(a, x.tab_len, sizeof *x.B);
+    x.best_table = wsl__mallocarray(a, x.tab_len, sizeof *x.best_table);
+    x.Ntot = wsl__mallocarray(a, (size_t)k, sizeof *x.Ntot);
+    x.prior_pc = wsl__mallocarray(a, (size_t)k, sizeof *x.prior_pc);
+    x.best_prior = wsl__mallocarray(a, (size_t)k, sizeof *x.best_prior);
+    x.s = wsl__mallocarray(a, (size_t)k, sizeof *x.s);
+    x.abstain_sum = wsl__mallocarray(a, (size_t)k, sizeof *x.abstain_sum);
+    x.emits = wsl__calloc(a, x.m * (size_t)k, 1);
+    x.hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.hist);
+    x.best_hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.best_hist);
+    fire = wsl__mallocarray(a, x.m, sizeof *fire);
+    share = wsl__mallocarray(a, x.m * (size_t)k, sizeof *share);
+    if (!x.order || !x.N || !x.B || !x.best_table || !x.Ntot || !x.prior_pc || !x.best_prior ||
+        !x.s || !x.abstain_sum || !x.emits || !x.hist || !x.best_hist || !fire || !share) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    wsl__patterns_canonical_order(T, x.order);
+    for (size_t e = 0; e < T->n_votes; e++)
+        if (T->cols[e] < x.m)
+            x.emits[(size_t)T->cols[e] * (size_t)k + (size_t)T->vals[e]] = 1;
+    if (x.o.abstain == WSL_ABSTAIN_NEVER) {
+        for (size_t p = 0; p < T->n; p++) {
+            size_t nv = T->start[p + 1] - T->start[p];
+            if (nv > 0 && T->cols[T->start[p + 1] - 1] == gold_col)
+                nv--;
+            if (nv != x.m) {
+                st = wsl__error(WSL_EINVAL, "wsl_label_model_fit: opts->abstain is "
+                                            "WSL_ABSTAIN_NEVER but %zu rows have abstains",
+                                (size_t)T->counts[p]);
+                goto done;
+            }
+        }
+    }
+    source_stats(&x, fire, share);
+    build_priors(&x, fire, share);
+
+    for (size_t si = 0; si < sizeof start_ids / sizeof start_ids[0]; si++) {
+        int iters = 0, converged = 0;
+        double pen = -INFINITY, ll = 0;
+        if (!(x.o.starts & (unsigned)start_ids[si]))
+            continue;
+        set_fixed_prior(&x, model);
+        if (start_ids[si] == WSL_START_MAJORITY) {
+            start_majority(&x);
+            m_step(&x, model);
+        } else {
+            start_precise(&x, model);
+        }
+        if ((st = run_em(&x, model, (int)start_ids[si], &iters, &converged, &pen, &ll)) != WSL_OK)
+            goto done;
+        wsl__log(x.o.log_fn, x.o.log_payload, WSL_LOG_INFO,
+                 "start %d: %d iterations, penalized log-likelihood %.6f per row%s",
+                 (int)start_ids[si], iters, pen, converged ? "" : " (not converged)");
+        if (!have_best || pen > best_pen + 1e-12) {
+            have_best = 1;
+            best_pen = pen;
+            memcpy(x.best_table, model->table, x.tab_len * sizeof *x.best_table);
+            memcpy(x.best_prior, model->prior, (size_t)k * sizeof *x.best_prior);
+            memcpy(x.best_hist, x.hist, (size_t)iters * sizeof *x.hist);
+            model->n_history = (size_t)iters;
+            model->report.iterations = iters;
+            model->report.converged = converged;
+            model->report.start = start_ids[si];
+            model->report.log_likelihood = ll;
+            model->report.penalized = pen;
+        }
+    }
+    memcpy(model->table, x.best_table, x.tab_len * sizeof *x.best_table);
+    memcpy(model->prior, x.best_prior, (size_t)k * sizeof *x.best_prior);
+    wsl__model_refresh_logs(model);
+    {
+        double *h = wsl__reallocarray(a, model->history, model->n_history ? model->n_history : 1,
+                                      sizeof *h);
+        if (!h) {
+            st = WSL_ENOMEM;
+            goto done;
+        }
+        model->history = h;
+        memcpy(h, x.best_hist, model->n_history * sizeof *h);
+    }
+    model->report.n_patterns = T->n;
+    model->report.n_rows = T->total;
+    model->report.tables = x.o.tables;
+    model->report.abstain = x.o.abstain;
+    model->report.prior = x.o.prior;
+    model->fitted = 1;
+done:
+    wsl__free(a, x.order);
+    wsl__free(a, x.N);
+    wsl__free(a, x.B);
+    wsl__free(a, x.best_table);
+    wsl__free(a, x.Ntot);
+    wsl__free(a, x.prior_pc);
+    wsl__free(a, x.best_prior);
+    wsl__free(a, x.s);
+    wsl__free(a, x.abstain_sum);
+    wsl__free(a, x.emits);
+    wsl__free(a, x.hist);
+    wsl__free(a, x.best_hist);
+    wsl__free(a, fire);
+    wsl__free(a, share);
+    return st;
+}

@@ -1,0 +1,371 @@
+#include "model_impl.h"
+
+#include "matrix/matrix.h"
+#include "votes/label_matrix_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+wsl_status wsl_label_model_create(wsl_label_model **out, int32_t k, const wsl_allocator *alloc)
+{
+    wsl_allocator a = wsl__allocator(alloc);
+    wsl_label_model *model;
+    WSL_CHECK_ARG(out != NULL);
+    *out = NULL;
+    if (k < 2 || k > WSL_MAX_CARDINALITY)
+        return wsl__error(WSL_EINVAL, "%s: k (classes) must be in 2..%d (got %ld)", __func__,
+                          WSL_MAX_CARDINALITY, (long)k);
+    model = wsl__calloc(&a, 1, sizeof *model);
+    if (!model)
+        return WSL_ENOMEM;
+    model->alloc = a;
+    model->k = k;
+    *out = model;
+    return WSL_OK;
+}
+
+static void release_params(wsl_label_model *model)
+{
+    wsl__free(&model->alloc, model->prior);
+    wsl__free(&model->alloc, model->log_prior);
+    wsl__free(&model->alloc, model->table);
+    wsl__free(&model->alloc, model->log_table);
+    wsl__free(&model->alloc, model->history);
+    model->prior = model->log_prior = model->table = model->log_table = model->history = NULL;
+    model->n_history = 0;
+    model->m = 0;
+    model->fitted = 0;
+    memset(&model->report, 0, sizeof model->report);
+}
+
+void wsl_label_model_free(wsl_label_model *model)
+{
+    if (!model)
+        return;
+    wsl_allocator a = model->alloc;
+    release_params(model);
+    wsl__free(&a, model);
+}
+
+wsl_status wsl__model_alloc_params(wsl_label_model *model, size_t m)
+{
+    size_t len;
+    const wsl_allocator *a = &model->alloc;
+    release_params(model);
+    if (!wsl__mul_size(&len, m, (size_t)model->k) ||
+        !wsl__mul_size(&len, len, (size_t)model->k + 1))
+        return wsl__error(WSL_ENOMEM, "label model tables of %zu sources x %ld classes overflow",
+                          m, (long)model->k);
+    model->prior = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
+    model->log_prior = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
+    model->table = wsl__calloc(a, len, sizeof(double));
+    model->log_table = wsl__mallocarray(a, len, sizeof(double));
+    if (!model->prior || !model->log_prior || !model->table || !model->log_table) {
+        release_params(model);
+        return WSL_ENOMEM;
+    }
+    model->m = m;
+    return WSL_OK;
+}
+
+void wsl__model_refresh_logs(wsl_label_model *model)
+{
+    size_t len = model->m * (size_t)model->k * ((size_t)model->k + 1);
+    for (size_t t = 0; t < len; t++)
+        model->log_table[t] = model->table[t] > 0 ? log(model->table[t]) : -INFINITY;
+    for (int32_t c = 0; c < model->k; c++)
+        model->log_prior[c] = model->prior[c] > 0 ? log(model->prior[c]) : -INFINITY;
+}
+
+void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
+{
+    int32_t k = model->k;
+    for (int32_t c = 0; c < k; c++) {
+        double s = 0;
+        for (size_t j = 0; j < model->m; j++) {
+            double l = model->log_table[wsl__tab_index(k, j, c, -1)];
+            /* Sources that never abstain contribute nothing to rows where they voted. */
+            if (l != -INFINITY)
+                s += l;
+        }
+        abstain_sum[c] = s;
+    }
+}
+
+void wsl__model_scores(const wsl_label_model *model, const double *abstain_sum,
+                       const uint32_t *cols, const int32_t *vals, size_t nnz, double *s)
+{
+    int32_t k = model->k;
+    for (int32_t c = 0; c < k; c++)
+        s[c] = model->log_prior[c] + abstain_sum[c];
+    for (size_t e = 0; e < nnz; e++) {
+        const double *lt = model->log_table + wsl__tab_index(k, cols[e], 0, -1);
+        for (int32_t c = 0; c < k; c++) {
+            const double *row = lt + (size_t)c * ((size_t)k + 1);
+            double la = row[0] == -INFINITY ? 0 : row[0];
+            s[c] += row[vals[e] + 1] - la;
+        }
+    }
+}
+
+static wsl_status fit_table(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
+                            const wsl_fit_options *opts)
+{
+    wsl_fit_options o;
+    wsl_status st;
+    WSL_TRY(wsl_fit_options_validate(opts, model->k));
+    wsl__fit_options_resolve(opts, &o);
+    st = wsl__em_fit(model, T, gold_col, &o);
+    if (st != WSL_OK)
+        release_params(model);
+    return st;
+}
+
+wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L,
+                               const wsl_fit_options *opts)
+{
+    wsl_pattern_table *T = NULL;
+    wsl_status st;
+    size_t gold_col;
+    WSL_CHECK_ARG(model != NULL);
+    WSL_CHECK_ARG(L != NULL);
+    if (L->k != model->k)
+        return wsl__error(WSL_EDIM, "%s: votes have %ld classes, the model %ld", __func__,
+                          (long)L->k, (long)model->k);
+    if (L->n == 0)
+        return wsl__error(WSL_EINVAL, "%s: the label matrix has no rows", __func__);
+    WSL_TRY(wsl_fit_options_validate(opts, model->k));
+    if (opts && opts->gold && opts->gold_len != L->n)
+        return wsl__error(WSL_EDIM, "%s: opts->gold has %zu labels, the votes %zu rows",
+                          __func__, opts->gold_len, L->n);
+    if (!(opts && opts->gold)) {
+        if ((st = wsl_pattern_table_create(&T, L->m, L->k, &model->alloc)) != WSL_OK)
+            return st;
+        st = wsl_pattern_table_add(T, L, NULL, 0);
+        gold_col = SIZE_MAX;
+    } else {
+        /* Gold labels ride along as one more column, so clamped rows stay patterns. */
+        uint32_t *cols = NULL;
+        int32_t *vals = NULL;
+        gold_col = L->m;
+        if ((st = wsl_pattern_table_create(&T, L->m + 1, L->k, &model->alloc)) != WSL_OK)
+            return st;
+        cols = wsl__mallocarray(&model->alloc, L->m + 1, sizeof *cols);
+        vals = wsl__mallocarray(&model->alloc, L->m + 1, sizeof *vals);
+        st = cols && vals ? WSL_OK : WSL_ENOMEM;
+        for (size_t i = 0; st == WSL_OK && i < L->n; i++) {
+            size_t nnz = wsl__lm_row_votes(L, i, cols, vals), p;
+            if (opts->gold[i] != WSL_ABSTAIN) {
+                cols[nnz] = (uint32_t)gold_col;
+                vals[nnz++] = opts->gold[i];
+            }
+            st = wsl__patterns_insert(T, cols, vals, nnz, 1, &p);
+        }
+        wsl__free(&model->alloc, cols);
+        wsl__free(&model->alloc, vals);
+    }
+    if (st == WSL_OK)
+        st = fit_table(model, T, gold_col, opts);
+    else
+        release_params(model);
+    wsl_pattern_table_free(T);
+    return st;
+}
+
+wsl_status wsl_label_model_fit_patterns(wsl_label_model *model, const wsl_pattern_table *T,
+                                        const wsl_fit_options *opts)
+{
+    WSL_CHECK_ARG(model != NULL);
+    WSL_CHECK_ARG(T != NULL);
+    if (T->k != model->k)
+        return wsl__error(WSL_EDIM, "%s: patterns have %ld classes, the model %ld", __func__,
+                          (long)T->k, (long)model->k);
+    if (opts && opts->gold)
+        return wsl__error(WSL_EINVAL, "%s: opts->gold cannot be used with a pattern table; use "
+                                      "wsl_label_model_fit()", __func__);
+    if (T->total == 0)
+        return wsl__error(WSL_EINVAL, "%s: the pattern table has no rows", __func__);
+    return fit_table(model, T, SIZE_MAX, opts);
+}
+
+static wsl_status check_predict(const char *fn, const wsl_label_model *model,
+                                const wsl_label_matrix *L)
+{
+    if (!model->fitted)
+        return wsl__error(WSL_ESTATE, "%s: the model is not fitted", fn);
+    if (L->m != model->m || L->k != model->k)
+        return wsl__error(WSL_EDIM, "%s: votes have %zu sources and %ld classes, the model was "
+                                    "fitted with %zu and %ld", fn, L->m, (long)L->k, model->m,
+                          (long)model->k);
+    return WSL_OK;
+}
+
+wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl_label_matrix *L,
+                                         double *probs, size_t probs_len, uint8_t *covered,
+                                         size_t covered_len)
+{
+    uint32_t *cols = NULL;
+    int32_t *vals = NULL;
+    double *abstain_sum = NULL;
+    size_t cells;
+    int32_t k;
+    wsl_status st = WSL_OK;
+    WSL_CHECK_ARG(model != NULL);
+    WSL_CHECK_ARG(L != NULL);
+    WSL_CHECK_ARG(probs != NULL || L->n == 0);
+    WSL_TRY(check_predict(__func__, model, L));
+    k = model->k;
+    if (!wsl__mul_size(&cells, L->n, (size_t)k) || probs_len < cells)
+        return wsl__error(WSL_EBUFS, "%s: probs holds %zu values, needs %zu x %ld", __func__,
+                          probs_len, L->n, (long)k);
+    if (covered && covered_len < L->n)
+        return wsl__error(WSL_EBUFS, "%s: covered holds %zu flags, needs %zu", __func__,
+                          covered_len, L->n);
+    /* Scratch comes from the model's allocator; const calls keep no state in the model. */
+    cols = wsl__mallocarray(&model->alloc, L->m, sizeof *cols);
+    vals = wsl__mallocarray(&model->alloc, L->m, sizeof *vals);
+    abstain_sum = wsl__mallocarray(&model->alloc, (size_t)k, sizeof *abstain_sum);
+    if (!cols || !vals || !abstain_sum) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    wsl__model_abstain_sum(model, abstain_sum);
+    for (size_t i = 0; i < L->n; i++) {
+        double *p = probs + i * (size_t)k;
+        size_t nnz = wsl__lm_row_votes(L, i, cols, vals);
+        if (covered)
+            covered[i] = nnz > 0;
+        if (nnz == 0) {
+            memcpy(p, model->prior, (size_t)k * sizeof *p);
+            continue;
+        }
+        wsl__model_scores(model, abstain_sum, cols, vals, nnz, p);
+        wsl__softmax_inplace(p, (size_t)k);
+    }
+done:
+    wsl__free(&model->alloc, cols);
+    wsl__free(&model->alloc, vals);
+    wsl__free(&model->alloc, abstain_sum);
+    return st;
+}
+
+wsl_status wsl_label_model_predict(const wsl_label_model *model, const wsl_label_matrix *L,
+                                   wsl_tie_policy policy, uint64_t seed, int32_t *labels,
+                                   size_t labels_len)
+{
+    double *probs = NULL;
+    size_t cells;
+    wsl_status st;
+    WSL_CHECK_ARG(model != NULL);
+    WSL_CHECK_ARG(L != NULL);
+    WSL_CHECK_ARG(labels != NULL || L->n == 0);
+    WSL_TRY(check_predict(__func__, model, L));
+    if ((unsigned)policy > WSL_TIE_LOWEST)
+        return wsl__error(WSL_EINVAL, "%s: policy must be a wsl_tie_policy value (got %d)",
+                          __func__, (int)policy);
+    if (labels_len < L->n)
+        return wsl__error(WSL_EBUFS, "%s: labels holds %zu entries, needs %zu", __func__,
+                          labels_len, L->n);
+    if (!wsl__mul_size(&cells, L->n, (size_t)model->k))
+        return wsl__error(WSL_ENOMEM, "%s: %zu x %ld probabilities overflow", __func__, L->n,
+                          (long)model->k);
+    probs = wsl__mallocarray(&model->alloc, cells ? cells : 1, sizeof *probs);
+    if (!probs)
+        return WSL_ENOMEM;
+    st = wsl_label_model_predict_proba(model, L, probs, cells, NULL, 0);
+    if (st == WSL_OK)
+        st = wsl_probs_to_labels(probs, L->n, (size_t)model->k, policy, seed, labels, labels_len);
+    wsl__free(&model->alloc, probs);
+    return st;
+}
+
+int32_t wsl_label_model_cardinality(const wsl_label_model *model)
+{
+    return model ? model->k : 0;
+}
+
+size_t wsl_label_model_n_sources(const wsl_label_model *model)
+{
+    return model && model->fitted ? model->m : 0;
+}
+
+int wsl_label_model_is_fitted(const wsl_label_model *model)
+{
+    return model ? model->fitted : 0;
+}
+
+static wsl_status check_fitted(const char *fn, const wsl_label_model *model)
+{
+    if (!model)
+        return wsl__error(WSL_EINVAL, "%s: model is NULL", fn);
+    if (!model->fitted)
+        return wsl__error(WSL_ESTATE, "%s: the model is not fitted", fn);
+    return WSL_OK;
+}
+
+wsl_status wsl_label_model_report(const wsl_label_model *model, wsl_fit_report *out)
+{
+    WSL_CHECK_ARG(out != NULL);
+    WSL_TRY(check_fitted(__func__, model));
+    *out = model->report;
+    return WSL_OK;
+}
+
+wsl_status wsl_label_model_history(const wsl_label_model *model, double *out, size_t len,
+                                   size_t *n_out)
+{
+    WSL_CHECK_ARG(out != NULL || len == 0);
+    WSL_TRY(check_fitted(__func__, model));
+    memcpy(out, model->history, (len < model->n_history ? len : model->n_history) * sizeof *out);
+    if (n_out)
+        *n_out = model->n_history;
+    return WSL_OK;
+}
+
+wsl_status wsl_label_model_class_prior(const wsl_label_model *model, double *out, size_t len)
+{
+    WSL_CHECK_ARG(out != NULL);
+    WSL_TRY(check_fitted(__func__, model));
+    if (len < (size_t)model->k)
+        return wsl__error(WSL_EBUFS, "%s: out holds %zu values, needs %ld", __func__, len,
+                          (long)model->k);
+    memcpy(out, model->prior, (size_t)model->k * sizeof *out);
+    return WSL_OK;
+}
+
+wsl_status wsl_label_model_source_table(const wsl_label_model *model, size_t j, double *out,
+                                        size_t len)
+{
+    size_t need;
+    WSL_CHECK_ARG(out != NULL);
+    WSL_TRY(check_fitted(__func__, model));
+    if (j >= model->m)
+        return wsl__error(WSL_ERANGE, "%s: source %zu is outside the %zu sources", __func__, j,
+                          model->m);
+    need = (size_t)model->k * ((size_t)model->k + 1);
+    if (len < need)
+        return wsl__error(WSL_EBUFS, "%s: out holds %zu values, needs %zu", __func__, len, need);
+    memcpy(out, model->table + wsl__tab_index(model->k, j, 0, -1), need * sizeof *out);
+    return WSL_OK;
+}
+
+wsl_status wsl_label_model_accuracies(const wsl_label_model *model, double *out, size_t len)
+{
+    int32_t k;
+    WSL_CHECK_ARG(out != NULL);
+    WSL_TRY(check_fitted(__func__, model));
+    if (len < model->m)
+        return wsl__error(WSL_EBUFS, "%s: out holds %zu values, needs %zu", __func__, len,
+                          model->m);
+    k = model->k;
+    for (size_t j = 0; j < model->m; j++) {
+        double right = 0, voted = 0;
+        for (int32_t c = 0; c < k; c++) {
+            const double *row = model->table + wsl__tab_index(k, j, c, -1);
+            right += model->prior[c] * row[c + 1];
+            voted += model->prior[c] * (1 - row[0]);
+        }
+        out[j] = voted > 0 ? right / voted : 0;
+    }
+    return WSL_OK;
+}

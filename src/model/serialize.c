@@ -1,0 +1,282 @@
+/* Save and load label models as versioned JSON ("wsl.label_model", format_version 1). */
+#include "model_impl.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FORMAT_NAME "wsl.label_model"
+#define FORMAT_VERSION 1
+
+static const char *tables_name(wsl_lm_tables t)
+{
+    switch (t) {
+    case WSL_TABLES_CLASS_ACCURACY:
+        return "class_accuracy";
+    case WSL_TABLES_ACCURACY:
+        return "accuracy";
+    default:
+        return "full";
+    }
+}
+
+static const char *abstain_name(wsl_lm_abstain a)
+{
+    switch (a) {
+    case WSL_ABSTAIN_RANDOM:
+        return "random";
+    case WSL_ABSTAIN_NEVER:
+        return "never";
+    default:
+        return "informative";
+    }
+}
+
+static const char *prior_name(wsl_lm_prior p)
+{
+    switch (p) {
+    case WSL_PRIOR_FIXED:
+        return "fixed";
+    case WSL_PRIOR_UNIFORM:
+        return "uniform";
+    case WSL_PRIOR_GOLD:
+        return "gold";
+    default:
+        return "learned";
+    }
+}
+
+/* Doubles are written as strings of 17 significant digits ("%.17g"): exact round trips,
+ * including values cJSON would print with fewer digits. */
+static cJSON *number_array(const double *v, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    char buf[40];
+    if (!arr)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *item;
+        snprintf(buf, sizeof buf, "%.17g", v[i]);
+        item = cJSON_CreateString(buf);
+        if (!item || !cJSON_AddItemToArray(arr, item)) {
+            cJSON_Delete(item);
+            cJSON_Delete(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out)
+{
+    cJSON *root = NULL, *report;
+    char *text = NULL;
+    wsl_status st = WSL_ENOMEM;
+    size_t len;
+    WSL_CHECK_ARG(model != NULL);
+    WSL_CHECK_ARG(out != NULL);
+    memset(out, 0, sizeof *out);
+    if (!model->fitted)
+        return wsl__error(WSL_ESTATE, "%s: the model is not fitted", __func__);
+    root = cJSON_CreateObject();
+    if (!root)
+        goto oom;
+    if (!cJSON_AddStringToObject(root, "format", FORMAT_NAME) ||
+        !cJSON_AddNumberToObject(root, "format_version", FORMAT_VERSION) ||
+        !cJSON_AddStringToObject(root, "library_version", wsl_version_string()) ||
+        !cJSON_AddNumberToObject(root, "k", (double)model->k) ||
+        !cJSON_AddNumberToObject(root, "m", (double)model->m) ||
+        !cJSON_AddStringToObject(root, "tables", tables_name(model->report.tables)) ||
+        !cJSON_AddStringToObject(root, "abstain", abstain_name(model->report.abstain)) ||
+        !cJSON_AddStringToObject(root, "class_prior_mode", prior_name(model->report.prior)))
+        goto oom;
+    {
+        cJSON *prior = number_array(model->prior, (size_t)model->k);
+        cJSON *table = number_array(model->table, model->m * (size_t)model->k * ((size_t)model->k + 1));
+        cJSON *hist = number_array(model->history, model->n_history);
+        if (!prior || !table || !hist) {
+            cJSON_Delete(prior);
+            cJSON_Delete(table);
+            cJSON_Delete(hist);
+            goto oom;
+        }
+        cJSON_AddItemToObject(root, "class_prior", prior);
+        cJSON_AddItemToObject(root, "tables_values", table);
+        cJSON_AddItemToObject(root, "history", hist);
+    }
+    report = cJSON_AddObjectToObject(root, "report");
+    if (!report || !cJSON_AddNumberToObject(report, "iterations", model->report.iterations) ||
+        !cJSON_AddBoolToObject(report, "converged", model->report.converged) ||
+        !cJSON_AddNumberToObject(report, "start", (double)model->report.start) ||
+        !cJSON_AddNumberToObject(report, "log_likelihood", model->report.log_likelihood) ||
+        !cJSON_AddNumberToObject(report, "penalized", model->report.penalized) ||
+        !cJSON_AddNumberToObject(report, "n_patterns", (double)model->report.n_patterns) ||
+        !cJSON_AddNumberToObject(report, "n_rows", (double)model->report.n_rows))
+        goto oom;
+    text = cJSON_Print(root);
+    if (!text)
+        goto oom;
+    len = strlen(text);
+    out->ptr = wsl__malloc(&model->alloc, len + 1);
+    if (!out->ptr)
+        goto oom;
+    memcpy(out->ptr, text, len + 1);
+    out->size = len;
+    out->alloc_ = model->alloc;
+    st = WSL_OK;
+oom:
+    if (st != WSL_OK)
+        wsl__error(WSL_ENOMEM, "%s: out of memory building the JSON document", __func__);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return st;
+}
+
+static wsl_status bad(const char *what)
+{
+    return wsl__error(WSL_EFORMAT, "wsl_label_model_load: %s", what);
+}
+
+static wsl_status read_array(const cJSON *root, const char *key, double *out, size_t n,
+                             int probabilities)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key), *it;
+    size_t i = 0;
+    if (!cJSON_IsArray(arr))
+        return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"%s\" is missing or not an array",
+                          key);
+    if ((size_t)cJSON_GetArraySize(arr) != n)
+        return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"%s\" has %d values, expected %zu",
+                          key, cJSON_GetArraySize(arr), n);
+    cJSON_ArrayForEach(it, arr)
+    {
+        char *end = NULL;
+        double v;
+        if (cJSON_IsString(it)) {
+            v = strtod(it->valuestring, &end);
+            if (end == it->valuestring || *end)
+                return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"%s\"[%zu] is not a "
+                                               "number", key, i);
+        } else if (cJSON_IsNumber(it)) {
+            v = it->valuedouble;
+        } else {
+            return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"%s\"[%zu] is not a number",
+                              key, i);
+        }
+        if (!isfinite(v) || (probabilities && (v < 0 || v > 1)))
+            return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"%s\"[%zu] = %g is out of "
+                                           "range", key, i, v);
+        out[i++] = v;
+    }
+    return WSL_OK;
+}
+
+static int parse_enum(const cJSON *root, const char *key, const char *const *names, int n)
+{
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!cJSON_IsString(s))
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(s->valuestring, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, size_t len,
+                                    const wsl_allocator *alloc)
+{
+    static const char *const tnames[] = {"", "full", "class_accuracy", "accuracy"};
+    static const char *const anames[] = {"", "informative", "random", "never"};
+    static const char *const pnames[] = {"", "learned", "fixed", "uniform", "gold"};
+    cJSON *root = NULL;
+    const cJSON *f, *report;
+    wsl_label_model *model = NULL;
+    wsl_status st = WSL_OK;
+    double kd, md;
+    int t, a, p;
+    WSL_CHECK_ARG(out != NULL);
+    *out = NULL;
+    WSL_CHECK_ARG(json != NULL);
+    root = cJSON_ParseWithLength(json, len);
+    if (!root)
+        return bad("not a JSON document");
+    f = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if (!cJSON_IsString(f) || strcmp(f->valuestring, FORMAT_NAME) != 0) {
+        st = bad("\"format\" is not \"" FORMAT_NAME "\"");
+        goto done;
+    }
+    f = cJSON_GetObjectItemCaseSensitive(root, "format_version");
+    if (!cJSON_IsNumber(f) || f->valuedouble != FORMAT_VERSION) {
+        st = wsl__error(WSL_EFORMAT, "wsl_label_model_load: unknown format_version %g (this "
+                                     "library reads %d)", cJSON_IsNumber(f) ? f->valuedouble : -1.0,
+                        FORMAT_VERSION);
+        goto done;
+    }
+    kd = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(root, "k"));
+    md = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(root, "m"));
+    if (!(kd >= 2 && kd <= WSL_MAX_CARDINALITY && kd == floor(kd)) ||
+        !(md >= 1 && md <= 1e9 && md == floor(md))) {
+        st = bad("\"k\" or \"m\" is missing or out of range");
+        goto done;
+    }
+    t = parse_enum(root, "tables", tnames, 4);
+    a = parse_enum(root, "abstain", anames, 4);
+    p = parse_enum(root, "class_prior_mode", pnames, 5);
+    if (t < 1 || a < 1 || p < 1) {
+        st = bad("\"tables\", \"abstain\" or \"class_prior_mode\" is missing or unknown");
+        goto done;
+    }
+    if ((st = wsl_label_model_create(&model, (int32_t)kd, alloc)) != WSL_OK)
+        goto done;
+    if ((st = wsl__model_alloc_params(model, (size_t)md)) != WSL_OK)
+        goto done;
+    if ((st = read_array(root, "class_prior", model->prior, (size_t)kd, 1)) != WSL_OK)
+        goto done;
+    if ((st = read_array(root, "tables_values", model->table,
+                         model->m * (size_t)model->k * ((size_t)model->k + 1), 1)) != WSL_OK)
+        goto done;
+    f = cJSON_GetObjectItemCaseSensitive(root, "history");
+    if (cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0) {
+        size_t nh = (size_t)cJSON_GetArraySize(f);
+        model->history = wsl__mallocarray(&model->alloc, nh, sizeof(double));
+        if (!model->history) {
+            st = WSL_ENOMEM;
+            goto done;
+        }
+        model->n_history = nh;
+        if ((st = read_array(root, "history", model->history, nh, 0)) != WSL_OK)
+            goto done;
+    }
+    report = cJSON_GetObjectItemCaseSensitive(root, "report");
+    if (cJSON_IsObject(report)) {
+        model->report.iterations =
+            (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "iterations"));
+        model->report.converged =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report, "converged"));
+        model->report.start =
+            (wsl_lm_start)(int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "start"));
+        model->report.log_likelihood =
+            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "log_likelihood"));
+        model->report.penalized =
+            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "penalized"));
+        model->report.n_patterns =
+            (size_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "n_patterns"));
+        model->report.n_rows =
+            (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "n_rows"));
+    }
+    model->report.tables = (wsl_lm_tables)t;
+    model->report.abstain = (wsl_lm_abstain)a;
+    model->report.prior = (wsl_lm_prior)p;
+    wsl__model_refresh_logs(model);
+    model->fitted = 1;
+done:
+    cJSON_Delete(root);
+    if (st != WSL_OK) {
+        wsl_label_model_free(model);
+        return st;
+    }
+    *out = model;
+    return WSL_OK;
+}

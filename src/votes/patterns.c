@@ -1,0 +1,334 @@
+#include "patterns_impl.h"
+
+#include "label_matrix_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+wsl_status wsl_pattern_table_create(wsl_pattern_table **out, size_t m, int32_t k,
+                                    const wsl_allocator *alloc)
+{
+    wsl_allocator a = wsl__allocator(alloc);
+    wsl_pattern_table *T;
+    WSL_CHECK_ARG(out != NULL);
+    *out = NULL;
+    if (m == 0 || m > UINT32_MAX)
+        return wsl__error(WSL_EINVAL, "%s: m (sources) must be in 1..%lu (got %zu)", __func__,
+                          (unsigned long)UINT32_MAX, m);
+    if (k < 1 || k > WSL_MAX_CARDINALITY)
+        return wsl__error(WSL_EINVAL, "%s: k (classes) must be in 1..%d (got %ld)", __func__,
+                          WSL_MAX_CARDINALITY, (long)k);
+    T = wsl__calloc(&a, 1, sizeof *T);
+    if (!T)
+        return WSL_ENOMEM;
+    T->alloc = a;
+    T->m = m;
+    T->k = k;
+    T->start = wsl__calloc(&a, 1, sizeof *T->start);
+    if (!T->start) {
+        wsl__free(&a, T);
+        return WSL_ENOMEM;
+    }
+    *out = T;
+    return WSL_OK;
+}
+
+void wsl_pattern_table_free(wsl_pattern_table *T)
+{
+    if (!T)
+        return;
+    wsl_allocator a = T->alloc;
+    wsl__free(&a, T->start);
+    wsl__free(&a, T->counts);
+    wsl__free(&a, T->hashes);
+    wsl__free(&a, T->cols);
+    wsl__free(&a, T->vals);
+    wsl__free(&a, T->slots);
+    wsl__free(&a, T);
+}
+
+static uint64_t hash_votes(const uint32_t *cols, const int32_t *vals, size_t nnz)
+{
+    uint64_t h = 0x243f6a8885a308d3ULL ^ nnz;
+    for (size_t i = 0; i < nnz; i++) {
+        uint64_t w = ((uint64_t)cols[i] << 32) | (uint32_t)vals[i];
+        h = wsl__splitmix64(h ^ w);
+    }
+    return h;
+}
+
+static wsl_status rehash(wsl_pattern_table *T, size_t n_slots)
+{
+    size_t *slots = wsl__calloc(&T->alloc, n_slots, sizeof *slots);
+    if (!slots)
+        return WSL_ENOMEM;
+    for (size_t p = 0; p < T->n; p++) {
+        size_t s = (size_t)T->hashes[p] & (n_slots - 1);
+        while (slots[s])
+            s = (s + 1) & (n_slots - 1);
+        slots[s] = p + 1;
+    }
+    wsl__free(&T->alloc, T->slots);
+    T->slots = slots;
+    T->n_slots = n_slots;
+    return WSL_OK;
+}
+
+static wsl_status reserve(wsl_pattern_table *T, size_t extra_votes)
+{
+    if (T->n == T->cap) {
+        size_t cap = T->cap ? T->cap * 2 : 64;
+        size_t *start;
+        uint64_t *counts, *hashes;
+        start = wsl__reallocarray(&T->alloc, T->start, cap + 1, sizeof *start);
+        if (!start)
+            return WSL_ENOMEM;
+        T->start = start;
+        counts = wsl__reallocarray(&T->alloc, T->counts, cap, sizeof *counts);
+        if (!counts)
+            return WSL_ENOMEM;
+        T->counts = counts;
+        hashes = wsl__reallocarray(&T->alloc, T->hashes, cap, sizeof *hashes);
+        if (!hashes)
+            return WSL_ENOMEM;
+        T->hashes = hashes;
+        T->cap = cap;
+    }
+    if (T->n_votes + extra_votes > T->votes_cap) {
+        size_t cap = T->votes_cap ? T->votes_cap : 256;
+        uint32_t *cols;
+        int32_t *vals;
+        while (cap < T->n_votes + extra_votes)
+            cap *= 2;
+        cols = wsl__reallocarray(&T->alloc, T->cols, cap, sizeof *cols);
+        if (!cols)
+            return WSL_ENOMEM;
+        T->cols = cols;
+        vals = wsl__reallocarray(&T->alloc, T->vals, cap, sizeof *vals);
+        if (!vals)
+            return WSL_ENOMEM;
+        T->vals = vals;
+        T->votes_cap = cap;
+    }
+    /* Keep the load factor at most 1/2. */
+    if ((T->n + 1) * 2 > T->n_slots)
+        return rehash(T, T->n_slots ? T->n_slots * 2 : 128);
+    return WSL_OK;
+}
+
+wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, const int32_t *vals,
+                                size_t nnz, uint64_t count, size_t *index)
+{
+    uint64_t h = hash_votes(cols, vals, nnz);
+    size_t s;
+    if (T->n_slots) {
+        s = (size_t)h & (T->n_slots - 1);
+        while (T->slots[s]) {
+            size_t p = T->slots[s] - 1;
+            size_t len = T->start[p + 1] - T->start[p];
+            if (T->hashes[p] == h && len == nnz &&
+                memcmp(T->cols + T->start[p], cols, nnz * sizeof *cols) == 0 &&
+                memcmp(T->vals + T->start[p], vals, nnz * sizeof *vals) == 0) {
+                T->counts[p] += count;
+                T->total += count;
+                *index = p;
+                return WSL_OK;
+            }
+            s = (s + 1) & (T->n_slots - 1);
+        }
+    }
+    WSL_TRY(reserve(T, nnz));
+    s = (size_t)h & (T->n_slots - 1);
+    while (T->slots[s])
+        s = (s + 1) & (T->n_slots - 1);
+    memcpy(T->cols + T->n_votes, cols, nnz * sizeof *cols);
+    memcpy(T->vals + T->n_votes, vals, nnz * sizeof *vals);
+    T->start[T->n] = T->n_votes;
+    T->n_votes += nnz;
+    T->start[T->n + 1] = T->n_votes;
+    T->counts[T->n] = count;
+    T->hashes[T->n] = h;
+    T->slots[s] = T->n + 1;
+    *index = T->n;
+    T->n++;
+    T->total += count;
+    return WSL_OK;
+}
+
+wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L,
+                                 size_t *row_pattern, size_t len)
+{
+    uint32_t *cols = NULL;
+    int32_t *vals = NULL;
+    wsl_status st = WSL_OK;
+    WSL_CHECK_ARG(T != NULL);
+    WSL_CHECK_ARG(L != NULL);
+    if (L->m != T->m || L->k != T->k)
+        return wsl__error(WSL_EDIM, "%s: votes have %zu sources and %ld classes, the table %zu "
+                                    "and %ld", __func__, L->m, (long)L->k, T->m, (long)T->k);
+    if (row_pattern && len < L->n)
+        return wsl__error(WSL_EBUFS, "%s: row_pattern holds %zu entries, votes have %zu rows",
+                          __func__, len, L->n);
+    cols = wsl__mallocarray(&T->alloc, T->m, sizeof *cols);
+    vals = wsl__mallocarray(&T->alloc, T->m, sizeof *vals);
+    if (!cols || !vals) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < L->n; i++) {
+        size_t nnz = wsl__lm_row_votes(L, i, cols, vals), p;
+        if ((st = wsl__patterns_insert(T, cols, vals, nnz, 1, &p)) != WSL_OK)
+            goto done;
+        if (row_pattern)
+            row_pattern[i] = p;
+    }
+done:
+    wsl__free(&T->alloc, cols);
+    wsl__free(&T->alloc, vals);
+    return st;
+}
+
+wsl_status wsl_pattern_table_add_row(wsl_pattern_table *T, const int32_t *row, size_t len,
+                                     uint64_t count)
+{
+    uint32_t *cols = NULL;
+    int32_t *vals = NULL;
+    size_t nnz = 0, p;
+    wsl_status st;
+    WSL_CHECK_ARG(T != NULL);
+    WSL_CHECK_ARG(row != NULL);
+    if (len != T->m)
+        return wsl__error(WSL_EDIM, "%s: row has %zu votes, table has %zu sources", __func__, len,
+                          T->m);
+    for (size_t j = 0; j < len; j++)
+        if (row[j] < WSL_ABSTAIN || row[j] >= T->k)
+            return wsl__error(WSL_ERANGE, "%s: vote %ld in column %zu is outside -1..%ld",
+                              __func__, (long)row[j], j, (long)T->k - 1);
+    cols = wsl__mallocarray(&T->alloc, T->m, sizeof *cols);
+    vals = wsl__mallocarray(&T->alloc, T->m, sizeof *vals);
+    if (!cols || !vals) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    for (size_t j = 0; j < len; j++) {
+        if (row[j] != WSL_ABSTAIN) {
+            cols[nnz] = (uint32_t)j;
+            vals[nnz++] = row[j];
+        }
+    }
+    st = wsl__patterns_insert(T, cols, vals, nnz, count, &p);
+done:
+    wsl__free(&T->alloc, cols);
+    wsl__free(&T->alloc, vals);
+    return st;
+}
+
+wsl_status wsl_pattern_table_merge(wsl_pattern_table *T, const wsl_pattern_table *src)
+{
+    WSL_CHECK_ARG(T != NULL);
+    WSL_CHECK_ARG(src != NULL);
+    WSL_CHECK_ARG(T != src);
+    if (src->m != T->m || src->k != T->k)
+        return wsl__error(WSL_EDIM, "%s: tables differ: %zu sources and %ld classes vs %zu and "
+                                    "%ld", __func__, src->m, (long)src->k, T->m, (long)T->k);
+    for (size_t p = 0; p < src->n; p++) {
+        size_t idx, s = src->start[p], len = src->start[p + 1] - s;
+        WSL_TRY(wsl__patterns_insert(T, src->cols + s, src->vals + s, len, src->counts[p], &idx));
+    }
+    return WSL_OK;
+}
+
+size_t wsl_pattern_table_n_patterns(const wsl_pattern_table *T)
+{
+    return T ? T->n : 0;
+}
+
+uint64_t wsl_pattern_table_n_rows(const wsl_pattern_table *T)
+{
+    return T ? T->total : 0;
+}
+
+size_t wsl_pattern_table_n_sources(const wsl_pattern_table *T)
+{
+    return T ? T->m : 0;
+}
+
+int32_t wsl_pattern_table_cardinality(const wsl_pattern_table *T)
+{
+    return T ? T->k : 0;
+}
+
+wsl_status wsl_pattern_table_get(const wsl_pattern_table *T, size_t p, int32_t *row, size_t len,
+                                 uint64_t *count)
+{
+    WSL_CHECK_ARG(T != NULL);
+    if (p >= T->n)
+        return wsl__error(WSL_ERANGE, "%s: pattern %zu is outside the %zu patterns", __func__, p,
+                          T->n);
+    if (row && len < T->m)
+        return wsl__error(WSL_EBUFS, "%s: row holds %zu votes, patterns have %zu", __func__, len,
+                          T->m);
+    if (row) {
+        for (size_t j = 0; j < T->m; j++)
+            row[j] = WSL_ABSTAIN;
+        for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
+            row[T->cols[e]] = T->vals[e];
+    }
+    if (count)
+        *count = T->counts[p];
+    return WSL_OK;
+}
+
+/* Canonical order: compare patterns by their (column, vote) sequences. */
+static int cmp_pattern(const wsl_pattern_table *T, size_t a, size_t b)
+{
+    size_t ia = T->start[a], ea = T->start[a + 1], ib = T->start[b], eb = T->start[b + 1];
+    for (; ia < ea && ib < eb; ia++, ib++) {
+        if (T->cols[ia] != T->cols[ib])
+            return T->cols[ia] < T->cols[ib] ? -1 : 1;
+        if (T->vals[ia] != T->vals[ib])
+            return T->vals[ia] < T->vals[ib] ? -1 : 1;
+    }
+    if (ia < ea)
+        return 1;
+    if (ib < eb)
+        return -1;
+    return 0;
+}
+
+static void sift_down(const wsl_pattern_table *T, size_t *order, size_t root, size_t end)
+{
+    for (;;) {
+        size_t child = 2 * root + 1, sw = root, t;
+        if (child >= end)
+            return;
+        if (cmp_pattern(T, order[sw], order[child]) < 0)
+            sw = child;
+        if (child + 1 < end && cmp_pattern(T, order[sw], order[child + 1]) < 0)
+            sw = child + 1;
+        if (sw == root)
+            return;
+        t = order[root];
+        order[root] = order[sw];
+        order[sw] = t;
+        root = sw;
+    }
+}
+
+void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order)
+{
+    /* Heap sort: allocation-free and O(P log P). */
+    size_t n = T->n;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (n < 2)
+        return;
+    for (size_t start = n / 2; start-- > 0;)
+        sift_down(T, order, start, n);
+    for (size_t end = n - 1; end > 0; end--) {
+        size_t t = order[0];
+        order[0] = order[end];
+        order[end] = t;
+        sift_down(T, order, 0, end);
+    }
+}

@@ -1,0 +1,32 @@
+/* Internal layout of wsl_pattern_table, read directly by the label model. */
+#ifndef WSL_SRC_PATTERNS_IMPL_H
+#define WSL_SRC_PATTERNS_IMPL_H
+
+#include "core/core.h"
+#include "wsl/votes.h"
+
+struct wsl_pattern_table {
+    wsl_allocator alloc;
+    size_t m;
+    int32_t k;
+    size_t n, cap;        /* patterns, allocated patterns */
+    size_t *start;        /* start[p]..start[p+1]: the votes of pattern p in cols/vals */
+    uint64_t *counts;
+    uint64_t *hashes;
+    uint32_t *cols;       /* non-abstain votes, column order within a pattern */
+    int32_t *vals;
+    size_t n_votes, votes_cap;
+    size_t *slots;        /* open addressing: pattern index + 1, 0 = empty */
+    size_t n_slots;       /* power of two */
+    uint64_t total;
+};
+
+/* Find or insert the pattern with these votes; *index receives its index. */
+wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, const int32_t *vals,
+                                size_t nnz, uint64_t count, size_t *index);
+
+/* A permutation of 0..n-1 ordering patterns canonically (by their votes), so that sums over
+ * patterns do not depend on insertion order. order has T->n entries. */
+void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order);
+
+#endif
