@@ -308,7 +308,145 @@ static wsl_status oom_append(const wsl_allocator *a)
     return WSL_OK;
 }
 
-static const alloc_case oom_cases[] = {oom_from_buffer, oom_triples, oom_append};
+
+/* ---------------------------------------------------------------- patterns */
+
+START_TEST(test_patterns_count)
+{
+    for (int s = 1; s <= 2; s++) {
+        wsl_label_matrix *L = NULL;
+        wsl_pattern_table *T = NULL;
+        size_t idx[8];
+        int32_t rows[8 * 3];
+        uint64_t count, total = 0;
+        int32_t row[3];
+        for (size_t i = 0; i < 8; i++)
+            memcpy(rows + i * 3, small + (i % 4) * 3, 3 * sizeof(int32_t));
+        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, rows, 8, 3, 3, 3, (wsl_storage)s, NULL));
+        WSL_ASSERT_OK(wsl_pattern_table_create(&T, 3, 3, NULL));
+        WSL_ASSERT_OK(wsl_pattern_table_add(T, L, idx, 8));
+        ck_assert_uint_eq(wsl_pattern_table_n_patterns(T), 4);
+        ck_assert_uint_eq(wsl_pattern_table_n_rows(T), 8);
+        for (size_t i = 0; i < 8; i++) {
+            ck_assert_uint_eq(idx[i], idx[i % 4]);
+            WSL_ASSERT_OK(wsl_pattern_table_get(T, idx[i], row, 3, &count));
+            ck_assert_mem_eq(row, small + (i % 4) * 3, sizeof row);
+            ck_assert_uint_eq(count, 2);
+        }
+        for (size_t p = 0; p < 4; p++) {
+            WSL_ASSERT_OK(wsl_pattern_table_get(T, p, NULL, 0, &count));
+            total += count;
+        }
+        ck_assert_uint_eq(total, 8);
+        wsl_pattern_table_free(T);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+START_TEST(test_patterns_merge)
+{
+    wsl_pattern_table *A = NULL, *B = NULL, *C = NULL;
+    int32_t r1[] = {0, -1, 1}, r2[] = {-1, -1, -1}, r3[] = {2, 2, 2};
+    uint64_t count;
+    int32_t row[3];
+    WSL_ASSERT_OK(wsl_pattern_table_create(&A, 3, 3, NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_create(&B, 3, 3, NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_add_row(A, r1, 3, 5));
+    WSL_ASSERT_OK(wsl_pattern_table_add_row(A, r2, 3, 1));
+    WSL_ASSERT_OK(wsl_pattern_table_add_row(B, r2, 3, 2));
+    WSL_ASSERT_OK(wsl_pattern_table_add_row(B, r3, 3, 7));
+    WSL_ASSERT_OK(wsl_pattern_table_merge(A, B));
+    ck_assert_uint_eq(wsl_pattern_table_n_patterns(A), 3);
+    ck_assert_uint_eq(wsl_pattern_table_n_rows(A), 15);
+    WSL_ASSERT_OK(wsl_pattern_table_get(A, 1, row, 3, &count));
+    ck_assert_mem_eq(row, r2, sizeof row);
+    ck_assert_uint_eq(count, 3);
+    WSL_ASSERT_OK(wsl_pattern_table_get(A, 2, row, 3, &count));
+    ck_assert_mem_eq(row, r3, sizeof row);
+    ck_assert_uint_eq(count, 7);
+    /* Errors. */
+    WSL_ASSERT_OK(wsl_pattern_table_create(&C, 4, 3, NULL));
+    WSL_ASSERT_STATUS(wsl_pattern_table_merge(A, C), WSL_EDIM);
+    WSL_ASSERT_STATUS(wsl_pattern_table_merge(A, A), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_pattern_table_add_row(A, r1, 2, 1), WSL_EDIM);
+    r3[1] = 3;
+    WSL_ASSERT_STATUS(wsl_pattern_table_add_row(A, r3, 3, 1), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_pattern_table_get(A, 3, row, 3, &count), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_pattern_table_get(A, 0, row, 2, &count), WSL_EBUFS);
+    WSL_ASSERT_STATUS(wsl_pattern_table_create(NULL, 3, 3, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_pattern_table_create(&C, 0, 3, NULL), WSL_EINVAL);
+    ck_assert_ptr_null(C);
+    WSL_ASSERT_STATUS(wsl_pattern_table_create(&C, 3, 0, NULL), WSL_EINVAL);
+    {
+        wsl_label_matrix *L = NULL;
+        size_t idx[1];
+        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, WSL_STORAGE_DENSE, NULL));
+        WSL_ASSERT_STATUS(wsl_pattern_table_add(A, L, idx, 1), WSL_EBUFS);
+        WSL_ASSERT_STATUS(wsl_pattern_table_add(B, NULL, NULL, 0), WSL_EINVAL);
+        wsl_label_matrix_free(L);
+        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 4, WSL_STORAGE_DENSE, NULL));
+        WSL_ASSERT_STATUS(wsl_pattern_table_add(A, L, NULL, 0), WSL_EDIM);
+        wsl_label_matrix_free(L);
+    }
+    ck_assert_uint_eq(wsl_pattern_table_n_patterns(NULL), 0);
+    wsl_pattern_table_free(NULL);
+    wsl_pattern_table_free(A);
+    wsl_pattern_table_free(B);
+}
+END_TEST
+
+START_TEST(test_patterns_many)
+{
+    /* 3^8 distinct rows, each twice: rehashing keeps every count. */
+    wsl_pattern_table *T = NULL;
+    int32_t row[8];
+    WSL_ASSERT_OK(wsl_pattern_table_create(&T, 8, 2, NULL));
+    for (int rep = 0; rep < 2; rep++)
+        for (int code = 0; code < 6561; code++) {
+            int c = code;
+            for (int j = 0; j < 8; j++, c /= 3)
+                row[j] = c % 3 - 1;
+            WSL_ASSERT_OK(wsl_pattern_table_add_row(T, row, 8, 1));
+        }
+    ck_assert_uint_eq(wsl_pattern_table_n_patterns(T), 6561);
+    ck_assert_uint_eq(wsl_pattern_table_n_rows(T), 13122);
+    for (size_t p = 0; p < 6561; p++) {
+        uint64_t count;
+        WSL_ASSERT_OK(wsl_pattern_table_get(T, p, NULL, 0, &count));
+        ck_assert_uint_eq(count, 2);
+    }
+    wsl_pattern_table_free(T);
+}
+END_TEST
+
+static wsl_status oom_patterns(const wsl_allocator *a)
+{
+    wsl_pattern_table *T = NULL, *U = NULL;
+    wsl_label_matrix *L = NULL;
+    int32_t row[3] = {1, 1, 1};
+    wsl_status st = wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, WSL_STORAGE_DENSE, NULL);
+    if (st == WSL_OK)
+        st = wsl_pattern_table_create(&T, 3, 3, a);
+    if (st == WSL_OK)
+        st = wsl_pattern_table_create(&U, 3, 3, a);
+    if (st == WSL_OK)
+        st = wsl_pattern_table_add(T, L, NULL, 0);
+    if (st == WSL_OK)
+        st = wsl_pattern_table_add_row(U, row, 3, 4);
+    for (int i = 0; st == WSL_OK && i < 200; i++) {
+        row[i % 3] = (row[i % 3] + 2) % 4 - 1;
+        st = wsl_pattern_table_add_row(U, row, 3, 1);
+    }
+    if (st == WSL_OK)
+        st = wsl_pattern_table_merge(T, U);
+    wsl_pattern_table_free(T);
+    wsl_pattern_table_free(U);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
+static const alloc_case oom_cases[] = {oom_from_buffer, oom_triples, oom_append, oom_patterns};
 
 START_TEST(test_oom_walk)
 {
@@ -333,6 +471,7 @@ static Suite *votes_suite(void)
     TCase *edge = tcase_create("edge");
     TCase *errors = tcase_create("errors");
     TCase *oom = tcase_create("oom");
+    TCase *patterns = tcase_create("patterns");
     tcase_add_test(core, test_from_buffer_both_storages);
     tcase_add_test(core, test_leading_dimension);
     tcase_add_test(core, test_append_rows);
@@ -342,10 +481,14 @@ static Suite *votes_suite(void)
     tcase_add_test(edge, test_wide_cardinality);
     tcase_add_test(edge, test_sparse_crowd_scale);
     tcase_add_test(errors, test_errors);
+    tcase_add_test(patterns, test_patterns_count);
+    tcase_add_test(patterns, test_patterns_merge);
+    tcase_add_test(patterns, test_patterns_many);
     tcase_add_loop_test(oom, test_oom_walk, 0, (int)(sizeof oom_cases / sizeof oom_cases[0]));
     suite_add_tcase(s, core);
     suite_add_tcase(s, edge);
     suite_add_tcase(s, errors);
+    suite_add_tcase(s, patterns);
     suite_add_tcase(s, oom);
     return s;
 }

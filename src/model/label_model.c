@@ -128,6 +128,7 @@ wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L
     wsl_status st;
     size_t gold_col;
     WSL_CHECK_ARG(model != NULL);
+    release_params(model); /* a failed fit leaves the model unfitted */
     WSL_CHECK_ARG(L != NULL);
     if (L->k != model->k)
         return wsl__error(WSL_EDIM, "%s: votes have %ld classes, the model %ld", __func__,
@@ -176,6 +177,7 @@ wsl_status wsl_label_model_fit_patterns(wsl_label_model *model, const wsl_patter
                                         const wsl_fit_options *opts)
 {
     WSL_CHECK_ARG(model != NULL);
+    release_params(model); /* a failed fit leaves the model unfitted */
     WSL_CHECK_ARG(T != NULL);
     if (T->k != model->k)
         return wsl__error(WSL_EDIM, "%s: patterns have %ld classes, the model %ld", __func__,
