@@ -15,5 +15,6 @@
 #include "wsl/votes.h"
 #include "wsl/io.h"
 #include "wsl/label_model.h"
+#include "wsl/lf.h"
 
 #endif

@@ -1,0 +1,157 @@
+/*
+ * libwsl — labeling functions (LFs) written in C, and the applier that runs them over records.
+ *
+ * An LF is a callback with a name and a user payload (Snorkel's "resources"): it receives one
+ * record and returns a class 0..k-1 or WSL_ABSTAIN. Preprocessors compute a per-record view once
+ * (tokens, lower-cased text, parsed fields); every LF of the set sees every view, so no LF
+ * recomputes what a preprocessor made.
+ *
+ * The applier runs an LF set over n records given as an array with a stride, or pulled in chunks
+ * from an iterator (a stream of unknown length), and produces a label matrix in record order.
+ * With n_threads > 1 the result is identical, row for row, to the serial one.
+ */
+#ifndef WSL_LF_H
+#define WSL_LF_H
+
+#include "wsl/common.h"
+#include "wsl/votes.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What an LF (or slicing function) sees of one record. */
+typedef struct wsl_lf_input {
+    const void *record;       /**< the record, as given to the applier */
+    size_t index;             /**< its row index (0-based, in input order) */
+    const void *const *views; /**< views[p]: the view made by preprocessor p (NULL if none) */
+} wsl_lf_input;
+
+/** An LF returns a class 0..k-1, WSL_ABSTAIN, or WSL_LF_ERROR (any value < -1) on failure. */
+#define WSL_LF_ERROR (-2)
+
+/** A labeling function. Called concurrently from several threads when n_threads > 1. */
+typedef int32_t (*wsl_lf_fn)(const wsl_lf_input *in, void *payload);
+
+/** A preprocessor: fills `view` (view_size bytes, zeroed before each record) from the record. */
+typedef struct wsl_preprocessor {
+    const char *name;          /**< unique within the set, copied */
+    size_t view_size;          /**< bytes of the view, >= 1 */
+    /** Fill the view; return 0, or a negative value on failure (the record faults). */
+    int (*run)(const wsl_lf_input *in, void *view, void *payload);
+    /** NULL, or release what run() allocated inside the view (called after the LFs). */
+    void (*clear)(void *view, void *payload);
+    void *payload;
+} wsl_preprocessor;
+
+typedef struct wsl_lf_set wsl_lf_set;
+
+/**
+ * Create an empty LF set for k classes.
+ * @return WSL_OK, WSL_EINVAL (NULL out, k outside 1..WSL_MAX_CARDINALITY), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_lf_set_create(wsl_lf_set **out, int32_t k, const wsl_allocator *alloc);
+
+/** Free an LF set. NULL is a no-op. @since 0.1 */
+WSL_API void wsl_lf_set_free(wsl_lf_set *set);
+
+/**
+ * Add an LF; its column in the label matrix is its position of addition. The name is copied and
+ * must be unique, non-empty, and free of control characters and commas.
+ * @return WSL_OK, WSL_EINVAL (NULL, bad or duplicate name: the message names it), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_lf_set_add(wsl_lf_set *set, const char *name, wsl_lf_fn fn, void *payload);
+
+/**
+ * Add a preprocessor; *index_out (may be NULL) receives its index p into wsl_lf_input.views.
+ * Preprocessors run in order of addition, so a later one may read an earlier one's view.
+ * @return WSL_OK, WSL_EINVAL (NULL, missing run, view_size 0, bad or duplicate name), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_lf_set_add_preprocessor(wsl_lf_set *set, const wsl_preprocessor *pp,
+                                               size_t *index_out);
+
+/** Number of LFs (0 for NULL). @since 0.1 */
+WSL_API size_t wsl_lf_set_size(const wsl_lf_set *set);
+/** Classes k (0 for NULL). @since 0.1 */
+WSL_API int32_t wsl_lf_set_cardinality(const wsl_lf_set *set);
+/** Name of LF j, borrowed until the set is freed; NULL if j is out of range. @since 0.1 */
+WSL_API const char *wsl_lf_set_name(const wsl_lf_set *set, size_t j);
+/**
+ * Index of the LF with this name.
+ * @return WSL_OK, WSL_EINVAL (NULL), WSL_ERANGE (no LF has that name).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_lf_set_find(const wsl_lf_set *set, const char *name, size_t *out);
+
+/* ---------------------------------------------------------------- Applying */
+
+/** Options of the applier. */
+typedef struct wsl_apply_options {
+    unsigned int version;       /**< WSL_APPLY_OPTIONS_VERSION */
+    int n_threads;              /**< >= 1; the result never depends on it */
+    int fault_tolerant;         /**< 0: the first fault stops the apply; 1: a faulting vote
+                                     (or preprocessor) becomes WSL_ABSTAIN and is counted */
+    wsl_storage storage;        /**< storage of the label matrix */
+    size_t chunk_size;          /**< records per chunk (streams and threads), >= 1 */
+    wsl_progress_fn progress;   /**< NULL, or called with records done / total (0 if unknown) */
+    void *progress_payload;
+} wsl_apply_options;
+
+#define WSL_APPLY_OPTIONS_VERSION 1
+#define WSL_APPLY_OPTIONS_INIT {WSL_APPLY_OPTIONS_VERSION, 1, 0, WSL_STORAGE_DENSE, 4096, NULL, NULL}
+
+/** Check apply options; the message names the field. @return WSL_OK, WSL_EINVAL. @since 0.1 */
+WSL_API wsl_status wsl_apply_options_validate(const wsl_apply_options *opts);
+
+/**
+ * What an apply did. Set lf_faults to a caller array of lf_faults_len >= number of LFs to get
+ * per-LF fault counts (a failing preprocessor counts once for every LF of that record).
+ */
+typedef struct wsl_apply_report {
+    size_t n_records;           /**< out: records labelled */
+    size_t n_faults;            /**< out: faulting votes, in total */
+    size_t first_fault_record;  /**< out: record index of the first fault (SIZE_MAX if none) */
+    size_t *lf_faults;          /**< in: NULL, or an array receiving per-LF fault counts */
+    size_t lf_faults_len;       /**< in: its length */
+} wsl_apply_report;
+
+/**
+ * Apply every LF to n records laid out at `records + i * stride` (stride in bytes, >= 1).
+ * @param[out] out     the n x m label matrix; NULL on failure (nothing partial is returned).
+ * @param report       NULL, or filled (see wsl_apply_report).
+ * The set is only read: one set may be applied from several threads at once.
+ * @return WSL_OK, WSL_EINVAL (NULL, bad options, empty set), WSL_EBUFS (report->lf_faults
+ *         shorter than the set), WSL_ECALLBACK (an LF returned
+ *         WSL_LF_ERROR or a value outside -1..k-1, or a preprocessor failed — the message names
+ *         the LF or preprocessor and the record index — or the progress callback cancelled),
+ *         WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_lf_apply(wsl_label_matrix **out, const wsl_lf_set *set, const void *records,
+                                size_t n, size_t stride, const wsl_apply_options *opts,
+                                wsl_apply_report *report);
+
+/**
+ * A record source for streams: write up to `max` record pointers into records[] and return how
+ * many (0 = end of stream). Return a negative value to signal an error (WSL_ECALLBACK).
+ * The pointers must stay valid until the next call.
+ */
+typedef long (*wsl_record_iter_fn)(const void **records, size_t max, void *payload);
+
+/**
+ * Apply every LF to records pulled from an iterator in chunks of opts->chunk_size.
+ * @return as wsl_lf_apply().
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_lf_apply_stream(wsl_label_matrix **out, const wsl_lf_set *set,
+                                       wsl_record_iter_fn next, void *payload,
+                                       const wsl_apply_options *opts, wsl_apply_report *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSL_LF_H */
