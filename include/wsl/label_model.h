@@ -59,7 +59,10 @@ typedef enum wsl_lm_tables {
     WSL_TABLES_FULL = 1,           /**< a free table P(vote v | y = c) per source and class */
     WSL_TABLES_CLASS_ACCURACY = 2, /**< per class: P(right | voted, y = c); errors spread evenly
                                         over the classes the source emits */
-    WSL_TABLES_ACCURACY = 3        /**< one accuracy per source; errors spread evenly */
+    WSL_TABLES_ACCURACY = 3,       /**< one accuracy per source; errors spread evenly */
+    WSL_TABLES_POLARITY = 4        /**< a source that votes a single class a has two rates,
+                                        P(vote a | y = a) >= P(vote a | y != a); sources voting
+                                        several classes get full tables */
 } wsl_lm_tables;
 
 /** How abstentions enter the model. */
@@ -67,8 +70,11 @@ typedef enum wsl_lm_abstain {
     WSL_ABSTAIN_DEFAULT = 0,
     WSL_ABSTAIN_INFORMATIVE = 1,   /**< P(abstain | y = c) depends on the class */
     WSL_ABSTAIN_RANDOM = 2,        /**< abstaining says nothing about the class */
-    WSL_ABSTAIN_NEVER = 3          /**< the sources always vote (language-model prompts); an
+    WSL_ABSTAIN_NEVER = 3,         /**< the sources always vote (language-model prompts); an
                                         abstain in the data is then an error */
+    WSL_ABSTAIN_BY_POLARITY = 4    /**< informative for a source that votes a single class (its
+                                        firing is all it says), missing at random for sources
+                                        that vote several classes (crowd workers) */
 } wsl_lm_abstain;
 
 /** How the class prior pi is obtained. */
@@ -206,6 +212,10 @@ typedef struct wsl_fit_report {
     wsl_lm_tables tables;        /**< parametrization used (defaults resolved) */
     wsl_lm_abstain abstain;
     wsl_lm_prior prior;
+    int fallback;                /**< 1 when the votes could not identify the model (its
+                                      likelihood gain over "votes independent of the class"
+                                      did not pay for its parameters, by BIC) and the model fell
+                                      back to majority vote with 70%-accurate sources */
 } wsl_fit_report;
 
 /** @return WSL_OK, WSL_EINVAL, WSL_ESTATE (not fitted). @since 0.1 */

@@ -34,6 +34,7 @@ typedef struct em_ctx {
     double *B;           /* pseudo-counts, tab_len */
     double *prior_pc;    /* pseudo-counts on the class prior, k */
     uint8_t *emits;      /* m * k: source j ever votes class v */
+    uint8_t *all;        /* k ones: every outcome live */
     double *s;           /* k scratch */
     double *abstain_sum; /* k */
     double *hist;        /* max_iter */
@@ -212,6 +213,13 @@ static void m_step(em_ctx *x, wsl_label_model *model)
     for (size_t j = 0; j < x->m; j++) {
         const uint8_t *em = x->emits + j * (size_t)k;
         double rho_num = 0, rho_den = 0;
+        int n_emit = 0, mar;
+        for (int32_t v = 0; v < k; v++)
+            n_emit += em[v];
+        /* Hybrid: a source voting a single class carries information only in when it fires;
+         * a source voting several classes says what it thinks, and its abstains are missing. */
+        mar = x->o.abstain == WSL_ABSTAIN_RANDOM ||
+              (x->o.abstain == WSL_ABSTAIN_BY_POLARITY && n_emit > 1);
         double acc_num = 0, acc_den = 0;
         for (int32_t c = 0; c < k; c++) {
             double *n = x->N + wsl__tab_index(k, j, c, -1);
@@ -233,39 +241,58 @@ static void m_step(em_ctx *x, wsl_label_model *model)
             const double *n = x->N + wsl__tab_index(k, j, c, -1);
             const double *b = x->B + wsl__tab_index(k, j, c, -1);
             double *t = model->table + wsl__tab_index(k, j, c, -1);
-            double tot = 0, votes = 0, right, n_wrong = 0;
+            double tot = 0, votes = 0, right;
             for (int32_t v = -1; v < k; v++)
                 tot += n[v + 1] + b[v + 1];
             for (int32_t v = 0; v < k; v++)
                 votes += n[v + 1] + b[v + 1];
-            for (int32_t v = 0; v < k; v++)
-                n_wrong += v != c && em[v];
             switch (x->o.tables) {
             case WSL_TABLES_CLASS_ACCURACY:
             case WSL_TABLES_ACCURACY:
+                /* Symmetric errors: a wrong vote is any of the k - 1 other classes alike, also
+                 * classes the source never emitted (a one-polarity source is then a one-coin
+                 * voter whose accuracy is its precision). */
                 right = x->o.tables == WSL_TABLES_ACCURACY
                             ? (acc_den > 0 ? acc_num / acc_den : PRIOR_ACCURACY)
                             : (votes > 0 ? (n[c + 1] + b[c + 1]) / votes : PRIOR_ACCURACY);
-                if (!em[c])
-                    right = 0;
-                if (n_wrong == 0)
-                    right = 1;
                 t[0] = tot > 0 ? (n[0] + b[0]) / tot : 0.5;
-                for (int32_t v = 0; v < k; v++) {
-                    if (!em[v])
-                        t[v + 1] = 0;
-                    else if (v == c)
-                        t[v + 1] = (1 - t[0]) * right;
-                    else
-                        t[v + 1] = (1 - t[0]) * (1 - right) / n_wrong;
-                }
+                for (int32_t v = 0; v < k; v++)
+                    t[v + 1] = v == c ? (1 - t[0]) * right
+                                      : (1 - t[0]) * (1 - right) / (double)(k - 1);
                 break;
             default:
+                if (n_emit == 1 && !mar && x->o.tables == WSL_TABLES_POLARITY) {
+                    /* One-polarity source: P(vote a | y = c) is one rate for c == a and one
+                     * shared rate for every other class. */
+                    int32_t a = 0;
+                    double num[2] = {0, 0}, den[2] = {0, 0}, rate;
+                    while (!em[a])
+                        a++;
+                    for (int32_t c2 = 0; c2 < k; c2++) {
+                        const double *n2 = x->N + wsl__tab_index(k, j, c2, -1);
+                        const double *b2 = x->B + wsl__tab_index(k, j, c2, -1);
+                        int own = c2 == a;
+                        for (int32_t v = -1; v < k; v++)
+                            den[own] += n2[v + 1] + b2[v + 1];
+                        num[own] += n2[a + 1] + b2[a + 1];
+                    }
+                    /* A vote for a is evidence for a: firing under a is at least as likely as
+                     * under another class (the MLE under that order constraint pools them). */
+                    if (num[1] * den[0] < num[0] * den[1])
+                        rate = (num[0] + num[1]) / (den[0] + den[1]);
+                    else
+                        rate = c == a ? num[1] / den[1] : num[0] / den[0];
+                    for (int32_t v = -1; v < k; v++)
+                        t[v + 1] = 0;
+                    t[a + 1] = rate;
+                    t[0] = 1 - rate;
+                    break;
+                }
                 for (int32_t v = -1; v < k; v++)
                     t[v + 1] = n[v + 1] + b[v + 1];
                 break;
             }
-            if (x->o.abstain == WSL_ABSTAIN_RANDOM && abstain_ok) {
+            if (mar && abstain_ok) {
                 /* Abstaining is independent of the class: one rate per source. */
                 double rho = rho_den > 0 ? rho_num / rho_den : 0.5, vs = 0;
                 for (int32_t v = 0; v < k; v++)
@@ -274,7 +301,8 @@ static void m_step(em_ctx *x, wsl_label_model *model)
                     t[v + 1] = vs > 0 ? t[v + 1] / vs * (1 - rho) : 0;
                 t[0] = rho;
             }
-            normalize_row(t, em, k, abstain_ok);
+            normalize_row(t, x->o.tables == WSL_TABLES_FULL || x->o.tables == WSL_TABLES_POLARITY ? em : x->all,
+                          k, abstain_ok);
         }
         (void)K1;
     }
@@ -416,6 +444,81 @@ static wsl_status run_em(em_ctx *x, wsl_label_model *model, int start_id, int *i
     return WSL_OK;
 }
 
+/* Free parameters of the fitted model (for the identifiability test). */
+static double model_params(const em_ctx *x)
+{
+    int32_t k = x->k;
+    double p = x->o.prior == WSL_PRIOR_LEARNED ? (double)(k - 1) : 0;
+    for (size_t j = 0; j < x->m; j++) {
+        int n_emit = 0, mar;
+        for (int32_t v = 0; v < k; v++)
+            n_emit += x->emits[j * (size_t)k + (size_t)v];
+        if (n_emit == 0)
+            continue;
+        mar = x->o.abstain == WSL_ABSTAIN_RANDOM ||
+              (x->o.abstain == WSL_ABSTAIN_BY_POLARITY && n_emit > 1);
+        if (x->o.tables == WSL_TABLES_ACCURACY)
+            p += mar ? 2 : 1 + (double)k;
+        else if (x->o.tables == WSL_TABLES_CLASS_ACCURACY)
+            p += mar ? 1 + (double)k : 2 * (double)k;
+        else if (n_emit == 1 && !mar && x->o.tables == WSL_TABLES_POLARITY)
+            p += 2;
+        else
+            p += mar ? 1 + (double)k * (n_emit - 1) : (double)k * n_emit;
+    }
+    return p;
+}
+
+/*
+ * The null model: every source votes independently of the class, with its observed rates.
+ * Returns its log-likelihood (total) and its number of free parameters.
+ */
+static double null_loglik(const em_ctx *x, const double *fire, const double *share, double *params)
+{
+    int32_t k = x->k;
+    double ll = 0, p = 0;
+    for (size_t j = 0; j < x->m; j++) {
+        double f = fire[j];
+        if (f <= 0)
+            continue;
+        if (f < 1)
+            ll += x->n_rows * (1 - f) * log(1 - f);
+        for (int32_t v = 0; v < k; v++) {
+            double r = f * share[j * (size_t)k + (size_t)v];
+            if (r > 0) {
+                ll += x->n_rows * r * log(r);
+                p += 1;
+            }
+        }
+        p -= f >= 1;
+    }
+    *params = p;
+    return ll;
+}
+
+/*
+ * The honest fallback when the votes cannot identify the model: every source a one-coin voter
+ * of the prior accuracy, abstains missing at random, uniform class prior. Its argmax is majority
+ * vote; its probabilities are majority vote's, softened.
+ */
+static void set_fallback(em_ctx *x, wsl_label_model *model, const double *fire)
+{
+    int32_t k = x->k;
+    for (size_t j = 0; j < x->m; j++) {
+        double rho = fire[j] < 1 ? 1 - fire[j] : MIN_PROB;
+        for (int32_t c = 0; c < k; c++) {
+            double *t = model->table + wsl__tab_index(k, j, c, -1);
+            t[0] = rho;
+            for (int32_t v = 0; v < k; v++)
+                t[v + 1] = (1 - rho) * (v == c ? PRIOR_ACCURACY
+                                                : (1 - PRIOR_ACCURACY) / (double)(k - 1));
+        }
+    }
+    for (int32_t c = 0; c < k; c++)
+        model->prior[c] = 1.0 / (double)k;
+    wsl__model_refresh_logs(model);
+}
+
 wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
                        const wsl_fit_options *opts)
 {
@@ -450,16 +553,18 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.s = wsl__mallocarray(a, (size_t)k, sizeof *x.s);
     x.abstain_sum = wsl__mallocarray(a, (size_t)k, sizeof *x.abstain_sum);
     x.emits = wsl__calloc(a, x.m * (size_t)k, 1);
+    x.all = wsl__mallocarray(a, (size_t)k, 1);
     x.hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.hist);
     x.best_hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.best_hist);
     fire = wsl__mallocarray(a, x.m, sizeof *fire);
     share = wsl__mallocarray(a, x.m * (size_t)k, sizeof *share);
     if (!x.order || !x.N || !x.B || !x.best_table || !x.Ntot || !x.prior_pc || !x.best_prior ||
-        !x.s || !x.abstain_sum || !x.emits || !x.hist || !x.best_hist || !fire || !share) {
+        !x.s || !x.abstain_sum || !x.emits || !x.all || !x.hist || !x.best_hist || !fire || !share) {
         st = WSL_ENOMEM;
         goto done;
     }
     wsl__patterns_canonical_order(T, x.order);
+    memset(x.all, 1, (size_t)k);
     for (size_t e = 0; e < T->n_votes; e++)
         if (T->cols[e] < x.m)
             x.emits[(size_t)T->cols[e] * (size_t)k + (size_t)T->vals[e]] = 1;
@@ -513,6 +618,24 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     memcpy(model->table, x.best_table, x.tab_len * sizeof *x.best_table);
     memcpy(model->prior, x.best_prior, (size_t)k * sizeof *x.best_prior);
     wsl__model_refresh_logs(model);
+    /* Identifiability: the fitted model must explain the votes better than "sources vote
+     * independently of the class" by more than its extra parameters cost (BIC). Otherwise the
+     * class structure it found is noise, and majority vote is the honest answer. Clamped gold
+     * labels identify the model by themselves. */
+    if (gold_col >= T->m && x.o.prior == WSL_PRIOR_LEARNED) {
+        double null_params, null_ll = null_loglik(&x, fire, share, &null_params);
+        double gain = model->report.log_likelihood * x.n_rows - null_ll;
+        double cost = (model_params(&x) - null_params) / 2 * log(x.n_rows);
+        if (gain <= cost) {
+            wsl__log(x.o.log_fn, x.o.log_payload, WSL_LOG_WARN,
+                     "the votes do not identify the model (likelihood gain %.1f <= BIC cost "
+                     "%.1f): falling back to majority vote", gain, cost);
+            set_fallback(&x, model, fire);
+            model->report.fallback = 1;
+            model->report.log_likelihood = e_step(&x, model, 0) / x.n_rows;
+            model->report.penalized = model->report.log_likelihood;
+        }
+    }
     {
         double *h = wsl__reallocarray(a, model->history, model->n_history ? model->n_history : 1,
                                       sizeof *h);
@@ -540,6 +663,7 @@ done:
     wsl__free(a, x.s);
     wsl__free(a, x.abstain_sum);
     wsl__free(a, x.emits);
+    wsl__free(a, x.all);
     wsl__free(a, x.hist);
     wsl__free(a, x.best_hist);
     wsl__free(a, fire);

@@ -20,9 +20,9 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
     if (o->version < 1 || o->version > WSL_FIT_OPTIONS_VERSION)
         return BAD("opts->version must be 1..%d (got %u); initialize with WSL_FIT_OPTIONS_INIT",
                    WSL_FIT_OPTIONS_VERSION, o->version);
-    if ((unsigned)o->tables > WSL_TABLES_ACCURACY)
+    if ((unsigned)o->tables > WSL_TABLES_POLARITY)
         return BAD("opts->tables must be a wsl_lm_tables value (got %d)", (int)o->tables);
-    if ((unsigned)o->abstain > WSL_ABSTAIN_NEVER)
+    if ((unsigned)o->abstain > WSL_ABSTAIN_BY_POLARITY)
         return BAD("opts->abstain must be a wsl_lm_abstain value (got %d)", (int)o->abstain);
     if ((unsigned)o->prior > WSL_PRIOR_GOLD)
         return BAD("opts->prior must be a wsl_lm_prior value (got %d)", (int)o->prior);
@@ -71,11 +71,11 @@ void wsl__fit_options_resolve(const wsl_fit_options *opts, wsl_fit_options *out)
         *out = *opts;
     out->version = WSL_FIT_OPTIONS_VERSION;
     if (out->tables == WSL_TABLES_DEFAULT)
-        out->tables = WSL_TABLES_FULL;
+        out->tables = WSL_TABLES_POLARITY;
     if (out->abstain == WSL_ABSTAIN_DEFAULT)
-        out->abstain = WSL_ABSTAIN_INFORMATIVE;
+        out->abstain = WSL_ABSTAIN_BY_POLARITY;
     if (out->prior == WSL_PRIOR_DEFAULT)
         out->prior = WSL_PRIOR_LEARNED;
     if (out->pseudo_count < 0)
-        out->pseudo_count = 1.0;
+        out->pseudo_count = 10.0;
 }

@@ -17,6 +17,8 @@ static const char *tables_name(wsl_lm_tables t)
         return "class_accuracy";
     case WSL_TABLES_ACCURACY:
         return "accuracy";
+    case WSL_TABLES_POLARITY:
+        return "polarity";
     default:
         return "full";
     }
@@ -29,6 +31,8 @@ static const char *abstain_name(wsl_lm_abstain a)
         return "random";
     case WSL_ABSTAIN_NEVER:
         return "never";
+    case WSL_ABSTAIN_BY_POLARITY:
+        return "by_polarity";
     default:
         return "informative";
     }
@@ -113,7 +117,8 @@ wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out)
         !cJSON_AddNumberToObject(report, "log_likelihood", model->report.log_likelihood) ||
         !cJSON_AddNumberToObject(report, "penalized", model->report.penalized) ||
         !cJSON_AddNumberToObject(report, "n_patterns", (double)model->report.n_patterns) ||
-        !cJSON_AddNumberToObject(report, "n_rows", (double)model->report.n_rows))
+        !cJSON_AddNumberToObject(report, "n_rows", (double)model->report.n_rows) ||
+        !cJSON_AddBoolToObject(report, "fallback", model->report.fallback))
         goto oom;
     text = cJSON_Print(root);
     if (!text)
@@ -187,8 +192,8 @@ static int parse_enum(const cJSON *root, const char *key, const char *const *nam
 wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, size_t len,
                                     const wsl_allocator *alloc)
 {
-    static const char *const tnames[] = {"", "full", "class_accuracy", "accuracy"};
-    static const char *const anames[] = {"", "informative", "random", "never"};
+    static const char *const tnames[] = {"", "full", "class_accuracy", "accuracy", "polarity"};
+    static const char *const anames[] = {"", "informative", "random", "never", "by_polarity"};
     static const char *const pnames[] = {"", "learned", "fixed", "uniform", "gold"};
     cJSON *root = NULL;
     const cJSON *f, *report;
@@ -221,8 +226,8 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
         st = bad("\"k\" or \"m\" is missing or out of range");
         goto done;
     }
-    t = parse_enum(root, "tables", tnames, 4);
-    a = parse_enum(root, "abstain", anames, 4);
+    t = parse_enum(root, "tables", tnames, 5);
+    a = parse_enum(root, "abstain", anames, 5);
     p = parse_enum(root, "class_prior_mode", pnames, 5);
     if (t < 1 || a < 1 || p < 1) {
         st = bad("\"tables\", \"abstain\" or \"class_prior_mode\" is missing or unknown");
@@ -265,6 +270,7 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
             (size_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "n_patterns"));
         model->report.n_rows =
             (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "n_rows"));
+        model->report.fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report, "fallback"));
     }
     model->report.tables = (wsl_lm_tables)t;
     model->report.abstain = (wsl_lm_abstain)a;

@@ -1,0 +1,692 @@
+/* Majority vote, tie policies and the EM label model: behaviour users of other label models
+ * hit, failure paths, save/load, OOM. */
+#include "wsl_test_util.h"
+
+#include "core/core.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Conditionally independent sources with known accuracies (errors uniform over other classes). */
+static wsl_label_matrix *gen(size_t n, size_t m, int32_t k, const double *acc, const double *cov,
+                             uint64_t seed, int32_t *gold)
+{
+    wsl__rng rng;
+    int32_t *buf = malloc(n * m * sizeof *buf);
+    wsl_label_matrix *L = NULL;
+    ck_assert_ptr_nonnull(buf);
+    wsl__rng_seed(&rng, seed);
+    for (size_t i = 0; i < n; i++) {
+        int32_t y = (int32_t)wsl__rng_below(&rng, (uint64_t)k);
+        if (gold)
+            gold[i] = y;
+        for (size_t j = 0; j < m; j++) {
+            int32_t v = WSL_ABSTAIN;
+            if (wsl__rng_uniform(&rng) < cov[j]) {
+                if (wsl__rng_uniform(&rng) < acc[j]) {
+                    v = y;
+                } else {
+                    v = (int32_t)wsl__rng_below(&rng, (uint64_t)(k - 1));
+                    if (v >= y)
+                        v++;
+                }
+            }
+            buf[i * m + j] = v;
+        }
+    }
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, n, m, m, k, WSL_STORAGE_AUTO, NULL));
+    free(buf);
+    return L;
+}
+
+static double accuracy(const double *probs, const int32_t *gold, size_t n, int32_t k)
+{
+    int32_t *lab = malloc(n * sizeof *lab);
+    double acc = 0;
+    WSL_ASSERT_OK(wsl_probs_to_labels(probs, n, (size_t)k, WSL_TIE_LOWEST, 0, lab, n));
+    for (size_t i = 0; i < n; i++)
+        acc += lab[i] == gold[i];
+    free(lab);
+    return acc / (double)n;
+}
+
+/* ---------------------------------------------------------------- majority vote */
+
+START_TEST(test_mv_table)
+{
+    const int32_t votes[] = {
+        0, 0, 1,   /* 2/3 class 0 */
+        -1, -1, -1, /* uncovered: prior */
+        2, -1, 1,  /* tie between 1 and 2 */
+        1, 1, 1,
+    };
+    const double prior[] = {0.5, 0.3, 0.2};
+    const double w[] = {1.0, 2.0, 0.5};
+    double p[12];
+    uint8_t cov[4];
+    wsl_label_matrix *L = NULL;
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, votes, 4, 3, 3, 3, WSL_STORAGE_DENSE, NULL));
+    WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, prior, p, 12, cov, 4));
+    ck_assert_double_eq_tol(p[0], 2.0 / 3, 1e-12);
+    ck_assert_double_eq_tol(p[1], 1.0 / 3, 1e-12);
+    ck_assert_double_eq_tol(p[3], 0.5, 1e-12);
+    ck_assert_double_eq_tol(p[5], 0.2, 1e-12);
+    ck_assert_double_eq_tol(p[7], 0.5, 1e-12);
+    ck_assert_double_eq_tol(p[8], 0.5, 1e-12);
+    ck_assert_double_eq_tol(p[10], 1.0, 1e-12);
+    ck_assert_int_eq(cov[0], 1);
+    ck_assert_int_eq(cov[1], 0);
+    WSL_ASSERT_OK(wsl_majority_vote_proba(L, w, NULL, p, 12, NULL, 0));
+    ck_assert_double_eq_tol(p[0], 3.0 / 3.5, 1e-12);
+    ck_assert_double_eq_tol(p[3], 1.0 / 3, 1e-12); /* uniform prior */
+    ck_assert_double_eq_tol(p[7], 0.5 / 1.5, 1e-12);
+    /* Errors. */
+    WSL_ASSERT_STATUS(wsl_majority_vote_proba(L, NULL, NULL, p, 11, NULL, 0), WSL_EBUFS);
+    WSL_ASSERT_STATUS(wsl_majority_vote_proba(L, NULL, NULL, p, 12, cov, 3), WSL_EBUFS);
+    {
+        const double badw[] = {1, -1, 1};
+        const double badp[] = {0.5, 0.5, 0.5};
+        WSL_ASSERT_STATUS(wsl_majority_vote_proba(L, badw, NULL, p, 12, NULL, 0), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "weights[1]"));
+        WSL_ASSERT_STATUS(wsl_majority_vote_proba(L, NULL, badp, p, 12, NULL, 0), WSL_EINVAL);
+    }
+    WSL_ASSERT_STATUS(wsl_majority_vote_proba(NULL, NULL, NULL, p, 12, NULL, 0), WSL_EINVAL);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_tie_policies)
+{
+    const double p[] = {0.5, 0.5, 0.0, /* tie 0/1 */ 0.2, 0.3, 0.5, /* clear 2 */
+                        1.0 / 3, 1.0 / 3, 1.0 / 3};
+    int32_t lab[3], lab2[3];
+    WSL_ASSERT_OK(wsl_probs_to_labels(p, 3, 3, WSL_TIE_ABSTAIN, 0, lab, 3));
+    ck_assert_int_eq(lab[0], WSL_ABSTAIN);
+    ck_assert_int_eq(lab[1], 2);
+    ck_assert_int_eq(lab[2], WSL_ABSTAIN);
+    WSL_ASSERT_OK(wsl_probs_to_labels(p, 3, 3, WSL_TIE_LOWEST, 0, lab, 3));
+    ck_assert_int_eq(lab[0], 0);
+    ck_assert_int_eq(lab[2], 0);
+    WSL_ASSERT_OK(wsl_probs_to_labels(p, 3, 3, WSL_TIE_HASH, 7, lab, 3));
+    WSL_ASSERT_OK(wsl_probs_to_labels(p, 3, 3, WSL_TIE_HASH, 7, lab2, 3));
+    ck_assert_mem_eq(lab, lab2, sizeof lab);
+    ck_assert(lab[0] == 0 || lab[0] == 1);
+    WSL_ASSERT_OK(wsl_probs_to_labels(p, 3, 3, WSL_TIE_RANDOM, 9, lab, 3));
+    WSL_ASSERT_OK(wsl_probs_to_labels(p, 3, 3, WSL_TIE_RANDOM, 9, lab2, 3));
+    ck_assert_mem_eq(lab, lab2, sizeof lab);
+    ck_assert_int_eq(lab[1], 2);
+    WSL_ASSERT_STATUS(wsl_probs_to_labels(p, 3, 3, (wsl_tie_policy)9, 0, lab, 3), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_probs_to_labels(p, 3, 3, WSL_TIE_LOWEST, 0, lab, 2), WSL_EBUFS);
+    WSL_ASSERT_STATUS(wsl_probs_to_labels(p, 3, 0, WSL_TIE_LOWEST, 0, lab, 3), WSL_EINVAL);
+}
+END_TEST
+
+START_TEST(test_tie_hash_spreads)
+{
+    /* Over many tied rows every class is picked, about equally. */
+    double *p = malloc(3000 * sizeof *p);
+    int32_t *lab = malloc(1000 * sizeof *lab);
+    int counts[3] = {0, 0, 0};
+    for (size_t i = 0; i < 3000; i++)
+        p[i] = 1.0 / 3;
+    WSL_ASSERT_OK(wsl_probs_to_labels(p, 1000, 3, WSL_TIE_HASH, 0, lab, 1000));
+    for (size_t i = 0; i < 1000; i++)
+        counts[lab[i]]++;
+    for (int c = 0; c < 3; c++)
+        ck_assert_int_gt(counts[c], 250);
+    free(p);
+    free(lab);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- label model */
+
+static wsl_label_model *fit(const wsl_label_matrix *L, const wsl_fit_options *o)
+{
+    wsl_label_model *M = NULL;
+    WSL_ASSERT_OK(wsl_label_model_create(&M, wsl_label_matrix_cardinality(L), NULL));
+    WSL_ASSERT_OK(wsl_label_model_fit(M, L, o));
+    return M;
+}
+
+static double *proba(const wsl_label_model *M, const wsl_label_matrix *L)
+{
+    size_t n = wsl_label_matrix_n_points(L), k = (size_t)wsl_label_matrix_cardinality(L);
+    double *p = malloc(n * k * sizeof *p);
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * k, NULL, 0));
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t c = 0; c < k; c++) {
+            ck_assert(isfinite(p[i * k + c]));
+            ck_assert(p[i * k + c] >= 0);
+            s += p[i * k + c];
+        }
+        ck_assert_double_eq_tol(s, 1.0, 1e-9);
+    }
+    return p;
+}
+
+START_TEST(test_beats_majority_on_synthetic)
+{
+    /* k = 2 and k = 5: accurate sources mixed with poor ones; the model must not lose to MV. */
+    const int32_t ks[] = {2, 5};
+    const double acc[] = {0.9, 0.85, 0.6, 0.55, 0.55, 0.6, 0.8, 0.55};
+    const double cov[] = {0.5, 0.4, 0.6, 0.7, 0.7, 0.5, 0.3, 0.6};
+    for (size_t t = 0; t < 2; t++) {
+        size_t n = 20000;
+        int32_t *gold = malloc(n * sizeof *gold);
+        wsl_label_matrix *L = gen(n, 8, ks[t], acc, cov, 42 + t, gold);
+        wsl_label_model *M = fit(L, NULL);
+        double *p = proba(M, L), *q = malloc(n * (size_t)ks[t] * sizeof *q);
+        WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, NULL, q, n * (size_t)ks[t], NULL, 0));
+        ck_assert_double_ge(accuracy(p, gold, n, ks[t]) + 0.002, accuracy(q, gold, n, ks[t]));
+        free(p);
+        free(q);
+        free(gold);
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+START_TEST(test_recovers_accuracies)
+{
+    const int32_t ks[] = {2, 5};
+    const double acc[] = {0.9, 0.8, 0.7, 0.65, 0.6, 0.75};
+    const double cov[] = {0.5, 0.6, 0.7, 0.5, 0.6, 0.4};
+    for (size_t t = 0; t < 2; t++) {
+        size_t n = 100000;
+        wsl_label_matrix *L = gen(n, 6, ks[t], acc, cov, 7 + t, NULL);
+        wsl_label_model *M = fit(L, NULL);
+        double est[6];
+        WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, 6));
+        for (size_t j = 0; j < 6; j++)
+            ck_assert_msg(fabs(est[j] - acc[j]) < 0.02, "k=%d source %zu: estimated %.4f, true %.2f",
+                          ks[t], j, est[j], acc[j]);
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+START_TEST(test_all_vote_zero)
+{
+    /* Every source votes 0 whenever it votes (each fires at random): no row with a vote may
+     * come out as class 1 (the class swap other label models fall into). */
+    size_t n = 2000, m = 3;
+    int32_t *votes = malloc(n * m * sizeof *votes), *lab = malloc(n * sizeof *lab);
+    wsl_label_matrix *L = NULL;
+    wsl_label_model *M;
+    uint8_t *cov = malloc(n);
+    double *p = malloc(n * 2 * sizeof *p);
+    wsl__rng rng;
+    wsl__rng_seed(&rng, 5);
+    for (size_t i = 0; i < n * m; i++)
+        votes[i] = wsl__rng_uniform(&rng) < 0.6 ? 0 : WSL_ABSTAIN;
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, votes, n, m, m, 2, WSL_STORAGE_DENSE, NULL));
+    M = fit(L, NULL);
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * 2, cov, n));
+    WSL_ASSERT_OK(wsl_label_model_predict(M, L, WSL_TIE_ABSTAIN, 0, lab, n));
+    for (size_t i = 0; i < n; i++)
+        if (cov[i])
+            ck_assert_int_eq(lab[i], 0);
+    free(votes);
+    free(lab);
+    free(cov);
+    free(p);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_one_source_and_duplicates)
+{
+    const double acc[] = {0.8, 0.8, 0.8, 0.8};
+    const double cov[] = {0.6, 0.6, 0.6, 0.6};
+    size_t n = 2000;
+    int32_t *gold = malloc(n * sizeof *gold);
+    wsl_label_matrix *L = gen(n, 1, 3, acc, cov, 3, gold);
+    wsl_label_model *M = fit(L, NULL);
+    double *p = proba(M, L);
+    int32_t *lab = malloc(n * sizeof *lab);
+    int32_t v;
+    /* One source: the label follows its vote wherever it votes. */
+    WSL_ASSERT_OK(wsl_label_model_predict(M, L, WSL_TIE_LOWEST, 0, lab, n));
+    for (size_t i = 0; i < n; i++) {
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, i, 0, &v));
+        if (v != WSL_ABSTAIN)
+            ck_assert_int_eq(lab[i], v);
+    }
+    free(p);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    /* Duplicated sources: fit must not fail or produce NaN. */
+    {
+        int32_t *buf = malloc(n * 4 * sizeof *buf);
+        L = gen(n, 1, 2, acc, cov, 5, gold);
+        for (size_t i = 0; i < n; i++) {
+            WSL_ASSERT_OK(wsl_label_matrix_get(L, i, 0, &v));
+            for (size_t j = 0; j < 4; j++)
+                buf[i * 4 + j] = v;
+        }
+        wsl_label_matrix_free(L);
+        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, n, 4, 4, 2, WSL_STORAGE_DENSE, NULL));
+        M = fit(L, NULL);
+        p = proba(M, L);
+        WSL_ASSERT_OK(wsl_label_model_predict(M, L, WSL_TIE_LOWEST, 0, lab, n));
+        for (size_t i = 0; i < n; i++)
+            if (buf[i * 4] != WSL_ABSTAIN)
+                ck_assert_int_eq(lab[i], buf[i * 4]);
+        free(p);
+        free(buf);
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+    }
+    free(lab);
+    free(gold);
+}
+END_TEST
+
+START_TEST(test_uncovered_rows_get_prior)
+{
+    const double acc[] = {0.8, 0.7, 0.9};
+    const double cov[] = {0.3, 0.3, 0.3};
+    size_t n = 3000;
+    wsl_label_matrix *L = gen(n, 3, 2, acc, cov, 11, NULL);
+    wsl_label_model *M = fit(L, NULL);
+    double *p = malloc(n * 2 * sizeof *p), prior[2];
+    uint8_t *cov_flags = malloc(n);
+    int32_t row[3];
+    size_t uncovered = 0;
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * 2, cov_flags, n));
+    WSL_ASSERT_OK(wsl_label_model_class_prior(M, prior, 2));
+    for (size_t i = 0; i < n; i++) {
+        WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, 3));
+        int any = row[0] != -1 || row[1] != -1 || row[2] != -1;
+        ck_assert_int_eq(cov_flags[i], any);
+        if (!any) {
+            uncovered++;
+            ck_assert_double_eq(p[i * 2], prior[0]);
+            ck_assert_double_eq(p[i * 2 + 1], prior[1]);
+        }
+    }
+    ck_assert_uint_gt(uncovered, 100);
+    free(p);
+    free(cov_flags);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_worse_than_chance_and_single_class)
+{
+    /* Sources that each emit a single class (one-polarity), plus one worse than chance. */
+    size_t n = 20000;
+    int32_t *buf = malloc(n * 5 * sizeof *buf), *gold = malloc(n * sizeof *gold);
+    wsl__rng rng;
+    wsl_label_matrix *L = NULL;
+    wsl_label_model *M;
+    double *p, *q = malloc(n * 2 * sizeof *q);
+    wsl__rng_seed(&rng, 99);
+    for (size_t i = 0; i < n; i++) {
+        int32_t y = wsl__rng_uniform(&rng) < 0.5;
+        gold[i] = y;
+        /* sources 0, 1 vote only 1; 2, 3 only 0, each 85% precise; 4 is right 30% of the time */
+        for (size_t j = 0; j < 4; j++) {
+            int32_t c = j < 2;
+            double fire = y == c ? 0.5 : 0.5 * 0.15 / 0.85;
+            buf[i * 5 + j] = wsl__rng_uniform(&rng) < fire ? c : WSL_ABSTAIN;
+        }
+        buf[i * 5 + 4] = wsl__rng_uniform(&rng) < 0.5 ? (wsl__rng_uniform(&rng) < 0.3 ? y : 1 - y)
+                                                      : WSL_ABSTAIN;
+    }
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, n, 5, 5, 2, WSL_STORAGE_DENSE, NULL));
+    M = fit(L, NULL);
+    p = proba(M, L);
+    WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, NULL, q, n * 2, NULL, 0));
+    ck_assert_double_gt(accuracy(p, gold, n, 2), accuracy(q, gold, n, 2));
+    {
+        double est[5];
+        WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, 5));
+        ck_assert_double_lt(est[4], 0.5); /* learned to be worse than chance */
+    }
+    free(p);
+    free(q);
+    free(buf);
+    free(gold);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_deterministic_bits)
+{
+    const double acc[] = {0.9, 0.6, 0.7, 0.65, 0.8};
+    const double cov[] = {0.5, 0.6, 0.7, 0.5, 0.6};
+    size_t n = 5000;
+    wsl_label_matrix *L = gen(n, 5, 3, acc, cov, 1, NULL);
+    wsl_label_matrix *S = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_label_model *A, *B, *C;
+    double *pa, *pb, *pc;
+    WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
+    A = fit(L, &o);
+    o.n_threads = 2;
+    B = fit(L, &o);
+    C = fit(S, NULL); /* storage does not matter either */
+    pa = proba(A, L);
+    pb = proba(B, L);
+    pc = proba(C, S);
+    ck_assert_mem_eq(pa, pb, n * 3 * sizeof *pa);
+    ck_assert_mem_eq(pa, pc, n * 3 * sizeof *pa);
+    free(pa);
+    free(pb);
+    free(pc);
+    wsl_label_model_free(A);
+    wsl_label_model_free(B);
+    wsl_label_model_free(C);
+    wsl_label_matrix_free(L);
+    wsl_label_matrix_free(S);
+}
+END_TEST
+
+START_TEST(test_semi_supervised_gold)
+{
+    const double acc[] = {0.9, 0.6, 0.7};
+    const double cov[] = {0.5, 0.6, 0.7};
+    size_t n = 3000;
+    int32_t *gold = malloc(n * sizeof *gold);
+    wsl_label_matrix *L = gen(n, 3, 2, acc, cov, 21, gold);
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_label_model *M;
+    double prior[2];
+    for (size_t i = 100; i < n; i++)
+        gold[i] = WSL_ABSTAIN; /* 100 labelled rows */
+    o.gold = gold;
+    o.gold_len = n;
+    o.prior = WSL_PRIOR_GOLD;
+    M = fit(L, &o);
+    WSL_ASSERT_OK(wsl_label_model_class_prior(M, prior, 2));
+    ck_assert_double_eq_tol(prior[0] + prior[1], 1.0, 1e-12);
+    o.gold_len = n - 1;
+    WSL_ASSERT_STATUS(wsl_label_model_fit(M, L, &o), WSL_EDIM);
+    ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+    free(gold);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_parametrizations)
+{
+    const double acc[] = {0.9, 0.6, 0.7, 0.8};
+    const double cov[] = {0.5, 0.6, 0.7, 0.4};
+    size_t n = 4000;
+    int32_t *gold = malloc(n * sizeof *gold);
+    wsl_label_matrix *L = gen(n, 4, 3, acc, cov, 8, gold);
+    for (int t = 1; t <= 3; t++)
+        for (int a = 1; a <= 2; a++) {
+            wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+            wsl_label_model *M;
+            wsl_fit_report r;
+            double *p;
+            o.tables = (wsl_lm_tables)t;
+            o.abstain = (wsl_lm_abstain)a;
+            M = fit(L, &o);
+            p = proba(M, L);
+            WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+            ck_assert_int_eq(r.tables, t);
+            ck_assert_int_eq(r.abstain, a);
+            ck_assert_double_gt(accuracy(p, gold, n, 3), 0.7);
+            free(p);
+            wsl_label_model_free(M);
+        }
+    free(gold);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_save_load_bits)
+{
+    const double acc[] = {0.9, 0.6, 0.7, 0.65};
+    const double cov[] = {0.5, 0.6, 0.7, 0.5};
+    size_t n = 2000;
+    wsl_label_matrix *L = gen(n, 4, 3, acc, cov, 4, NULL);
+    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_buf buf = WSL_BUF_INIT;
+    double *p, *q;
+    WSL_ASSERT_OK(wsl_label_model_save_buf(M, &buf));
+    ck_assert_ptr_nonnull(strstr(buf.ptr, "\"wsl.label_model\""));
+    WSL_ASSERT_OK(wsl_label_model_load_buf(&R, buf.ptr, buf.size, NULL));
+    p = proba(M, L);
+    q = proba(R, L);
+    ck_assert_mem_eq(p, q, n * 3 * sizeof *p);
+    /* A corrupt or foreign document is a clear error. */
+    WSL_ASSERT_STATUS(wsl_label_model_load_buf(&R, "{", 1, NULL), WSL_EFORMAT);
+    ck_assert_ptr_null(R);
+    WSL_ASSERT_STATUS(wsl_label_model_load_buf(&R, "{\"format\":\"x\"}", 14, NULL), WSL_EFORMAT);
+    {
+        char *copy = malloc(buf.size + 1);
+        char *v;
+        memcpy(copy, buf.ptr, buf.size + 1);
+        v = strstr(copy, "\"format_version\":");
+        ck_assert_ptr_nonnull(v);
+        v += strlen("\"format_version\":");
+        while (*v == ' ' || *v == '\t')
+            v++;
+        *v = '9';
+        WSL_ASSERT_STATUS(wsl_label_model_load_buf(&R, copy, buf.size, NULL), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "format_version"));
+        /* Truncation anywhere must fail cleanly. */
+        for (size_t cut = 0; cut < buf.size; cut += 97) {
+            ck_assert_int_ne(wsl_label_model_load_buf(&R, buf.ptr, cut, NULL), WSL_OK);
+            ck_assert_ptr_null(R);
+        }
+        free(copy);
+    }
+    wsl_buf_dispose(&buf);
+    free(p);
+    free(q);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+    const double acc[] = {0.9, 0.6};
+    const double cov[] = {0.5, 0.6};
+    wsl_label_matrix *L = gen(100, 2, 2, acc, cov, 4, NULL);
+    wsl_label_matrix *L3 = gen(100, 3, 2, acc, cov, 4, NULL);
+    wsl_label_matrix *K3 = gen(100, 2, 3, acc, cov, 4, NULL);
+    wsl_label_model *M = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    double p[300], tab[6];
+    int32_t lab[100];
+    wsl_fit_report r;
+    wsl_buf buf = WSL_BUF_INIT;
+
+    WSL_ASSERT_STATUS(wsl_label_model_create(NULL, 2, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_model_create(&M, 1, NULL), WSL_EINVAL);
+    ck_assert_ptr_null(M);
+    WSL_ASSERT_OK(wsl_label_model_create(&M, 2, NULL));
+    /* Not fitted. */
+    WSL_ASSERT_STATUS(wsl_label_model_predict_proba(M, L, p, 200, NULL, 0), WSL_ESTATE);
+    WSL_ASSERT_STATUS(wsl_label_model_predict(M, L, WSL_TIE_LOWEST, 0, lab, 100), WSL_ESTATE);
+    WSL_ASSERT_STATUS(wsl_label_model_report(M, &r), WSL_ESTATE);
+    WSL_ASSERT_STATUS(wsl_label_model_save_buf(M, &buf), WSL_ESTATE);
+    WSL_ASSERT_STATUS(wsl_label_model_class_prior(M, p, 2), WSL_ESTATE);
+    /* Bad options name the field. */
+    o.max_iter = 0;
+    WSL_ASSERT_STATUS(wsl_label_model_fit(M, L, &o), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "max_iter"));
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.tol = -1;
+    WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "tol"));
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.prior = WSL_PRIOR_FIXED;
+    WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "class_prior"));
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.starts = 0;
+    WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.n_threads = 0;
+    WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.version = 99;
+    WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.abstain = WSL_ABSTAIN_NEVER;
+    WSL_ASSERT_STATUS(wsl_label_model_fit(M, L, &o), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "abstain"));
+    /* Dimension mismatches. */
+    WSL_ASSERT_STATUS(wsl_label_model_fit(M, K3, NULL), WSL_EDIM);
+    WSL_ASSERT_OK(wsl_label_model_fit(M, L, NULL));
+    WSL_ASSERT_STATUS(wsl_label_model_predict_proba(M, L3, p, 300, NULL, 0), WSL_EDIM);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "fitted with 2"));
+    WSL_ASSERT_STATUS(wsl_label_model_predict_proba(M, L, p, 199, NULL, 0), WSL_EBUFS);
+    WSL_ASSERT_STATUS(wsl_label_model_predict(M, L, WSL_TIE_LOWEST, 0, lab, 99), WSL_EBUFS);
+    WSL_ASSERT_STATUS(wsl_label_model_source_table(M, 2, tab, 6), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_model_source_table(M, 0, tab, 5), WSL_EBUFS);
+    WSL_ASSERT_OK(wsl_label_model_source_table(M, 1, tab, 6));
+    ck_assert_double_eq_tol(tab[0] + tab[1] + tab[2], 1.0, 1e-12);
+    WSL_ASSERT_STATUS(wsl_label_model_fit(NULL, L, NULL), WSL_EINVAL);
+    ck_assert_int_eq(wsl_label_model_cardinality(NULL), 0);
+    ck_assert_uint_eq(wsl_label_model_n_sources(M), 2);
+    wsl_label_model_free(NULL);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    wsl_label_matrix_free(L3);
+    wsl_label_matrix_free(K3);
+}
+END_TEST
+
+static int stop_at_3(int start, int it, double ll, void *payload)
+{
+    (void)start;
+    (void)ll;
+    ++*(int *)payload;
+    return it >= 3;
+}
+
+START_TEST(test_iteration_callback)
+{
+    const double acc[] = {0.9, 0.6, 0.7};
+    const double cov[] = {0.5, 0.6, 0.7};
+    wsl_label_matrix *L = gen(500, 3, 2, acc, cov, 4, NULL);
+    wsl_label_model *M = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    int calls = 0;
+    double hist[600];
+    size_t nh;
+    o.iter_fn = stop_at_3;
+    o.iter_payload = &calls;
+    WSL_ASSERT_OK(wsl_label_model_create(&M, 2, NULL));
+    WSL_ASSERT_STATUS(wsl_label_model_fit(M, L, &o), WSL_ECALLBACK);
+    ck_assert_int_eq(calls, 4);
+    ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+    WSL_ASSERT_OK(wsl_label_model_fit(M, L, NULL));
+    WSL_ASSERT_OK(wsl_label_model_history(M, hist, 600, &nh));
+    ck_assert_uint_gt(nh, 1);
+    for (size_t i = 1; i < nh; i++) /* EM never decreases the penalized likelihood */
+        ck_assert_double_ge(hist[i] + 1e-9, hist[i - 1]);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+typedef wsl_status (*alloc_case)(const wsl_allocator *a);
+
+static wsl_status oom_fit_predict(const wsl_allocator *a)
+{
+    static const double acc[] = {0.9, 0.6, 0.7};
+    static const double cov[] = {0.5, 0.6, 0.7};
+    wsl_label_matrix *L = gen(200, 3, 3, acc, cov, 4, NULL);
+    wsl_label_model *M = NULL, *R = NULL;
+    wsl_buf buf = WSL_BUF_INIT;
+    double p[600];
+    int32_t lab[200];
+    int32_t gold[200];
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_status st;
+    for (size_t i = 0; i < 200; i++)
+        gold[i] = i < 20 ? (int32_t)(i % 3) : WSL_ABSTAIN;
+    st = wsl_label_model_create(&M, 3, a);
+    if (st == WSL_OK)
+        st = wsl_label_model_fit(M, L, NULL);
+    if (st == WSL_OK)
+        st = wsl_label_model_predict_proba(M, L, p, 600, NULL, 0);
+    if (st == WSL_OK)
+        st = wsl_label_model_predict(M, L, WSL_TIE_HASH, 0, lab, 200);
+    if (st == WSL_OK)
+        st = wsl_label_model_save_buf(M, &buf);
+    if (st == WSL_OK)
+        st = wsl_label_model_load_buf(&R, buf.ptr, buf.size, a);
+    if (st == WSL_OK) {
+        o.gold = gold;
+        o.gold_len = 200;
+        st = wsl_label_model_fit(M, L, &o);
+    }
+    wsl_buf_dispose(&buf);
+    wsl_label_model_free(R);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
+START_TEST(test_oom_walk)
+{
+    for (size_t fail_at = 1;; fail_at++) {
+        wsl_test_alloc state = {0, fail_at, 0};
+        wsl_allocator a = wsl_test_allocator(&state);
+        wsl_status st = oom_fit_predict(&a);
+        ck_assert_int_eq(state.live, 0);
+        if (st == WSL_OK)
+            break;
+        ck_assert_int_eq(st, WSL_ENOMEM);
+        ck_assert_uint_lt(fail_at, 2000);
+    }
+}
+END_TEST
+
+static Suite *label_model_suite(void)
+{
+    Suite *s = suite_create("label_model");
+    TCase *mv = tcase_create("majority");
+    TCase *core = tcase_create("core");
+    TCase *edge = tcase_create("edge");
+    TCase *errors = tcase_create("errors");
+    TCase *oom = tcase_create("oom");
+    tcase_add_test(mv, test_mv_table);
+    tcase_add_test(mv, test_tie_policies);
+    tcase_add_test(mv, test_tie_hash_spreads);
+    tcase_add_test(core, test_beats_majority_on_synthetic);
+    tcase_add_test(core, test_recovers_accuracies);
+    tcase_add_test(core, test_parametrizations);
+    tcase_add_test(core, test_semi_supervised_gold);
+    tcase_add_test(core, test_save_load_bits);
+    tcase_add_test(core, test_iteration_callback);
+    tcase_add_test(edge, test_all_vote_zero);
+    tcase_add_test(edge, test_one_source_and_duplicates);
+    tcase_add_test(edge, test_uncovered_rows_get_prior);
+    tcase_add_test(edge, test_worse_than_chance_and_single_class);
+    tcase_add_test(edge, test_deterministic_bits);
+    tcase_add_test(errors, test_errors);
+    tcase_add_test(oom, test_oom_walk);
+    tcase_set_timeout(core, 120);
+    tcase_set_timeout(oom, 120);
+    suite_add_tcase(s, mv);
+    suite_add_tcase(s, core);
+    suite_add_tcase(s, edge);
+    suite_add_tcase(s, errors);
+    suite_add_tcase(s, oom);
+    return s;
+}
+
+int main(void)
+{
+    return wsl_test_run_suite(label_model_suite());
+}
