@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------- Helpers */
@@ -647,6 +648,86 @@ START_TEST(test_write_overwrites_and_keeps_mode)
     }
     ck_assert_uint_eq(tmpdir_entries(), 2);
     wsl_label_matrix_free(L);
+    remove_tmpdir();
+}
+END_TEST
+
+/* A FIFO: NPY of unknown size is read whole before sizes are checked; writes go in place. */
+static void feed_fifo(const char *path, const char *data, size_t len)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        FILE *f = fopen(path, "wb");
+        if (!f)
+            _exit(1);
+        fwrite(data, 1, len, f);
+        fclose(f);
+        _exit(0);
+    }
+}
+
+static void reap(void)
+{
+    int status = 0;
+    ck_assert_int_gt(wait(&status), 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+START_TEST(test_fifo)
+{
+    static const int8_t body[] = {0, 1, -1, 1};
+    static const int32_t want[] = {0, 1, -1, 1};
+    wsl_read_options o = WSL_READ_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    size_t len;
+    char *img = npy_image(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (2, 2), }", body,
+                          4, &len);
+    make_tmpdir();
+    ck_assert_int_eq(mkfifo(tpath("p.npy"), 0600), 0);
+    feed_fifo(tpath("p.npy"), img, len);
+    WSL_ASSERT_OK(wsl_votes_read(&L, tpath("p.npy"), NULL));
+    reap();
+    assert_cells(L, want, 2, 2);
+    wsl_label_matrix_free(L);
+    /* Truncated through a pipe. */
+    feed_fifo(tpath("p.npy"), img, len - 1);
+    WSL_ASSERT_STATUS(wsl_votes_read(&L, tpath("p.npy"), NULL), WSL_EFORMAT);
+    ASSERT_ERR_HAS("needs 4 bytes, 3 present");
+    reap();
+    /* CSV and WRENCH through a pipe. */
+    feed_fifo(tpath("p.npy"), "0,1\n-1,1\n", 9);
+    o.format = WSL_FORMAT_CSV;
+    WSL_ASSERT_OK(wsl_votes_read(&L, tpath("p.npy"), &o));
+    reap();
+    assert_cells(L, want, 2, 2);
+    wsl_label_matrix_free(L);
+    feed_fifo(tpath("p.npy"), "{\"0\": {\"weak_labels\": [0, 1]}}", 30);
+    o.format = WSL_FORMAT_WRENCH;
+    WSL_ASSERT_OK(wsl_votes_read(&L, tpath("p.npy"), &o));
+    reap();
+    ck_assert_uint_eq(wsl_label_matrix_n_points(L), 1);
+    /* Writing into a FIFO writes in place: the reader sees the data, the FIFO stays. */
+    {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            char buf[64] = {0};
+            FILE *f = fopen(tpath("p.npy"), "rb");
+            size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+            _exit(got == 4 && strcmp(buf, "0,1\n") == 0 ? 0 : 1);
+        }
+        WSL_ASSERT_OK(wsl_votes_write(L, tpath("p.npy"), WSL_FORMAT_CSV));
+        reap();
+    }
+    {
+        struct stat sb;
+        ck_assert_int_eq(lstat(tpath("p.npy"), &sb), 0);
+        ck_assert(S_ISFIFO(sb.st_mode));
+    }
+    ck_assert_uint_eq(tmpdir_entries(), 1);
+    wsl_label_matrix_free(L);
+    free(img);
     remove_tmpdir();
 }
 END_TEST
@@ -1476,6 +1557,7 @@ static Suite *io_suite(void)
     tcase_add_test(core, test_gold_roundtrip);
     tcase_add_test(core, test_probs_roundtrip);
     tcase_add_test(core, test_write_overwrites_and_keeps_mode);
+    tcase_add_test(core, test_fifo);
     suite_add_tcase(s, core);
 
     tcase_add_loop_test(errors, test_malformed_text, 0,

@@ -5,7 +5,10 @@
  * - CSV: one row per record, m comma-separated integers, -1 = abstain, no header
  *   (the layout of WRENCH-derived L_*.csv files).
  * - TRIPLES: long form, one vote per line: item,source,label (crowd-kit's layout). A first line
- *   that is not numeric is taken as a header and skipped.
+ *   that is not numeric is taken as a header and skipped. Written without a header, one line per
+ *   non-abstain vote, so trailing rows or columns without votes come back only if n_points /
+ *   n_sources are given when reading. When the shape is inferred, an item or source index of
+ *   2^20 + 64 x (number of lines) or more is refused (WSL_EFORMAT): give the shape for such files.
  * - NPY: NumPy .npy, 2-D integer matrices (int8/16/32/64, either byte order, C or Fortran order)
  *   in; probabilities are written as float64.
  * - WRENCH: WRENCH's JSON ({"id": {"label": y, "weak_labels": [...], "data": {...}}, ...}),
@@ -14,7 +17,9 @@
  * Readers reject malformed input with WSL_EFORMAT (or WSL_ERANGE for a vote outside -1..k-1)
  * and a message naming the file, line and column. Writers write a temporary file in the same
  * directory and rename it into place only when complete: a failed write leaves any previous file
- * untouched.
+ * untouched. A replaced file keeps its permission bits (a new one gets 0666 & ~umask), a symbolic
+ * link keeps pointing at the replaced file, and a target that exists but is not a regular file
+ * (/dev/stdout, a FIFO) is written in place.
  */
 #ifndef WSL_IO_H
 #define WSL_IO_H
@@ -107,7 +112,7 @@ WSL_API wsl_status wsl_votes_write(const wsl_label_matrix *L, const char *path, 
 
 /**
  * Read gold labels: one integer per line, -1 = unknown. With k > 0 every label must be in
- * -1..k-1 (WSL_ERANGE otherwise); k == 0 accepts any label >= -1.
+ * -1..k-1 (WSL_ERANGE otherwise); k == 0 accepts any label >= -1 (WSL_ERANGE below).
  * The array is allocated with alloc (NULL = C library); release it with wsl_array_free().
  * @return WSL_OK, WSL_EINVAL, WSL_EIO, WSL_EFORMAT, WSL_ERANGE, WSL_ENOMEM.
  * @since 0.1
@@ -115,7 +120,11 @@ WSL_API wsl_status wsl_votes_write(const wsl_label_matrix *L, const char *path, 
 WSL_API wsl_status wsl_gold_read(int32_t **out, size_t *n_out, const char *path, int32_t k,
                                  const wsl_allocator *alloc);
 
-/** Write gold labels, one per line (atomically). @return WSL_OK, WSL_EINVAL, WSL_EIO. @since 0.1 */
+/**
+ * Write gold labels, one per line (atomically).
+ * @return WSL_OK, WSL_EINVAL (NULL, a label below -1), WSL_EIO, WSL_ENOMEM.
+ * @since 0.1
+ */
 WSL_API wsl_status wsl_gold_write(const int32_t *gold, size_t n, const char *path);
 
 /**
@@ -128,7 +137,8 @@ WSL_API wsl_status wsl_wrench_read(wsl_label_matrix **votes_out, int32_t **gold_
                                    const char *path, const wsl_read_options *opts);
 
 /**
- * Write a WRENCH JSON split (atomically); gold may be NULL (every "label" -1).
+ * Write a WRENCH JSON split (atomically); gold may be NULL (every "label" -1), otherwise it holds
+ * n_points labels in -1..k-1.
  * @return WSL_OK, WSL_EINVAL, WSL_EIO, WSL_ENOMEM.
  * @since 0.1
  */
@@ -141,7 +151,7 @@ WSL_API wsl_status wsl_wrench_write(const wsl_label_matrix *L, const int32_t *go
  * Write an n x k row-major matrix of probabilities (atomically): WSL_FORMAT_CSV (n rows of k
  * comma-separated numbers printed to round-trip exactly, no header) or WSL_FORMAT_NPY (float64);
  * WSL_FORMAT_AUTO picks by extension.
- * @return WSL_OK, WSL_EINVAL, WSL_EIO, WSL_ENOMEM.
+ * @return WSL_OK, WSL_EINVAL (also for a NaN or infinite value), WSL_EIO, WSL_ENOMEM.
  * @since 0.1
  */
 WSL_API wsl_status wsl_probs_write(const double *probs, size_t n, size_t k, const char *path,
