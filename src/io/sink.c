@@ -114,21 +114,6 @@ int32_t wsl__sink_k(const wsl__vote_sink *s)
     return s->max_vote + 1 > 2 ? s->max_vote + 1 : 2;
 }
 
-/* The rule of WSL_STORAGE_AUTO (votes.h): sparse when it takes less than half the memory. */
-static wsl_storage pick_storage(const wsl__vote_sink *s, int32_t k)
-{
-    size_t nnz = 0, cells = s->n * s->m;
-    unsigned elem = wsl__vote_elem(k);
-    double dense, sparse;
-    for (size_t c = 0; c < cells; c++)
-        nnz += wsl__load_vote(s->cells, s->elem, c) != WSL_ABSTAIN;
-    dense = (double)s->n * (double)s->m * elem;
-    sparse = (double)nnz * (double)(sizeof(uint32_t) + elem) + (double)(s->n + 1) * sizeof(size_t);
-    if (s->m <= UINT32_MAX && sparse < 0.5 * dense)
-        return WSL_STORAGE_SPARSE;
-    return WSL_STORAGE_DENSE;
-}
-
 wsl_status wsl__sink_finish(wsl__vote_sink *s, wsl_storage storage, wsl_label_matrix **out)
 {
     wsl_label_matrix *L = NULL;
@@ -136,8 +121,12 @@ wsl_status wsl__sink_finish(wsl__vote_sink *s, wsl_storage storage, wsl_label_ma
     int32_t k = wsl__sink_k(s);
 
     *out = NULL;
-    if (storage == WSL_STORAGE_AUTO)
-        storage = pick_storage(s, k);
+    if (storage == WSL_STORAGE_AUTO) {
+        size_t nnz = 0;
+        for (size_t c = 0; c < s->n * s->m; c++)
+            nnz += wsl__load_vote(s->cells, s->elem, c) != WSL_ABSTAIN;
+        storage = wsl__pick_storage(s->n, s->m, k, nnz);
+    }
     if ((st = wsl_label_matrix_create(&L, 0, s->m, k, storage, &s->a)) != WSL_OK)
         goto done;
     if (storage == WSL_STORAGE_DENSE && L->elem == s->elem) {
@@ -152,9 +141,7 @@ wsl_status wsl__sink_finish(wsl__vote_sink *s, wsl_storage storage, wsl_label_ma
             }
         }
         if (s->n > 0) {
-            L->cells = s->cells;
-            L->row_cap = s->cap;
-            L->n = s->n;
+            wsl__label_matrix_adopt_cells(L, s->cells, s->n, s->cap);
             s->cells = NULL;
             s->cap = 0;
         }

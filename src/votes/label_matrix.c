@@ -208,8 +208,7 @@ wsl_status wsl_label_matrix_append_row(wsl_label_matrix *L, const int32_t *row, 
     return push_row(L, row, nnz);
 }
 
-/* Dense bytes vs sparse bytes for a given vote count. */
-static wsl_storage pick_storage(size_t n, size_t m, int32_t k, size_t nnz)
+wsl_storage wsl__pick_storage(size_t n, size_t m, int32_t k, size_t nnz)
 {
     unsigned elem = wsl__vote_elem(k);
     double dense = (double)n * (double)m * elem;
@@ -240,7 +239,7 @@ wsl_status wsl_label_matrix_from_buffer(wsl_label_matrix **out, const int32_t *d
         total += c;
     }
     if (storage == WSL_STORAGE_AUTO)
-        storage = pick_storage(n, m, k, total);
+        storage = wsl__pick_storage(n, m, k, total);
     WSL_TRY(new_empty(&L, m, k, storage, alloc));
     if ((st = reserve_rows(L, n)) != WSL_OK)
         goto done;
@@ -364,7 +363,7 @@ wsl_status wsl_label_matrix_from_triples(wsl_label_matrix **out, const wsl_tripl
         used = w;
     }
     if (storage == WSL_STORAGE_AUTO)
-        storage = pick_storage(n, m, k, used);
+        storage = wsl__pick_storage(n, m, k, used);
     if ((st = check_shape(__func__, m, k, storage)) != WSL_OK)
         goto done;
     if ((st = wsl_label_matrix_create(&L, n, m, k, storage, &a)) != WSL_OK)
@@ -398,6 +397,14 @@ done:
         *n_duplicates = dups;
     *out = L;
     return WSL_OK;
+}
+
+void wsl__label_matrix_adopt_cells(wsl_label_matrix *L, void *cells, size_t n, size_t row_cap)
+{
+    wsl__free(&L->alloc, L->cells);
+    L->cells = cells;
+    L->n = n;
+    L->row_cap = row_cap;
 }
 
 size_t wsl__lm_row_votes(const wsl_label_matrix *L, size_t i, uint32_t *cols, int32_t *vals)
@@ -436,7 +443,7 @@ wsl_status wsl_label_matrix_convert(wsl_label_matrix **out, const wsl_label_matr
         if (L->storage == WSL_STORAGE_DENSE)
             for (size_t c = 0; c < L->n * L->m; c++)
                 nnz += wsl__load_vote(L->cells, L->elem, c) != WSL_ABSTAIN;
-        storage = pick_storage(L->n, L->m, L->k, nnz);
+        storage = wsl__pick_storage(L->n, L->m, L->k, nnz);
     }
     WSL_TRY(new_empty(&R, L->m, L->k, storage, &L->alloc));
     row = wsl__mallocarray(&R->alloc, L->m, sizeof *row);
