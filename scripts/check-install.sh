@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Install libwsl (shared and static) into temporary prefixes and build examples/consumer against
+# each, with find_package(wsl) and with pkg-config; check that only wsl_* symbols are exported.
+set -euo pipefail
+root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+jobs=$(nproc)
+for kind in shared static; do
+  shared=ON
+  [ "$kind" = static ] && shared=OFF
+  prefix="$tmp/prefix-$kind"
+  cmake -S "$root" -B "$tmp/build-$kind" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=$shared \
+    -DWSL_BUILD_TESTS=OFF -DWSL_BUILD_EXAMPLES=OFF -DWSL_BUILD_BENCH=OFF \
+    -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+  cmake --build "$tmp/build-$kind" -j"$jobs" >/dev/null
+  cmake --install "$tmp/build-$kind" >/dev/null
+  echo "-- $kind: find_package(wsl)"
+  cmake -S "$root/examples/consumer" -B "$tmp/consumer-$kind" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build "$tmp/consumer-$kind" >/dev/null
+  LD_LIBRARY_PATH="$prefix/lib:$prefix/lib/$(gcc -print-multiarch)" "$tmp/consumer-$kind/consumer"
+  echo "-- $kind: pkg-config"
+  pcdir=$(dirname "$(find "$prefix" -name wsl.pc | head -n1)")
+  if [ "$kind" = static ]; then
+    flags=$(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs --static wsl)
+  else
+    flags=$(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags --libs wsl)
+  fi
+  cc -std=c99 -Wall -Wextra -pedantic -Werror -o "$tmp/pc-$kind" "$root/examples/consumer/main.c" $flags
+  LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name 'libwsl*' | head -n1)")" "$tmp/pc-$kind"
+  "$prefix/bin/wsl" --version
+  if [ "$kind" = shared ]; then
+    lib=$(find "$prefix" -name 'libwsl.so.*' -type f | head -n1)
+    bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^wsl_' || true)
+    if [ -n "$bad" ]; then
+      echo "symbols exported beyond the API:"; echo "$bad"; exit 1
+    fi
+    echo "-- exported symbols: $(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/' | wc -l), all wsl_*"
+  fi
+done

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the Debian packages libwsl needs, skipping those already present.
+set -euo pipefail
+pkgs=(cmake make gcc g++ pkg-config libcjson-dev libopenblas-dev check python3-numpy)
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "== dependencies already installed"
+fi

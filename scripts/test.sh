@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: warnings-as-errors build + ctest, the same under ASan+UBSan, and a
+# program built against the installed library (CMake package and pkg-config, shared and static).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc)
+bash scripts/install-deps.sh
+
+echo "== build (warnings are errors) and test"
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSL_WERROR=ON >/dev/null
+cmake --build build-test -j"$jobs"
+(cd build-test && ctest --output-on-failure -j"$jobs")
+
+echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWSL_WERROR=ON -DWSL_ENABLE_SANITIZERS=ON \
+  -DWSL_BUILD_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --output-on-failure -j"$jobs")
+
+echo "== install, then build a program against the installed library"
+bash scripts/check-install.sh "$root"
+echo "== all tests passed"
