@@ -16,5 +16,6 @@
 #include "wsl/io.h"
 #include "wsl/label_model.h"
 #include "wsl/lf.h"
+#include "wsl/synth.h"
 
 #endif

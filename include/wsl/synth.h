@@ -1,0 +1,64 @@
+/*
+ * libwsl — a synthetic population of sources with known accuracies.
+ *
+ * Records get a true class from a class prior; each source fires (votes) with its coverage and,
+ * when it fires, votes the true class with its accuracy, else a uniformly random other class.
+ * A share of the sources can be "one-polarity", like most real labeling functions: such a source
+ * only ever votes its own class c, fires with its coverage when the class is c, and otherwise
+ * fires at the rate that makes its precision equal its accuracy. The sources are conditionally
+ * independent given the class; the generator is deterministic from its seed.
+ */
+#ifndef WSL_SYNTH_H
+#define WSL_SYNTH_H
+
+#include "wsl/common.h"
+#include "wsl/votes.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct wsl_synth_options {
+    unsigned int version;        /**< WSL_SYNTH_OPTIONS_VERSION */
+    size_t n_points;             /**< records, >= 1 */
+    size_t n_sources;            /**< sources, >= 1 */
+    int32_t cardinality;         /**< classes k, 2..WSL_MAX_CARDINALITY */
+    double accuracy_min;         /**< per-source accuracy drawn uniformly in */
+    double accuracy_max;         /**<   [accuracy_min, accuracy_max] within (0, 1] */
+    double coverage_min;         /**< per-source coverage drawn uniformly in */
+    double coverage_max;         /**<   [coverage_min, coverage_max] within [0, 1] */
+    const double *class_prior;   /**< NULL = uniform, else k probabilities summing to 1 */
+    double one_polarity;         /**< share of one-polarity sources, in [0, 1] */
+    wsl_storage storage;         /**< storage of the votes */
+    uint64_t seed;
+    const wsl_allocator *alloc;  /**< allocator of the votes; NULL = C library */
+} wsl_synth_options;
+
+#define WSL_SYNTH_OPTIONS_VERSION 1
+#define WSL_SYNTH_OPTIONS_INIT                                                                  \
+    {WSL_SYNTH_OPTIONS_VERSION, 10000, 10, 2, 0.55, 0.9, 0.2, 0.6, NULL, 0.0,                   \
+     WSL_STORAGE_AUTO, 1, NULL}
+
+/** Check options; the message names the field. @return WSL_OK, WSL_EINVAL. @since 0.1 */
+WSL_API wsl_status wsl_synth_options_validate(const wsl_synth_options *opts);
+
+/**
+ * Generate votes, the true classes and the true accuracy of every source.
+ * @param[out] votes_out  n_points x n_sources votes; NULL on failure.
+ * @param gold            NULL, or gold_len >= n_points entries receiving the true classes.
+ * @param accuracy        NULL, or accuracy_len >= n_sources entries receiving each source's
+ *                        accuracy P(vote right | it votes) (for one-polarity sources: precision).
+ * @param polarity        NULL, or polarity_len >= n_sources entries: the class of a one-polarity
+ *                        source, or WSL_ABSTAIN for sources voting every class.
+ * @return WSL_OK, WSL_EINVAL (bad options), WSL_EBUFS (a buffer too short), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_options *opts,
+                                      int32_t *gold, size_t gold_len, double *accuracy,
+                                      size_t accuracy_len, int32_t *polarity, size_t polarity_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSL_SYNTH_H */

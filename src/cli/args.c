@@ -1,0 +1,125 @@
+#include "args.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const wsl_cli_opt *find(const wsl_cli_opt *opts, size_t n, const char *arg, size_t len)
+{
+    for (size_t i = 0; i < n; i++) {
+        if ((strlen(opts[i].name) == len && strncmp(opts[i].name, arg, len) == 0) ||
+            (opts[i].alias && strlen(opts[i].alias) == len && strncmp(opts[i].alias, arg, len) == 0))
+            return &opts[i];
+    }
+    return NULL;
+}
+
+int wsl_cli_parse(int argc, char **argv, const wsl_cli_opt *opts, size_t n_opts, const char **pos,
+                  size_t min_pos, size_t max_pos, size_t *n_pos)
+{
+    const char *cmd = argv[0];
+    int only_pos = 0;
+    *n_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!only_pos && strcmp(arg, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        if (!only_pos && arg[0] == '-' && arg[1] != '\0') {
+            const char *eq = strchr(arg, '=');
+            size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+            const wsl_cli_opt *o = find(opts, n_opts, arg, len);
+            if (!o) {
+                wsl_cli_errorf(cmd, "unknown option '%.*s' (see 'wsl %s --help')", (int)len, arg,
+                               cmd);
+                return WSL_EXIT_USAGE;
+            }
+            if (o->flag) {
+                if (eq) {
+                    wsl_cli_errorf(cmd, "option '%s' takes no value", o->name);
+                    return WSL_EXIT_USAGE;
+                }
+                *o->flag = 1;
+                continue;
+            }
+            if (eq) {
+                *o->value = eq + 1;
+            } else if (i + 1 < argc) {
+                *o->value = argv[++i];
+            } else {
+                wsl_cli_errorf(cmd, "option '%s' needs a value", o->name);
+                return WSL_EXIT_USAGE;
+            }
+            continue;
+        }
+        if (*n_pos >= max_pos) {
+            wsl_cli_errorf(cmd, "unexpected argument '%s' (see 'wsl %s --help')", arg, cmd);
+            return WSL_EXIT_USAGE;
+        }
+        pos[(*n_pos)++] = arg;
+    }
+    if (*n_pos < min_pos) {
+        wsl_cli_errorf(cmd, "missing argument%s (see 'wsl %s --help')", min_pos - *n_pos > 1 ? "s" : "",
+                       cmd);
+        return WSL_EXIT_USAGE;
+    }
+    return WSL_EXIT_OK;
+}
+
+int wsl_cli_long(const char *cmd, const char *opt, const char *text, long long min, long long max,
+                 long long *out)
+{
+    char *end;
+    long long v;
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max) {
+        wsl_cli_errorf(cmd, "%s must be an integer in %lld..%lld (got '%s')", opt, min, max, text);
+        return WSL_EXIT_USAGE;
+    }
+    *out = v;
+    return WSL_EXIT_OK;
+}
+
+int wsl_cli_double(const char *cmd, const char *opt, const char *text, double min, double max,
+                   double *out)
+{
+    char *end;
+    double v;
+    errno = 0;
+    v = strtod(text, &end);
+    if (errno || end == text || *end || !(v >= min && v <= max)) {
+        wsl_cli_errorf(cmd, "%s must be a number in [%g, %g] (got '%s')", opt, min, max, text);
+        return WSL_EXIT_USAGE;
+    }
+    *out = v;
+    return WSL_EXIT_OK;
+}
+
+int wsl_cli_read_votes(const char *cmd, const char *path, const char *format, int32_t k,
+                       wsl_label_matrix **out)
+{
+    wsl_read_options ro = WSL_READ_OPTIONS_INIT;
+    wsl_status st;
+    if (format && wsl_format_parse(format, &ro.format) != WSL_OK) {
+        wsl_cli_errorf(cmd, "--format must be csv, triples, npy or wrench (got '%s')", format);
+        return WSL_EXIT_USAGE;
+    }
+    ro.cardinality = k;
+    st = wsl_votes_read(out, path, &ro);
+    if (st != WSL_OK)
+        return wsl_cli_fail(cmd, st);
+    return WSL_EXIT_OK;
+}
+
+int wsl_cli_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (strcmp(a, b) == 0)
+        return 1;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+        return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}

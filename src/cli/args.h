@@ -1,0 +1,38 @@
+/* Command-line parsing shared by the wsl subcommands. */
+#ifndef WSL_CLI_ARGS_H
+#define WSL_CLI_ARGS_H
+
+#include "cli.h"
+
+#include <stddef.h>
+
+/* One option: "--name" (and an optional short alias "-x"); with a value or a flag. */
+typedef struct wsl_cli_opt {
+    const char *name;     /* "--format" */
+    const char *alias;    /* "-k", or NULL */
+    const char **value;   /* receives the value (options with a value), else NULL */
+    int *flag;            /* set to 1 when given (flags), else NULL */
+} wsl_cli_opt;
+
+/*
+ * Parse argv[1..argc) (argv[0] is the subcommand). Options may come anywhere, as "--name value"
+ * or "--name=value"; "--" ends options. Positional arguments go to pos[0..max_pos).
+ * Returns WSL_EXIT_OK, or WSL_EXIT_USAGE after printing what is wrong.
+ */
+int wsl_cli_parse(int argc, char **argv, const wsl_cli_opt *opts, size_t n_opts, const char **pos,
+                  size_t min_pos, size_t max_pos, size_t *n_pos);
+
+/* Integer / real option values in [min, max]; WSL_EXIT_USAGE with a message otherwise. */
+int wsl_cli_long(const char *cmd, const char *opt, const char *text, long long min, long long max,
+                 long long *out);
+int wsl_cli_double(const char *cmd, const char *opt, const char *text, double min, double max,
+                   double *out);
+
+/* Read votes: format name (NULL = by extension), k (0 = infer). Returns an exit code. */
+int wsl_cli_read_votes(const char *cmd, const char *path, const char *format, int32_t k,
+                       wsl_label_matrix **out);
+
+/* 1 when a and b name the same existing file. */
+int wsl_cli_same_file(const char *a, const char *b);
+
+#endif

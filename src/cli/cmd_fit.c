@@ -1,0 +1,183 @@
+#include "args.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int parse_choice(const char *opt, const char *text, const char *const *names, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (names[i] && strcmp(text, names[i]) == 0) {
+            *out = i;
+            return WSL_EXIT_OK;
+        }
+    wsl_cli_errorf("fit", "%s: unknown value '%s'", opt, text);
+    return WSL_EXIT_USAGE;
+}
+
+/* --prior learned|uniform|P0,P1,...  */
+static int parse_prior(const char *text, int32_t k, wsl_fit_options *o, double *buf)
+{
+    int t;
+    static const char *const names[] = {NULL, "learned", NULL, "uniform"};
+    if (strchr(text, ',') == NULL && parse_choice("--prior", text, names, 4, &t) == WSL_EXIT_OK) {
+        o->prior = (wsl_lm_prior)t;
+        return WSL_EXIT_OK;
+    }
+    {
+        const char *p = text;
+        for (int32_t c = 0; c < k; c++) {
+            char *end;
+            buf[c] = strtod(p, &end);
+            if (end == p || (c + 1 < k && *end != ',') || (c + 1 == k && *end)) {
+                wsl_cli_errorf("fit", "--prior must be learned, uniform or %ld comma-separated "
+                                      "probabilities (got '%s')", (long)k, text);
+                return WSL_EXIT_USAGE;
+            }
+            p = end + 1;
+        }
+    }
+    o->prior = WSL_PRIOR_FIXED;
+    o->class_prior = buf;
+    return WSL_EXIT_OK;
+}
+
+static int log_iter(int start, int iteration, double ll, void *payload)
+{
+    (void)payload;
+    fprintf(stderr, "wsl fit: start %d, iteration %d, penalized log-likelihood %.6f\n", start,
+            iteration, ll);
+    return 0;
+}
+
+static int run(int argc, char **argv)
+{
+    const char *format = NULL, *ktext = NULL, *out = NULL, *tables = NULL, *abstain = NULL,
+               *prior = NULL, *pc = NULL, *iters = NULL, *tol = NULL, *gold_path = NULL,
+               *threads = NULL, *pos[1];
+    int rc, verbose = 0, json = 0;
+    size_t n_pos, n_gold = 0;
+    long long k = 0, v;
+    double *prior_buf = NULL;
+    int32_t *gold = NULL;
+    wsl_label_matrix *L = NULL;
+    wsl_label_model *model = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_fit_report rep;
+    wsl_status st = WSL_OK;
+    static const char *const tnames[] = {"default", "full", "class-accuracy", "accuracy", "polarity"};
+    static const char *const anames[] = {"default", "informative", "random", "never", "by-polarity"};
+    const wsl_cli_opt opts[] = {
+        {"--format", NULL, &format, NULL},   {"--cardinality", "-k", &ktext, NULL},
+        {"--output", "-o", &out, NULL},      {"--tables", NULL, &tables, NULL},
+        {"--abstain", NULL, &abstain, NULL}, {"--prior", NULL, &prior, NULL},
+        {"--pseudo-count", NULL, &pc, NULL}, {"--max-iter", NULL, &iters, NULL},
+        {"--tol", NULL, &tol, NULL},         {"--gold", NULL, &gold_path, NULL},
+        {"--threads", "-j", &threads, NULL}, {"--verbose", "-v", NULL, &verbose},
+        {"--json", NULL, NULL, &json},
+    };
+    if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &n_pos)))
+        return rc;
+    if (!ktext || !out) {
+        wsl_cli_errorf("fit", "-k K and -o MODEL.json are required (see 'wsl fit --help')");
+        return WSL_EXIT_USAGE;
+    }
+    if ((rc = wsl_cli_long("fit", "-k", ktext, 2, WSL_MAX_CARDINALITY, &k)))
+        return rc;
+    if (wsl_cli_same_file(pos[0], out)) {
+        wsl_cli_errorf("fit", "refusing to overwrite the input %s", pos[0]);
+        return WSL_EXIT_USAGE;
+    }
+    if (tables) {
+        int t = 0;
+        if ((rc = parse_choice("--tables", tables, tnames, 5, &t)))
+            return rc;
+        o.tables = (wsl_lm_tables)t;
+    }
+    if (abstain) {
+        int a = 0;
+        if ((rc = parse_choice("--abstain", abstain, anames, 5, &a)))
+            return rc;
+        o.abstain = (wsl_lm_abstain)a;
+    }
+    prior_buf = calloc((size_t)k, sizeof *prior_buf);
+    if (!prior_buf)
+        return WSL_EXIT_INPUT;
+    if (prior && (rc = parse_prior(prior, (int32_t)k, &o, prior_buf)))
+        goto done;
+    if (pc && (rc = wsl_cli_double("fit", "--pseudo-count", pc, 0, 1e12, &o.pseudo_count)))
+        goto done;
+    if (iters && !(rc = wsl_cli_long("fit", "--max-iter", iters, 1, 1000000, &v)))
+        o.max_iter = (int)v;
+    if (rc)
+        goto done;
+    if (tol && (rc = wsl_cli_double("fit", "--tol", tol, 1e-300, 1, &o.tol)))
+        goto done;
+    if (threads && !(rc = wsl_cli_long("fit", "--threads", threads, 1, 1024, &v)))
+        o.n_threads = (int)v;
+    if (rc)
+        goto done;
+    if (verbose)
+        o.iter_fn = log_iter;
+    if ((rc = wsl_cli_read_votes("fit", pos[0], format, (int32_t)k, &L)))
+        goto done;
+    if (gold_path) {
+        if ((st = wsl_gold_read(&gold, &n_gold, gold_path, (int32_t)k, NULL)))
+            goto fail;
+        o.gold = gold;
+        o.gold_len = n_gold;
+    }
+    if ((st = wsl_label_model_create(&model, (int32_t)k, NULL)) ||
+        (st = wsl_label_model_fit(model, L, &o)) || (st = wsl_label_model_report(model, &rep)) ||
+        (st = wsl_label_model_save(model, out)))
+        goto fail;
+    if (json)
+        printf("{\"model\": \"%s\", \"n\": %zu, \"m\": %zu, \"k\": %lld, \"patterns\": %zu, "
+               "\"iterations\": %d, \"converged\": %s, \"log_likelihood\": %.9g, "
+               "\"fallback\": %s}\n",
+               out, wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L), k,
+               rep.n_patterns, rep.iterations, rep.converged ? "true" : "false",
+               rep.log_likelihood, rep.fallback ? "true" : "false");
+    else
+        fprintf(stderr, "wsl fit: %zu records x %zu sources, %zu patterns, %d iterations%s, "
+                        "log-likelihood %.6f per record%s -> %s\n",
+                wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L), rep.n_patterns,
+                rep.iterations, rep.converged ? " (converged)" : "", rep.log_likelihood,
+                rep.fallback ? " [fell back to majority vote: the votes do not identify the model]"
+                             : "",
+                out);
+    goto done;
+fail:
+    rc = wsl_cli_fail("fit", st);
+done:
+    wsl_label_model_free(model);
+    wsl_label_matrix_free(L);
+    wsl_array_free(gold, NULL);
+    free(prior_buf);
+    return rc;
+}
+
+const wsl_cli_command wsl_cmd_fit = {
+    "fit", "fit the label model to votes (no gold labels needed)",
+    "usage: wsl fit VOTES -k K -o MODEL.json [options]\n"
+    "\n"
+    "Learn how accurate each source is, without gold labels, and save the model as JSON.\n"
+    "\n"
+    "options:\n"
+    "  --format F          csv, triples, npy or wrench (default: by extension)\n"
+    "  --tables T          default, full, class-accuracy, accuracy, polarity\n"
+    "  --abstain A         default, informative, random, never, by-polarity\n"
+    "  --prior P           learned (default), uniform, or K comma-separated probabilities\n"
+    "  --pseudo-count X    strength of the prior on the sources' tables (default 10)\n"
+    "  --max-iter N        EM iterations per start (default 500)\n"
+    "  --tol T             convergence tolerance (default 1e-7)\n"
+    "  --gold Y.csv        gold labels for some rows (-1 = unknown), clamped during the fit\n"
+    "  -j, --threads N     threads (the result does not depend on it)\n"
+    "  -v, --verbose       log every EM iteration to stderr\n"
+    "  --json              print a JSON summary on stdout\n"
+    "\n"
+    "example:\n"
+    "  wsl fit L_train.csv -k 2 -o model.json\n"
+    "  wsl fit answers.csv --format triples -k 4 -o model.json --prior uniform\n",
+    run,
+};
