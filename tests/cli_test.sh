@@ -1,0 +1,129 @@
+#!/bin/sh
+# End-to-end tests of the wsl command: outputs and exit codes, including the error paths.
+# usage: cli_test.sh WSL TEST_DATA_DIR SHARED_DATA_DIR
+set -u
+WSL=$1
+DATA=$2
+SHARED=$3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+passes=0
+
+# expect CODE DESCRIPTION -- COMMAND...: run, compare the exit code, keep stdout/stderr in $TMP.
+expect() {
+  want=$1; what=$2; shift 3
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL: $what: exit $got, expected $want"; sed 's/^/  | /' "$TMP/err"; fails=$((fails + 1))
+  else
+    passes=$((passes + 1))
+  fi
+}
+# contains FILE TEXT DESCRIPTION
+contains() {
+  if grep -q -- "$2" "$1"; then passes=$((passes + 1)); else
+    echo "FAIL: $3: '$2' not in output"; sed 's/^/  | /' "$1"; fails=$((fails + 1)); fi
+}
+
+expect 0 "help" -- "$WSL" --help
+contains "$TMP/out" "exit status" "help lists exit codes"
+contains "$TMP/out" "convert" "help lists commands"
+expect 0 "version" -- "$WSL" --version
+contains "$TMP/out" "wsl 0\." "version string"
+expect 1 "no command" -- "$WSL"
+expect 1 "unknown command" -- "$WSL" frobnicate
+contains "$TMP/err" "unknown command 'frobnicate'" "unknown command named"
+for c in info convert demo fit predict eval; do
+  expect 0 "$c --help" -- "$WSL" $c --help
+  contains "$TMP/out" "example" "$c --help has an example"
+done
+
+# info
+expect 0 "info csv" -- "$WSL" info "$DATA/cli_small.csv"
+contains "$TMP/out" "records   4" "info n"
+contains "$TMP/out" "sources   3" "info m"
+contains "$TMP/out" "classes   2" "info inferred k"
+expect 0 "info json" -- "$WSL" info "$DATA/cli_small.csv" --json -k 3
+contains "$TMP/out" '"k": 3' "info json k"
+contains "$TMP/out" '"coverage": 0.750000' "info json coverage"
+expect 0 "info triples" -- "$WSL" info "$DATA/cli_triples.csv" --format triples
+contains "$TMP/out" "records   4" "triples n"
+expect 1 "info unknown option" -- "$WSL" info "$DATA/cli_small.csv" --bogus
+contains "$TMP/err" "unknown option '--bogus'" "unknown option named"
+expect 1 "info bad format name" -- "$WSL" info "$DATA/cli_small.csv" --format xml
+expect 1 "info bad k" -- "$WSL" info "$DATA/cli_small.csv" -k zero
+expect 1 "info missing value" -- "$WSL" info "$DATA/cli_small.csv" -k
+expect 3 "info missing file" -- "$WSL" info "$TMP/nope.csv"
+contains "$TMP/err" "nope.csv" "missing file named"
+expect 2 "info malformed" -- "$WSL" info "$DATA/cli_bad.csv"
+contains "$TMP/err" "cli_bad.csv:2" "malformed file names line"
+expect 2 "info vote >= k" -- "$WSL" info "$DATA/cli_small.csv" -k 1
+expect 1 "info unknown extension" -- "$WSL" info "$DATA/cli_gold.txt"
+
+# convert round trips
+expect 0 "csv -> npy" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/a.npy"
+expect 0 "npy -> csv" -- "$WSL" convert "$TMP/a.npy" "$TMP/a.csv"
+if cmp -s "$DATA/cli_small.csv" "$TMP/a.csv"; then passes=$((passes + 1)); else
+  echo "FAIL: csv -> npy -> csv differs"; fails=$((fails + 1)); fi
+expect 0 "triples -> wrench" -- "$WSL" convert "$DATA/cli_triples.csv" "$TMP/t.json" --format triples
+expect 0 "wrench -> csv with gold" -- "$WSL" convert "$TMP/t.json" "$TMP/t.csv" --gold-out "$TMP/t_gold.csv"
+if cmp -s "$DATA/cli_small.csv" "$TMP/t.csv"; then passes=$((passes + 1)); else
+  echo "FAIL: triples -> wrench -> csv differs"; fails=$((fails + 1)); fi
+expect 0 "csv -> triples (--to)" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/tr.txt" --to triples
+cp "$DATA/cli_small.csv" "$TMP/in.csv"
+expect 1 "convert refuses to overwrite its input" -- "$WSL" convert "$TMP/in.csv" "$TMP/in.csv"
+ln -s "$TMP/in.csv" "$TMP/link.csv"
+expect 1 "convert refuses a link to its input" -- "$WSL" convert "$TMP/in.csv" "$TMP/link.csv"
+if cmp -s "$DATA/cli_small.csv" "$TMP/in.csv"; then passes=$((passes + 1)); else
+  echo "FAIL: input changed"; fails=$((fails + 1)); fi
+expect 3 "convert into a missing directory" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/no/dir/x.csv"
+echo "keep" > "$TMP/prev.csv"
+expect 2 "convert malformed input" -- "$WSL" convert "$DATA/cli_bad.csv" "$TMP/prev.csv"
+contains "$TMP/prev.csv" "keep" "failed convert leaves the previous output"
+expect 1 "convert --gold-out from csv" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/x.csv" --gold-out "$TMP/g.csv"
+
+# demo
+expect 0 "demo" -- "$WSL" demo --n 3000 --m 6 -k 3 --seed 4
+contains "$TMP/out" "majority vote  accuracy" "demo scores majority vote"
+contains "$TMP/out" "label model    accuracy" "demo scores the label model"
+expect 1 "demo bad n" -- "$WSL" demo --n -5
+
+# fit / predict / eval
+expect 0 "fit" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m.json"
+contains "$TMP/m.json" '"wsl.label_model"' "model format"
+expect 1 "fit without -k" -- "$WSL" fit "$DATA/cli_small.csv" -o "$TMP/m2.json"
+expect 1 "fit bad tables" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --tables weird
+expect 1 "fit bad prior" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --prior 0.5
+expect 1 "fit prior not summing to 1" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --prior 0.5,0.6
+expect 0 "fit json + options" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m3.json" --json --prior uniform --tables full --abstain random --pseudo-count 2 --max-iter 50
+contains "$TMP/out" '"iterations"' "fit --json"
+expect 0 "predict csv" -- "$WSL" predict "$TMP/m.json" "$DATA/cli_small.csv" -o "$TMP/p.csv" --labels-out "$TMP/l.csv" --tie lowest
+if [ "$(wc -l < "$TMP/p.csv")" -eq 4 ] && [ "$(head -n1 "$TMP/p.csv" | tr ',' '\n' | wc -l)" -eq 2 ]; then
+  passes=$((passes + 1)); else echo "FAIL: predict csv shape"; fails=$((fails + 1)); fi
+expect 0 "predict npy" -- "$WSL" predict "$TMP/m.json" "$DATA/cli_small.csv" -o "$TMP/p.npy"
+expect 0 "eval csv" -- "$WSL" eval "$TMP/p.csv" "$DATA/cli_gold.csv"
+contains "$TMP/out" "acc " "eval prints accuracy"
+expect 0 "eval npy f1" -- "$WSL" eval "$TMP/p.npy" "$DATA/cli_gold.csv" --metric f1 --json
+contains "$TMP/out" '"metric": "f1"' "eval json"
+expect 1 "eval bad metric" -- "$WSL" eval "$TMP/p.csv" "$DATA/cli_gold.csv" --metric auc
+expect 2 "eval row mismatch" -- "$WSL" eval "$TMP/p.csv" "$DATA/cli_small.csv"
+expect 1 "predict without -o" -- "$WSL" predict "$TMP/m.json" "$DATA/cli_small.csv"
+expect 1 "predict onto its input" -- "$WSL" predict "$TMP/m.json" "$TMP/in.csv" -o "$TMP/in.csv"
+expect 2 "predict with a corrupt model" -- "$WSL" predict "$DATA/cli_small.csv" "$DATA/cli_small.csv" -o "$TMP/q.csv" --format csv
+printf '0,1,0,1\n' > "$TMP/wide.csv"
+expect 2 "predict with a different m" -- "$WSL" predict "$TMP/m.json" "$TMP/wide.csv" -o "$TMP/q.csv"
+contains "$TMP/err" "fitted with 3" "m mismatch message"
+expect 3 "predict missing model" -- "$WSL" predict "$TMP/none.json" "$DATA/cli_small.csv" -o "$TMP/q.csv"
+
+# the label model on a real matrix, end to end
+if [ -f "$SHARED/youtube/L_train.csv" ]; then
+  expect 0 "fit youtube" -- "$WSL" fit "$SHARED/youtube/L_train.csv" -k 2 -o "$TMP/y.json"
+  expect 0 "predict youtube" -- "$WSL" predict "$TMP/y.json" "$SHARED/youtube/L_test.csv" -o "$TMP/y.npy"
+  expect 0 "eval youtube" -- "$WSL" eval "$TMP/y.npy" "$SHARED/youtube/y_test.csv"
+  contains "$TMP/out" "acc 0\.[89]" "youtube accuracy above 0.8"
+fi
+
+echo "cli: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]
