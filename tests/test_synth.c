@@ -1,0 +1,177 @@
+/* The synthetic generator: determinism, the accuracies it promises, options, OOM. */
+#include "wsl_test_util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(test_deterministic)
+{
+    wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *A = NULL, *B = NULL, *C = NULL;
+    int32_t *a, *b;
+    o.n_points = 2000;
+    o.one_polarity = 0.5;
+    WSL_ASSERT_OK(wsl_synth_generate(&A, &o, NULL, 0, NULL, 0, NULL, 0));
+    WSL_ASSERT_OK(wsl_synth_generate(&B, &o, NULL, 0, NULL, 0, NULL, 0));
+    o.seed = 2;
+    WSL_ASSERT_OK(wsl_synth_generate(&C, &o, NULL, 0, NULL, 0, NULL, 0));
+    a = malloc(2000 * 10 * sizeof *a);
+    b = malloc(2000 * 10 * sizeof *b);
+    WSL_ASSERT_OK(wsl_label_matrix_to_buffer(A, a, 20000));
+    WSL_ASSERT_OK(wsl_label_matrix_to_buffer(B, b, 20000));
+    ck_assert_mem_eq(a, b, 20000 * sizeof *a);
+    WSL_ASSERT_OK(wsl_label_matrix_to_buffer(C, b, 20000));
+    ck_assert(memcmp(a, b, 20000 * sizeof *a) != 0);
+    free(a);
+    free(b);
+    wsl_label_matrix_free(A);
+    wsl_label_matrix_free(B);
+    wsl_label_matrix_free(C);
+}
+END_TEST
+
+START_TEST(test_accuracies_hold)
+{
+    /* k = 2 and k = 5, with and without one-polarity sources: the empirical accuracy (precision
+     * for one-polarity sources) of every source is within 0.02 of what the generator reports. */
+    const int32_t ks[] = {2, 5};
+    for (int t = 0; t < 4; t++) {
+        wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+        wsl_label_matrix *L = NULL;
+        size_t n = 100000, m = 8;
+        int32_t *gold = malloc(n * sizeof *gold), pol[8];
+        double acc[8];
+        o.n_points = n;
+        o.n_sources = m;
+        o.cardinality = ks[t % 2];
+        o.one_polarity = t / 2 ? 1.0 : 0.0;
+        o.seed = (uint64_t)t;
+        WSL_ASSERT_OK(wsl_synth_generate(&L, &o, gold, n, acc, m, pol, m));
+        for (size_t j = 0; j < m; j++) {
+            size_t right = 0, fired = 0;
+            for (size_t i = 0; i < n; i++) {
+                int32_t v;
+                WSL_ASSERT_OK(wsl_label_matrix_get(L, i, j, &v));
+                if (v == WSL_ABSTAIN)
+                    continue;
+                fired++;
+                right += v == gold[i];
+                if (pol[j] != WSL_ABSTAIN)
+                    ck_assert_int_eq(v, pol[j]);
+            }
+            ck_assert_msg(fabs((double)right / (double)fired - acc[j]) < 0.02,
+                          "case %d source %zu: empirical %.4f, promised %.4f", t, j,
+                          (double)right / (double)fired, acc[j]);
+            ck_assert(acc[j] >= o.accuracy_min && acc[j] <= o.accuracy_max);
+            if (o.one_polarity == 0)
+                ck_assert_int_eq(pol[j], WSL_ABSTAIN);
+        }
+        free(gold);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+START_TEST(test_class_prior_and_storage)
+{
+    const double prior[] = {0.8, 0.15, 0.05};
+    wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    int32_t *gold = malloc(50000 * sizeof *gold);
+    size_t counts[3] = {0, 0, 0};
+    o.n_points = 50000;
+    o.cardinality = 3;
+    o.class_prior = prior;
+    o.coverage_min = 0.01;
+    o.coverage_max = 0.02;
+    o.n_sources = 200;
+    o.storage = WSL_STORAGE_AUTO;
+    WSL_ASSERT_OK(wsl_synth_generate(&L, &o, gold, 50000, NULL, 0, NULL, 0));
+    ck_assert_int_eq(wsl_label_matrix_storage(L), WSL_STORAGE_SPARSE); /* 1-2% of 200 sources */
+    for (size_t i = 0; i < 50000; i++)
+        counts[gold[i]]++;
+    for (int c = 0; c < 3; c++)
+        ck_assert_double_eq_tol((double)counts[c] / 50000.0, prior[c], 0.01);
+    free(gold);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_validation)
+{
+    wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *L = (wsl_label_matrix *)1;
+    int32_t gold[5];
+    const double bad_prior[] = {0.5, 0.6};
+#define BAD_FIELD(field, value, name)                                                           \
+    do {                                                                                        \
+        wsl_synth_options b = WSL_SYNTH_OPTIONS_INIT;                                           \
+        b.field = value;                                                                        \
+        WSL_ASSERT_STATUS(wsl_synth_options_validate(&b), WSL_EINVAL);                          \
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), name));                                  \
+    } while (0)
+    BAD_FIELD(version, 0, "version");
+    BAD_FIELD(n_points, 0, "n_points");
+    BAD_FIELD(n_sources, 0, "n_sources");
+    BAD_FIELD(cardinality, 1, "cardinality");
+    BAD_FIELD(accuracy_min, 0.0, "accuracy_min");
+    BAD_FIELD(accuracy_max, 0.1, "accuracy_max");
+    BAD_FIELD(coverage_min, -0.1, "coverage_min");
+    BAD_FIELD(coverage_max, 1.5, "coverage_max");
+    BAD_FIELD(one_polarity, 2.0, "one_polarity");
+    BAD_FIELD(storage, (wsl_storage)9, "storage");
+    BAD_FIELD(class_prior, bad_prior, "class_prior");
+#undef BAD_FIELD
+    WSL_ASSERT_STATUS(wsl_synth_options_validate(NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_synth_generate(NULL, &o, NULL, 0, NULL, 0, NULL, 0), WSL_EINVAL);
+    o.n_points = 10;
+    WSL_ASSERT_STATUS(wsl_synth_generate(&L, &o, gold, 5, NULL, 0, NULL, 0), WSL_EBUFS);
+    ck_assert_ptr_null(L);
+}
+END_TEST
+
+START_TEST(test_oom_walk)
+{
+    for (size_t fail_at = 1;; fail_at++) {
+        wsl_test_alloc state = {0, fail_at, 0};
+        wsl_allocator a = wsl_test_allocator(&state);
+        wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+        wsl_label_matrix *L = NULL;
+        wsl_status st;
+        o.n_points = 300;
+        o.alloc = &a;
+        o.storage = WSL_STORAGE_AUTO;
+        st = wsl_synth_generate(&L, &o, NULL, 0, NULL, 0, NULL, 0);
+        wsl_label_matrix_free(L);
+        ck_assert_int_eq(state.live, 0);
+        if (st == WSL_OK)
+            break;
+        ck_assert_int_eq(st, WSL_ENOMEM);
+        ck_assert_uint_lt(fail_at, 1000);
+    }
+}
+END_TEST
+
+static Suite *synth_suite(void)
+{
+    Suite *s = suite_create("synth");
+    TCase *core = tcase_create("core");
+    TCase *errors = tcase_create("errors");
+    TCase *oom = tcase_create("oom");
+    tcase_add_test(core, test_deterministic);
+    tcase_add_test(core, test_accuracies_hold);
+    tcase_add_test(core, test_class_prior_and_storage);
+    tcase_add_test(errors, test_validation);
+    tcase_add_test(oom, test_oom_walk);
+    tcase_set_timeout(core, 120);
+    suite_add_tcase(s, core);
+    suite_add_tcase(s, errors);
+    suite_add_tcase(s, oom);
+    return s;
+}
+
+int main(void)
+{
+    return wsl_test_run_suite(synth_suite());
+}
