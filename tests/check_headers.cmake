@@ -1,0 +1,10 @@
+# No public header includes cblas.h or cJSON.h: users need neither development package.
+file(GLOB headers ${INCLUDE_DIR}/*.h)
+foreach(h ${headers})
+  file(STRINGS ${h} lines REGEX "#[ \t]*include.*(cblas|cJSON|cjson)")
+  if(lines)
+    message(FATAL_ERROR "${h} includes a third-party header: ${lines}")
+  endif()
+endforeach()
+list(LENGTH headers n)
+message(STATUS "${n} public headers checked")
