@@ -462,6 +462,7 @@ START_TEST(test_save_load_bits)
     p = proba(M, L);
     q = proba(R, L);
     ck_assert_mem_eq(p, q, n * 3 * sizeof *p);
+    wsl_label_model_free(R);
     /* A corrupt or foreign document is a clear error. */
     WSL_ASSERT_STATUS(wsl_label_model_load_buf(&R, "{", 1, NULL), WSL_EFORMAT);
     ck_assert_ptr_null(R);
@@ -495,8 +496,8 @@ END_TEST
 
 START_TEST(test_errors)
 {
-    const double acc[] = {0.9, 0.6};
-    const double cov[] = {0.5, 0.6};
+    const double acc[] = {0.9, 0.6, 0.7};
+    const double cov[] = {0.5, 0.6, 0.7};
     wsl_label_matrix *L = gen(100, 2, 2, acc, cov, 4, NULL);
     wsl_label_matrix *L3 = gen(100, 3, 2, acc, cov, 4, NULL);
     wsl_label_matrix *K3 = gen(100, 2, 3, acc, cov, 4, NULL);

@@ -368,6 +368,7 @@ START_TEST(test_patterns_merge)
     /* Errors. */
     WSL_ASSERT_OK(wsl_pattern_table_create(&C, 4, 3, NULL));
     WSL_ASSERT_STATUS(wsl_pattern_table_merge(A, C), WSL_EDIM);
+    wsl_pattern_table_free(C);
     WSL_ASSERT_STATUS(wsl_pattern_table_merge(A, A), WSL_EINVAL);
     WSL_ASSERT_STATUS(wsl_pattern_table_add_row(A, r1, 2, 1), WSL_EDIM);
     r3[1] = 3;

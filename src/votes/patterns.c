@@ -127,8 +127,8 @@ wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, cons
             size_t p = T->slots[s] - 1;
             size_t len = T->start[p + 1] - T->start[p];
             if (T->hashes[p] == h && len == nnz &&
-                memcmp(T->cols + T->start[p], cols, nnz * sizeof *cols) == 0 &&
-                memcmp(T->vals + T->start[p], vals, nnz * sizeof *vals) == 0) {
+                (nnz == 0 || (memcmp(T->cols + T->start[p], cols, nnz * sizeof *cols) == 0 &&
+                              memcmp(T->vals + T->start[p], vals, nnz * sizeof *vals) == 0))) {
                 T->counts[p] += count;
                 T->total += count;
                 *index = p;
@@ -141,8 +141,10 @@ wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, cons
     s = (size_t)h & (T->n_slots - 1);
     while (T->slots[s])
         s = (s + 1) & (T->n_slots - 1);
-    memcpy(T->cols + T->n_votes, cols, nnz * sizeof *cols);
-    memcpy(T->vals + T->n_votes, vals, nnz * sizeof *vals);
+    if (nnz > 0) { /* cols may still be NULL while no pattern has a vote */
+        memcpy(T->cols + T->n_votes, cols, nnz * sizeof *cols);
+        memcpy(T->vals + T->n_votes, vals, nnz * sizeof *vals);
+    }
     T->start[T->n] = T->n_votes;
     T->n_votes += nnz;
     T->start[T->n + 1] = T->n_votes;
