@@ -198,7 +198,7 @@ static wsl_status push_row(wsl_label_matrix *L, const int32_t *row, size_t nnz)
 
 wsl_status wsl_label_matrix_append_row(wsl_label_matrix *L, const int32_t *row, size_t len)
 {
-    size_t nnz;
+    size_t nnz = 0;
     WSL_CHECK_ARG(L != NULL);
     WSL_CHECK_ARG(row != NULL);
     if (len != L->m)
@@ -234,7 +234,7 @@ wsl_status wsl_label_matrix_from_buffer(wsl_label_matrix **out, const int32_t *d
     if (!wsl__mul_size(&cells, n, ld))
         return wsl__error(WSL_EINVAL, "%s: n * ld overflows (n %zu, ld %zu)", __func__, n, ld);
     for (size_t i = 0; i < n; i++) {
-        size_t c;
+        size_t c = 0;
         WSL_TRY(check_row(__func__, &(wsl_label_matrix){.m = m, .k = k}, i, data + i * ld, &c));
         total += c;
     }
