@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Conditionally independent sources with known accuracies (errors uniform over other classes). */
 static wsl_label_matrix *gen(size_t n, size_t m, int32_t k, const double *acc, const double *cov,
@@ -494,6 +495,48 @@ START_TEST(test_save_load_bits)
 }
 END_TEST
 
+START_TEST(test_save_load_file)
+{
+    const double acc[] = {0.9, 0.6, 0.7, 0.65};
+    const double cov[] = {0.5, 0.6, 0.7, 0.5};
+    size_t n = 1000;
+    wsl_label_matrix *L = gen(n, 4, 2, acc, cov, 6, NULL);
+    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    char *path = wsl_test_write_temp(".json", "old", 3);
+    double *p, *q;
+    WSL_ASSERT_OK(wsl_label_model_save(M, path));
+    WSL_ASSERT_OK(wsl_label_model_load(&R, path, NULL));
+    p = proba(M, L);
+    q = proba(R, L);
+    ck_assert_mem_eq(p, q, n * 2 * sizeof *p);
+    /* Errors: a missing file, a directory that does not exist, a file that is not a model. */
+    WSL_ASSERT_STATUS(wsl_label_model_save(M, "/nonexistent-dir/model.json"), WSL_EIO);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "/nonexistent-dir/model.json"));
+    wsl_label_model_free(R);
+    WSL_ASSERT_STATUS(wsl_label_model_load(&R, "/nonexistent-dir/model.json", NULL), WSL_EIO);
+    ck_assert_ptr_null(R);
+    {
+        char *bad = wsl_test_write_temp(".json", "{\"format\": \"other\"}", 19);
+        WSL_ASSERT_STATUS(wsl_label_model_load(&R, bad, NULL), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), bad));
+        unlink(bad);
+        free(bad);
+    }
+    {
+        wsl_label_model *U = NULL;
+        WSL_ASSERT_OK(wsl_label_model_create(&U, 2, NULL));
+        WSL_ASSERT_STATUS(wsl_label_model_save(U, path), WSL_ESTATE);
+        wsl_label_model_free(U);
+    }
+    unlink(path);
+    free(path);
+    free(p);
+    free(q);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
     const double acc[] = {0.9, 0.6, 0.7};
@@ -669,6 +712,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(core, test_parametrizations);
     tcase_add_test(core, test_semi_supervised_gold);
     tcase_add_test(core, test_save_load_bits);
+    tcase_add_test(core, test_save_load_file);
     tcase_add_test(core, test_iteration_callback);
     tcase_add_test(edge, test_all_vote_zero);
     tcase_add_test(edge, test_one_source_and_duplicates);
