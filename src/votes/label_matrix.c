@@ -399,6 +399,16 @@ done:
     return WSL_OK;
 }
 
+wsl_status wsl__label_matrix_grow(wsl_label_matrix *L, size_t rows)
+{
+    size_t n;
+    if (!wsl__add_size(&n, L->n, rows))
+        return wsl__error(WSL_ENOMEM, "label matrix of %zu + %zu rows overflows", L->n, rows);
+    WSL_TRY(reserve_rows(L, n));
+    grow_to(L, n);
+    return WSL_OK;
+}
+
 void wsl__label_matrix_adopt_cells(wsl_label_matrix *L, void *cells, size_t n, size_t row_cap)
 {
     wsl__free(&L->alloc, L->cells);

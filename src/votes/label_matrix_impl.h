@@ -67,6 +67,9 @@ static inline int32_t wsl__lm_get(const wsl_label_matrix *L, size_t i, size_t j)
 /* The rule of WSL_STORAGE_AUTO: sparse when it takes less than half the memory of dense. */
 wsl_storage wsl__pick_storage(size_t n, size_t m, int32_t k, size_t nnz);
 
+/* Add rows abstaining everywhere to a dense matrix (for writers that fill cells in place). */
+wsl_status wsl__label_matrix_grow(wsl_label_matrix *L, size_t rows);
+
 /* Hand a dense matrix with no rows a block of row_cap * m cells (L->elem bytes each, rows
  * beyond n abstaining) allocated with L's allocator; L owns it from now on. */
 void wsl__label_matrix_adopt_cells(wsl_label_matrix *L, void *cells, size_t n, size_t row_cap);

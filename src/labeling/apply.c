@@ -1,0 +1,436 @@
+/*
+ * The applier: runs every LF of a set over records, serially or on worker threads, writing
+ * votes straight into the compact cells of a dense label matrix at their final rows, so the
+ * result never depends on the thread count. Workers take fixed-size chunks from an atomic
+ * counter; the hot loop has no allocation and no lock.
+ */
+#include "labeling_impl.h"
+
+#include "votes/label_matrix_impl.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+typedef enum fault_kind { FAULT_NONE, FAULT_LF, FAULT_RANGE, FAULT_PP } fault_kind;
+
+typedef struct fault {
+    fault_kind kind;
+    size_t record;
+    size_t which; /* LF or preprocessor index */
+    int32_t value;
+} fault;
+
+typedef struct job {
+    const wsl_lf_set *set;
+    const wsl_apply_options *o;
+    const unsigned char *base; /* array input */
+    size_t stride;
+    const void **ptrs;         /* stream input */
+    size_t first, count;       /* global index of the batch's first record, records in it */
+    size_t total;              /* records in all, 0 when unknown */
+    size_t done_before;        /* records finished in earlier batches */
+    wsl_label_matrix *L;
+    atomic_size_t next_chunk;
+    atomic_size_t done;
+    atomic_size_t stop_at;     /* smallest faulting record (global), SIZE_MAX if none */
+    atomic_int cancel;
+    pthread_mutex_t mu;
+    fault fault1;              /* the fault with the smallest record; guarded by mu */
+} job;
+
+typedef struct worker {
+    job *j;
+    int is_main;
+    unsigned char *views;
+    const void **view_ptrs;
+    size_t *faults;            /* per LF */
+    size_t n_faults;
+    size_t first_fault_record;
+} worker;
+
+static void record_fault(job *j, fault_kind kind, size_t record, size_t which, int32_t value)
+{
+    size_t cur;
+    pthread_mutex_lock(&j->mu);
+    if (j->fault1.kind == FAULT_NONE || record < j->fault1.record ||
+        (record == j->fault1.record && which < j->fault1.which)) {
+        j->fault1.kind = kind;
+        j->fault1.record = record;
+        j->fault1.which = which;
+        j->fault1.value = value;
+    }
+    pthread_mutex_unlock(&j->mu);
+    cur = atomic_load(&j->stop_at);
+    while (record < cur && !atomic_compare_exchange_weak(&j->stop_at, &cur, record))
+        ;
+}
+
+static const void *record_at(const job *j, size_t i)
+{
+    return j->ptrs ? j->ptrs[i] : (const void *)(j->base + i * j->stride);
+}
+
+static void run_chunk(worker *w, size_t start, size_t end)
+{
+    job *j = w->j;
+    const wsl_lf_set *set = j->set;
+    const int tolerant = j->o->fault_tolerant;
+    const size_t m = set->n_lfs;
+    const int32_t k = set->k;
+    wsl_label_matrix *L = j->L;
+    wsl_lf_input in;
+    in.views = w->view_ptrs;
+    for (size_t i = start; i < end; i++) {
+        size_t g = j->first + i, cell = g * m, p_ran = 0;
+        int pp_failed = 0;
+        if (!tolerant && g >= atomic_load_explicit(&j->stop_at, memory_order_relaxed))
+            return;
+        in.record = record_at(j, i);
+        in.index = g;
+        if (set->n_pps) {
+            memset(w->views, 0, set->view_bytes);
+            for (; p_ran < set->n_pps; p_ran++) {
+                const wsl__pp *pp = &set->pps[p_ran];
+                if (pp->run(&in, w->views + pp->view_offset, pp->payload) < 0) {
+                    pp_failed = 1;
+                    break;
+                }
+            }
+        }
+        if (pp_failed) {
+            if (!tolerant) {
+                record_fault(j, FAULT_PP, g, p_ran, 0);
+            } else {
+                for (size_t c = 0; c < m; c++)
+                    w->faults[c]++;
+                w->n_faults += m;
+                if (g < w->first_fault_record)
+                    w->first_fault_record = g;
+            }
+            /* cells keep their abstain */
+        } else {
+            for (size_t c = 0; c < m; c++) {
+                int32_t v = set->lfs[c].fn(&in, set->lfs[c].payload);
+                if (v < WSL_ABSTAIN || v >= k) {
+                    if (!tolerant) {
+                        record_fault(j, v < WSL_ABSTAIN ? FAULT_LF : FAULT_RANGE, g, c, v);
+                        break;
+                    }
+                    w->faults[c]++;
+                    w->n_faults++;
+                    if (g < w->first_fault_record)
+                        w->first_fault_record = g;
+                    v = WSL_ABSTAIN;
+                }
+                wsl__store_vote(L->cells, L->elem, cell + c, v);
+            }
+        }
+        for (size_t p = 0; p < p_ran + (size_t)!pp_failed && p < set->n_pps; p++)
+            if (set->pps[p].clear)
+                set->pps[p].clear(w->views + set->pps[p].view_offset, set->pps[p].payload);
+    }
+}
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    job *j = w->j;
+    size_t chunk = j->o->chunk_size;
+    for (;;) {
+        size_t c = atomic_fetch_add(&j->next_chunk, 1), start, end;
+        if (atomic_load(&j->cancel) || c > j->count / chunk)
+            break;
+        start = c * chunk;
+        if (start >= j->count)
+            break;
+        if (!j->o->fault_tolerant && j->first + start >= atomic_load(&j->stop_at))
+            break;
+        end = start + chunk < j->count ? start + chunk : j->count;
+        run_chunk(w, start, end);
+        atomic_fetch_add(&j->done, end - start);
+        if (w->is_main && j->o->progress) {
+            size_t done = j->done_before + atomic_load(&j->done);
+            if (j->o->progress(done, j->total, j->o->progress_payload) != 0)
+                atomic_store(&j->cancel, 1);
+        }
+    }
+    return NULL;
+}
+
+wsl_status wsl_apply_options_validate(const wsl_apply_options *o)
+{
+    if (!o)
+        return WSL_OK;
+    if (o->version < 1 || o->version > WSL_APPLY_OPTIONS_VERSION)
+        return wsl__error(WSL_EINVAL, "wsl_apply_options: opts->version must be 1..%d (got %u); "
+                                      "initialize with WSL_APPLY_OPTIONS_INIT",
+                          WSL_APPLY_OPTIONS_VERSION, o->version);
+    if (o->n_threads < 1 || o->n_threads > 1024)
+        return wsl__error(WSL_EINVAL, "wsl_apply_options: opts->n_threads must be in 1..1024 "
+                                      "(got %d)", o->n_threads);
+    if (o->fault_tolerant != 0 && o->fault_tolerant != 1)
+        return wsl__error(WSL_EINVAL, "wsl_apply_options: opts->fault_tolerant must be 0 or 1 "
+                                      "(got %d)", o->fault_tolerant);
+    if ((unsigned)o->storage > WSL_STORAGE_SPARSE)
+        return wsl__error(WSL_EINVAL, "wsl_apply_options: opts->storage must be a wsl_storage "
+                                      "value (got %d)", (int)o->storage);
+    if (o->chunk_size < 1 || o->chunk_size > ((size_t)1 << 30))
+        return wsl__error(WSL_EINVAL, "wsl_apply_options: opts->chunk_size must be in 1..2^30 "
+                                      "(got %zu)", o->chunk_size);
+    return WSL_OK;
+}
+
+/* Per-apply state: workers and their scratch. */
+typedef struct applier {
+    const wsl_lf_set *set;
+    wsl_apply_options o;
+    worker *workers;
+    pthread_t *threads;
+    int n_workers;
+} applier;
+
+static void applier_release(applier *ap)
+{
+    const wsl_allocator *a = &ap->set->alloc;
+    if (ap->workers)
+        for (int t = 0; t < ap->n_workers; t++) {
+            wsl__free(a, ap->workers[t].views);
+            wsl__free(a, ap->workers[t].view_ptrs);
+            wsl__free(a, ap->workers[t].faults);
+        }
+    wsl__free(a, ap->workers);
+    wsl__free(a, ap->threads);
+}
+
+static wsl_status applier_init(applier *ap, const wsl_lf_set *set, const wsl_apply_options *opts)
+{
+    static const wsl_apply_options defaults = WSL_APPLY_OPTIONS_INIT;
+    const wsl_allocator *a = &set->alloc;
+    memset(ap, 0, sizeof *ap);
+    ap->set = set;
+    ap->o = opts ? *opts : defaults;
+    ap->n_workers = ap->o.n_threads;
+    ap->workers = wsl__calloc(a, (size_t)ap->n_workers, sizeof *ap->workers);
+    ap->threads = wsl__calloc(a, (size_t)ap->n_workers, sizeof *ap->threads);
+    if (!ap->workers || !ap->threads)
+        goto oom;
+    for (int t = 0; t < ap->n_workers; t++) {
+        worker *w = &ap->workers[t];
+        w->is_main = t == 0;
+        w->first_fault_record = SIZE_MAX;
+        w->faults = wsl__calloc(a, set->n_lfs, sizeof *w->faults);
+        w->view_ptrs = wsl__calloc(a, set->n_pps ? set->n_pps : 1, sizeof *w->view_ptrs);
+        w->views = wsl__malloc(a, set->view_bytes ? set->view_bytes : 1);
+        if (!w->faults || !w->view_ptrs || !w->views)
+            goto oom;
+        for (size_t p = 0; p < set->n_pps; p++)
+            w->view_ptrs[p] = w->views + set->pps[p].view_offset;
+    }
+    return WSL_OK;
+oom:
+    applier_release(ap);
+    return WSL_ENOMEM;
+}
+
+/* Run one batch of records [first, first + count) of j on all workers. */
+static wsl_status run_batch(applier *ap, job *j)
+{
+    int started = 1;
+    atomic_init(&j->next_chunk, 0);
+    atomic_init(&j->done, 0);
+    for (int t = 0; t < ap->n_workers; t++)
+        ap->workers[t].j = j;
+    for (int t = 1; t < ap->n_workers; t++) {
+        if (pthread_create(&ap->threads[t], NULL, work, &ap->workers[t]) != 0)
+            break;
+        started++;
+    }
+    work(&ap->workers[0]); /* the calling thread works too, and reports progress */
+    for (int t = 1; t < started; t++)
+        pthread_join(ap->threads[t], NULL);
+    if (atomic_load(&j->cancel))
+        return wsl__error(WSL_ECALLBACK, "wsl_lf_apply: the progress callback cancelled the "
+                                         "apply after %zu records",
+                          j->done_before + atomic_load(&j->done));
+    return WSL_OK;
+}
+
+static wsl_status fault_error(const wsl_lf_set *set, const fault *f)
+{
+    switch (f->kind) {
+    case FAULT_PP:
+        return wsl__error(WSL_ECALLBACK, "wsl_lf_apply: preprocessor \"%s\" failed on record %zu",
+                          set->pps[f->which].name, f->record);
+    case FAULT_LF:
+        return wsl__error(WSL_ECALLBACK, "wsl_lf_apply: LF \"%s\" signalled an error (%ld) on "
+                                         "record %zu",
+                          set->lfs[f->which].name, (long)f->value, f->record);
+    default:
+        return wsl__error(WSL_ECALLBACK, "wsl_lf_apply: LF \"%s\" returned %ld on record %zu; "
+                                         "votes must be in -1..%ld",
+                          set->lfs[f->which].name, (long)f->value, f->record, (long)set->k - 1);
+    }
+}
+
+static wsl_status check_call(const char *fn, const wsl_lf_set *set, const wsl_apply_options *o,
+                             wsl_apply_report *report)
+{
+    WSL_TRY(wsl_apply_options_validate(o));
+    if (set->n_lfs == 0)
+        return wsl__error(WSL_EINVAL, "%s: the LF set is empty", fn);
+    if (report && report->lf_faults && report->lf_faults_len < set->n_lfs)
+        return wsl__error(WSL_EBUFS, "%s: report->lf_faults holds %zu counts, the set has %zu "
+                                     "LFs", fn, report->lf_faults_len, set->n_lfs);
+    return WSL_OK;
+}
+
+/* Fill the report, convert the storage, hand out the matrix. */
+static wsl_status finish(applier *ap, wsl_label_matrix **L, wsl_apply_report *report, size_t n)
+{
+    size_t total = 0, first = SIZE_MAX;
+    for (int t = 0; t < ap->n_workers; t++) {
+        total += ap->workers[t].n_faults;
+        if (ap->workers[t].first_fault_record < first)
+            first = ap->workers[t].first_fault_record;
+    }
+    if (ap->o.storage != WSL_STORAGE_DENSE) {
+        wsl_label_matrix *C = NULL;
+        WSL_TRY(wsl_label_matrix_convert(&C, *L, ap->o.storage));
+        wsl_label_matrix_free(*L);
+        *L = C;
+    }
+    if (report) {
+        report->n_records = n;
+        report->n_faults = total;
+        report->first_fault_record = first;
+        if (report->lf_faults) {
+            memset(report->lf_faults, 0, ap->set->n_lfs * sizeof *report->lf_faults);
+            for (int t = 0; t < ap->n_workers; t++)
+                for (size_t c = 0; c < ap->set->n_lfs; c++)
+                    report->lf_faults[c] += ap->workers[t].faults[c];
+        }
+    }
+    return WSL_OK;
+}
+
+static void job_init(job *j, const applier *ap, wsl_label_matrix *L)
+{
+    memset(j, 0, sizeof *j);
+    j->set = ap->set;
+    j->o = &ap->o;
+    j->L = L;
+    atomic_init(&j->stop_at, SIZE_MAX);
+    atomic_init(&j->cancel, 0);
+    pthread_mutex_init(&j->mu, NULL);
+}
+
+wsl_status wsl_lf_apply(wsl_label_matrix **out, const wsl_lf_set *set, const void *records,
+                        size_t n, size_t stride, const wsl_apply_options *opts,
+                        wsl_apply_report *report)
+{
+    applier ap;
+    job j;
+    wsl_label_matrix *L = NULL;
+    wsl_status st;
+    WSL_CHECK_ARG(out != NULL);
+    *out = NULL;
+    WSL_CHECK_ARG(set != NULL);
+    WSL_CHECK_ARG(records != NULL || n == 0);
+    WSL_CHECK_ARG(stride >= 1);
+    WSL_TRY(check_call(__func__, set, opts, report));
+    WSL_TRY(wsl_label_matrix_create(&L, n, set->n_lfs, set->k, WSL_STORAGE_DENSE, &set->alloc));
+    if ((st = applier_init(&ap, set, opts)) != WSL_OK) {
+        wsl_label_matrix_free(L);
+        return st;
+    }
+    job_init(&j, &ap, L);
+    j.base = records;
+    j.stride = stride;
+    j.count = n;
+    j.total = n;
+    st = run_batch(&ap, &j);
+    if (st == WSL_OK && j.fault1.kind != FAULT_NONE)
+        st = fault_error(set, &j.fault1);
+    if (st == WSL_OK)
+        st = finish(&ap, &L, report, n);
+    pthread_mutex_destroy(&j.mu);
+    applier_release(&ap);
+    if (st != WSL_OK) {
+        wsl_label_matrix_free(L);
+        return st;
+    }
+    *out = L;
+    return WSL_OK;
+}
+
+wsl_status wsl_lf_apply_stream(wsl_label_matrix **out, const wsl_lf_set *set,
+                               wsl_record_iter_fn next, void *payload,
+                               const wsl_apply_options *opts, wsl_apply_report *report)
+{
+    applier ap;
+    job j;
+    wsl_label_matrix *L = NULL;
+    const void **ptrs = NULL;
+    size_t batch, n = 0;
+    wsl_status st;
+    WSL_CHECK_ARG(out != NULL);
+    *out = NULL;
+    WSL_CHECK_ARG(set != NULL);
+    WSL_CHECK_ARG(next != NULL);
+    WSL_TRY(check_call(__func__, set, opts, report));
+    WSL_TRY(wsl_label_matrix_create(&L, 0, set->n_lfs, set->k, WSL_STORAGE_DENSE, &set->alloc));
+    if ((st = applier_init(&ap, set, opts)) != WSL_OK) {
+        wsl_label_matrix_free(L);
+        return st;
+    }
+    batch = ap.o.chunk_size * (size_t)ap.n_workers;
+    ptrs = wsl__mallocarray(&set->alloc, batch, sizeof *ptrs);
+    if (!ptrs) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    for (;;) {
+        size_t got = 0;
+        /* Fill a batch: the iterator may hand out fewer records than asked. */
+        while (got < batch) {
+            long r = next(ptrs + got, batch - got, payload);
+            if (r < 0) {
+                st = wsl__error(WSL_ECALLBACK, "%s: the record iterator failed (%ld) after %zu "
+                                               "records", __func__, r, n + got);
+                goto done;
+            }
+            if (r == 0 || (size_t)r > batch - got)
+                break;
+            got += (size_t)r;
+        }
+        if (got == 0)
+            break;
+        if ((st = wsl__label_matrix_grow(L, got)) != WSL_OK)
+            goto done;
+        job_init(&j, &ap, L);
+        j.ptrs = ptrs;
+        j.first = n;
+        j.count = got;
+        j.done_before = n;
+        st = run_batch(&ap, &j);
+        if (st == WSL_OK && j.fault1.kind != FAULT_NONE)
+            st = fault_error(set, &j.fault1);
+        pthread_mutex_destroy(&j.mu);
+        if (st != WSL_OK)
+            goto done;
+        n += got;
+        if (got < batch)
+            break;
+    }
+    st = finish(&ap, &L, report, n);
+done:
+    wsl__free(&set->alloc, ptrs);
+    applier_release(&ap);
+    if (st != WSL_OK) {
+        wsl_label_matrix_free(L);
+        return st;
+    }
+    *out = L;
+    return WSL_OK;
+}

@@ -1,0 +1,464 @@
+/* LF sets and the applier: names, preprocessors, threads, streams, faults, progress, OOM. */
+#include "wsl_test_util.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct rec {
+    int value;
+    const char *text;
+} rec;
+
+static int32_t lf_parity(const wsl_lf_input *in, void *payload)
+{
+    const rec *r = in->record;
+    (void)payload;
+    return r->value % 3 == 0 ? WSL_ABSTAIN : r->value % 2;
+}
+
+static int32_t lf_big(const wsl_lf_input *in, void *payload)
+{
+    const rec *r = in->record;
+    int threshold = *(const int *)payload;
+    return r->value > threshold ? 1 : WSL_ABSTAIN;
+}
+
+static int32_t lf_index(const wsl_lf_input *in, void *payload)
+{
+    (void)payload;
+    return (int32_t)(in->index % 5 == 0 ? 0 : WSL_ABSTAIN);
+}
+
+/* A view: the value doubled, computed once per record by a preprocessor. */
+typedef struct doubled {
+    int v2;
+} doubled;
+static atomic_long pp_calls;
+
+static int pp_double(const wsl_lf_input *in, void *view, void *payload)
+{
+    const rec *r = in->record;
+    (void)payload;
+    atomic_fetch_add(&pp_calls, 1);
+    ((doubled *)view)->v2 = 2 * r->value;
+    return r->value == -7 ? -1 : 0;
+}
+
+static int32_t lf_view(const wsl_lf_input *in, void *payload)
+{
+    const doubled *d = in->views[0];
+    (void)payload;
+    return d->v2 % 4 == 0 ? 0 : 1;
+}
+
+static int32_t lf_bad_value(const wsl_lf_input *in, void *payload)
+{
+    const rec *r = in->record;
+    (void)payload;
+    return r->value == 13 || r->value == 40 ? 7 : WSL_ABSTAIN;
+}
+
+static int32_t lf_error(const wsl_lf_input *in, void *payload)
+{
+    const rec *r = in->record;
+    (void)payload;
+    return r->value % 50 == 49 ? WSL_LF_ERROR : 0;
+}
+
+static rec *make_records(size_t n)
+{
+    rec *r = malloc(n * sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        r[i].value = (int)((i * 7919) % 1000);
+        r[i].text = "x";
+    }
+    return r;
+}
+
+static wsl_lf_set *basic_set(void)
+{
+    static int threshold = 500;
+    wsl_lf_set *set = NULL;
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 2, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "parity", lf_parity, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "big", lf_big, &threshold));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "every_fifth", lf_index, NULL));
+    return set;
+}
+
+START_TEST(test_apply_values)
+{
+    rec *r = make_records(100);
+    wsl_lf_set *set = basic_set();
+    wsl_label_matrix *L = NULL;
+    wsl_apply_report rep;
+    memset(&rep, 0, sizeof rep);
+    WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, 100, sizeof *r, NULL, &rep));
+    ck_assert_uint_eq(wsl_label_matrix_n_points(L), 100);
+    ck_assert_uint_eq(wsl_label_matrix_n_sources(L), 3);
+    ck_assert_uint_eq(rep.n_records, 100);
+    ck_assert_uint_eq(rep.n_faults, 0);
+    for (size_t i = 0; i < 100; i++) {
+        int32_t row[3];
+        WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, 3));
+        ck_assert_int_eq(row[0], r[i].value % 3 == 0 ? -1 : r[i].value % 2);
+        ck_assert_int_eq(row[1], r[i].value > 500 ? 1 : -1);
+        ck_assert_int_eq(row[2], i % 5 == 0 ? 0 : -1);
+    }
+    ck_assert_str_eq(wsl_lf_set_name(set, 1), "big");
+    ck_assert_ptr_null(wsl_lf_set_name(set, 3));
+    {
+        size_t idx;
+        WSL_ASSERT_OK(wsl_lf_set_find(set, "every_fifth", &idx));
+        ck_assert_uint_eq(idx, 2);
+        WSL_ASSERT_STATUS(wsl_lf_set_find(set, "nope", &idx), WSL_ERANGE);
+    }
+    wsl_label_matrix_free(L);
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+START_TEST(test_threads_identical)
+{
+    size_t n = 100000;
+    rec *r = make_records(n);
+    wsl_lf_set *set = basic_set();
+    wsl_label_matrix *ref = NULL;
+    int32_t *a = malloc(n * 3 * sizeof *a), *b = malloc(n * 3 * sizeof *b);
+    const int threads[] = {2, 3, 8};
+    WSL_ASSERT_OK(wsl_lf_apply(&ref, set, r, n, sizeof *r, NULL, NULL));
+    WSL_ASSERT_OK(wsl_label_matrix_to_buffer(ref, a, n * 3));
+    for (size_t t = 0; t < 3; t++) {
+        wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+        wsl_label_matrix *L = NULL;
+        o.n_threads = threads[t];
+        o.chunk_size = 777;
+        WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, NULL));
+        WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, b, n * 3));
+        ck_assert_mem_eq(a, b, n * 3 * sizeof *a);
+        wsl_label_matrix_free(L);
+    }
+    free(a);
+    free(b);
+    wsl_label_matrix_free(ref);
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+typedef struct iter_state {
+    const rec *r;
+    size_t n, pos, max_step;
+    int fail_at;
+} iter_state;
+
+static long next_records(const void **out, size_t max, void *payload)
+{
+    iter_state *s = payload;
+    size_t k = 0;
+    if (s->fail_at >= 0 && s->pos >= (size_t)s->fail_at)
+        return -3;
+    while (k < max && k < s->max_step && s->pos < s->n)
+        out[k++] = &s->r[s->pos++];
+    return (long)k;
+}
+
+START_TEST(test_stream_equals_array)
+{
+    size_t n = 10007;
+    rec *r = make_records(n);
+    wsl_lf_set *set = basic_set();
+    wsl_label_matrix *A = NULL, *S = NULL;
+    int32_t *a = malloc(n * 3 * sizeof *a), *b = malloc(n * 3 * sizeof *b);
+    for (int threads = 1; threads <= 2; threads++) {
+        iter_state st = {r, n, 0, 333, -1};
+        wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+        o.n_threads = threads;
+        o.chunk_size = 1000;
+        o.storage = WSL_STORAGE_SPARSE;
+        WSL_ASSERT_OK(wsl_lf_apply(&A, set, r, n, sizeof *r, NULL, NULL));
+        WSL_ASSERT_OK(wsl_lf_apply_stream(&S, set, next_records, &st, &o, NULL));
+        ck_assert_int_eq(wsl_label_matrix_storage(S), WSL_STORAGE_SPARSE);
+        WSL_ASSERT_OK(wsl_label_matrix_to_buffer(A, a, n * 3));
+        WSL_ASSERT_OK(wsl_label_matrix_to_buffer(S, b, n * 3));
+        ck_assert_mem_eq(a, b, n * 3 * sizeof *a);
+        wsl_label_matrix_free(A);
+        wsl_label_matrix_free(S);
+    }
+    {
+        iter_state st = {r, n, 0, 100, 500};
+        WSL_ASSERT_STATUS(wsl_lf_apply_stream(&S, set, next_records, &st, NULL, NULL),
+                          WSL_ECALLBACK);
+        ck_assert_ptr_null(S);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "iterator"));
+    }
+    {
+        iter_state st = {r, 0, 0, 100, -1}; /* empty stream */
+        WSL_ASSERT_OK(wsl_lf_apply_stream(&S, set, next_records, &st, NULL, NULL));
+        ck_assert_uint_eq(wsl_label_matrix_n_points(S), 0);
+        wsl_label_matrix_free(S);
+    }
+    free(a);
+    free(b);
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+START_TEST(test_preprocessor_once)
+{
+    size_t n = 5000;
+    rec *r = make_records(n);
+    wsl_lf_set *set = NULL;
+    wsl_label_matrix *L = NULL;
+    wsl_preprocessor pp = {"double", sizeof(doubled), pp_double, NULL, NULL};
+    size_t idx = 99;
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 2, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add_preprocessor(set, &pp, &idx));
+    ck_assert_uint_eq(idx, 0);
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "view_a", lf_view, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "view_b", lf_view, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "view_c", lf_view, NULL));
+    atomic_store(&pp_calls, 0);
+    WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, NULL, NULL));
+    ck_assert_int_eq(atomic_load(&pp_calls), (long)n); /* once per record, not per LF */
+    for (size_t i = 0; i < n; i++) {
+        int32_t v;
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, i, 2, &v));
+        ck_assert_int_eq(v, (2 * r[i].value) % 4 == 0 ? 0 : 1);
+    }
+    wsl_label_matrix_free(L);
+    /* A failing preprocessor: fatal by default, all-abstain and counted when tolerant. */
+    r[123].value = -7;
+    WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, n, sizeof *r, NULL, NULL), WSL_ECALLBACK);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "preprocessor \"double\""));
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "record 123"));
+    {
+        wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+        size_t faults[3];
+        wsl_apply_report rep;
+        int32_t row[3];
+        memset(&rep, 0, sizeof rep);
+        rep.lf_faults = faults;
+        rep.lf_faults_len = 3;
+        o.fault_tolerant = 1;
+        WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, &rep));
+        ck_assert_uint_eq(rep.n_faults, 3);
+        ck_assert_uint_eq(rep.first_fault_record, 123);
+        ck_assert_uint_eq(faults[0], 1);
+        WSL_ASSERT_OK(wsl_label_matrix_row(L, 123, row, 3));
+        ck_assert_int_eq(row[0], -1);
+        ck_assert_int_eq(row[2], -1);
+        wsl_label_matrix_free(L);
+    }
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+START_TEST(test_faults)
+{
+    size_t n = 1000;
+    rec *r = make_records(n);
+    wsl_lf_set *set = basic_set();
+    wsl_label_matrix *L = NULL;
+    size_t first13 = SIZE_MAX, n_bad = 0, n_err = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((r[i].value == 13 || r[i].value == 40) && first13 == SIZE_MAX)
+            first13 = i;
+        n_bad += r[i].value == 13 || r[i].value == 40;
+        n_err += r[i].value % 50 == 49;
+    }
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "bad_value", lf_bad_value, NULL));
+    for (int threads = 1; threads <= 4; threads *= 2) {
+        wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+        char expect[64];
+        o.n_threads = threads;
+        o.chunk_size = 10;
+        WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, NULL), WSL_ECALLBACK);
+        ck_assert_ptr_null(L);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "\"bad_value\" returned 7"));
+        snprintf(expect, sizeof expect, "record %zu", first13); /* the first, whatever threads */
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), expect));
+    }
+    {
+        wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+        size_t faults[5];
+        wsl_apply_report rep;
+        memset(&rep, 0, sizeof rep);
+        rep.lf_faults = faults;
+        rep.lf_faults_len = 5;
+        o.fault_tolerant = 1;
+        o.n_threads = 2;
+        WSL_ASSERT_OK(wsl_lf_set_add(set, "error", lf_error, NULL));
+        WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, &rep));
+        ck_assert_uint_eq(faults[3], n_bad);
+        ck_assert_uint_eq(faults[4], n_err);
+        ck_assert_uint_eq(rep.n_faults, n_bad + n_err);
+        rep.lf_faults_len = 4;
+        wsl_label_matrix_free(L);
+        WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, &rep), WSL_EBUFS);
+        o.fault_tolerant = 0;
+        WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, NULL), WSL_ECALLBACK);
+    }
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+static int progress_cancel(uint64_t done, uint64_t total, void *payload)
+{
+    uint64_t *last = payload;
+    ck_assert_uint_ge(done, *last);
+    ck_assert_uint_eq(total, 10000);
+    *last = done;
+    return done >= 3000;
+}
+
+START_TEST(test_progress)
+{
+    rec *r = make_records(10000);
+    wsl_lf_set *set = basic_set();
+    wsl_label_matrix *L = NULL;
+    wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+    uint64_t last = 0;
+    o.chunk_size = 1000;
+    o.progress = progress_cancel;
+    o.progress_payload = &last;
+    WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, 10000, sizeof *r, &o, NULL), WSL_ECALLBACK);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "cancelled"));
+    ck_assert_uint_eq(last, 3000);
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+    wsl_lf_set *set = NULL;
+    wsl_label_matrix *L = NULL;
+    rec r[2] = {{1, "a"}, {2, "b"}};
+    wsl_preprocessor pp = {"pp", 8, pp_double, NULL, NULL};
+    wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+    WSL_ASSERT_STATUS(wsl_lf_set_create(NULL, 2, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_create(&set, 0, NULL), WSL_EINVAL);
+    ck_assert_ptr_null(set);
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 2, NULL));
+    WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, 2, sizeof *r, NULL, NULL), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "empty"));
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, "", lf_parity, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, NULL, lf_parity, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, "a,b", lf_parity, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, "tab\there", lf_parity, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, "ok", NULL, NULL), WSL_EINVAL);
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "ok", lf_parity, NULL));
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, "ok", lf_parity, NULL), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "\"ok\" is already"));
+    WSL_ASSERT_STATUS(wsl_lf_set_add_preprocessor(set, NULL, NULL), WSL_EINVAL);
+    pp.view_size = 0;
+    WSL_ASSERT_STATUS(wsl_lf_set_add_preprocessor(set, &pp, NULL), WSL_EINVAL);
+    pp.view_size = 8;
+    pp.run = NULL;
+    WSL_ASSERT_STATUS(wsl_lf_set_add_preprocessor(set, &pp, NULL), WSL_EINVAL);
+    pp.run = pp_double;
+    pp.name = "ok";
+    WSL_ASSERT_STATUS(wsl_lf_set_add_preprocessor(set, &pp, NULL), WSL_EINVAL);
+    o.n_threads = 0;
+    WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, 2, sizeof *r, &o, NULL), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "n_threads"));
+    o = (wsl_apply_options)WSL_APPLY_OPTIONS_INIT;
+    o.chunk_size = 0;
+    WSL_ASSERT_STATUS(wsl_apply_options_validate(&o), WSL_EINVAL);
+    o = (wsl_apply_options)WSL_APPLY_OPTIONS_INIT;
+    o.version = 0;
+    WSL_ASSERT_STATUS(wsl_apply_options_validate(&o), WSL_EINVAL);
+    o = (wsl_apply_options)WSL_APPLY_OPTIONS_INIT;
+    o.fault_tolerant = 2;
+    WSL_ASSERT_STATUS(wsl_apply_options_validate(&o), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, NULL, 2, sizeof *r, NULL, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, 2, 0, NULL, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_apply(NULL, set, r, 2, sizeof *r, NULL, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_apply_stream(&L, set, NULL, NULL, NULL, NULL), WSL_EINVAL);
+    ck_assert_uint_eq(wsl_lf_set_size(NULL), 0);
+    ck_assert_int_eq(wsl_lf_set_cardinality(set), 2);
+    wsl_lf_set_free(NULL);
+    wsl_lf_set_free(set);
+}
+END_TEST
+
+static wsl_status oom_case(const wsl_allocator *a)
+{
+    static int threshold = 10;
+    rec *r = make_records(3000);
+    wsl_lf_set *set = NULL;
+    wsl_label_matrix *L = NULL;
+    wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+    wsl_preprocessor pp = {"double", sizeof(doubled), pp_double, NULL, NULL};
+    iter_state it = {r, 3000, 0, 500, -1};
+    wsl_status st = wsl_lf_set_create(&set, 2, a);
+    if (st == WSL_OK)
+        st = wsl_lf_set_add_preprocessor(set, &pp, NULL);
+    for (int i = 0; st == WSL_OK && i < 20; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "lf%d", i);
+        st = wsl_lf_set_add(set, name, i % 2 ? lf_big : lf_view, &threshold);
+    }
+    o.n_threads = 2;
+    o.chunk_size = 256;
+    o.storage = WSL_STORAGE_AUTO;
+    if (st == WSL_OK)
+        st = wsl_lf_apply(&L, set, r, 3000, sizeof *r, &o, NULL);
+    wsl_label_matrix_free(L);
+    L = NULL;
+    if (st == WSL_OK)
+        st = wsl_lf_apply_stream(&L, set, next_records, &it, &o, NULL);
+    wsl_label_matrix_free(L);
+    wsl_lf_set_free(set);
+    free(r);
+    return st;
+}
+
+START_TEST(test_oom_walk)
+{
+    for (size_t fail_at = 1;; fail_at++) {
+        wsl_test_alloc state = {0, fail_at, 0};
+        wsl_allocator a = wsl_test_allocator(&state);
+        wsl_status st = oom_case(&a);
+        ck_assert_int_eq(state.live, 0);
+        if (st == WSL_OK)
+            break;
+        ck_assert_int_eq(st, WSL_ENOMEM);
+        ck_assert_uint_lt(fail_at, 2000);
+    }
+}
+END_TEST
+
+static Suite *lf_suite(void)
+{
+    Suite *s = suite_create("lf");
+    TCase *core = tcase_create("core");
+    TCase *errors = tcase_create("errors");
+    TCase *oom = tcase_create("oom");
+    tcase_add_test(core, test_apply_values);
+    tcase_add_test(core, test_threads_identical);
+    tcase_add_test(core, test_stream_equals_array);
+    tcase_add_test(core, test_preprocessor_once);
+    tcase_add_test(core, test_progress);
+    tcase_add_test(errors, test_faults);
+    tcase_add_test(errors, test_errors);
+    tcase_add_test(oom, test_oom_walk);
+    tcase_set_timeout(core, 120);
+    tcase_set_timeout(oom, 120);
+    suite_add_tcase(s, core);
+    suite_add_tcase(s, errors);
+    suite_add_tcase(s, oom);
+    return s;
+}
+
+int main(void)
+{
+    return wsl_test_run_suite(lf_suite());
+}
