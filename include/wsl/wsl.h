@@ -17,5 +17,6 @@
 #include "wsl/label_model.h"
 #include "wsl/lf.h"
 #include "wsl/synth.h"
+#include "wsl/analysis.h"
 
 #endif
