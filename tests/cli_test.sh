@@ -35,7 +35,7 @@ contains "$TMP/out" "wsl 0\." "version string"
 expect 1 "no command" -- "$WSL"
 expect 1 "unknown command" -- "$WSL" frobnicate
 contains "$TMP/err" "unknown command 'frobnicate'" "unknown command named"
-for c in info convert demo fit predict eval; do
+for c in info convert demo fit predict eval analyze mv; do
   expect 0 "$c --help" -- "$WSL" $c --help
   contains "$TMP/out" "example" "$c --help has an example"
 done
@@ -116,6 +116,34 @@ printf '0,1,0,1\n' > "$TMP/wide.csv"
 expect 2 "predict with a different m" -- "$WSL" predict "$TMP/m.json" "$TMP/wide.csv" -o "$TMP/q.csv"
 contains "$TMP/err" "fitted with 3" "m mismatch message"
 expect 3 "predict missing model" -- "$WSL" predict "$TMP/none.json" "$DATA/cli_small.csv" -o "$TMP/q.csv"
+
+# analyze
+printf 'kw_a\nkw_b\nlength\n' > "$TMP/names.txt"
+expect 0 "analyze" -- "$WSL" analyze "$DATA/cli_small.csv" --gold "$DATA/cli_gold.csv" --names "$TMP/names.txt"
+contains "$TMP/out" "kw_b" "analyze uses names"
+contains "$TMP/out" "precision" "analyze precision column"
+contains "$TMP/out" "coverage 0.7500" "analyze totals"
+expect 0 "analyze json" -- "$WSL" analyze "$DATA/cli_small.csv" --gold "$DATA/cli_gold.csv" --json
+contains "$TMP/out" '{"lfs": \[{"name": "lf0", "polarity": \[0, 1\], "coverage": 0.750000, "overlaps": 0.750000, "conflicts": 0.250000, "correct": 3, "incorrect": 0, "precision": 1.000000}' "analyze json keys in column order"
+expect 0 "analyze with a model" -- "$WSL" analyze "$DATA/cli_small.csv" --model "$TMP/m.json" --json
+contains "$TMP/out" '"learned_accuracy"' "analyze learned accuracy"
+printf 'only_one\n' > "$TMP/names1.txt"
+expect 2 "analyze names count mismatch" -- "$WSL" analyze "$DATA/cli_small.csv" --names "$TMP/names1.txt"
+expect 2 "analyze gold length mismatch" -- "$WSL" analyze "$DATA/cli_small.csv" --gold "$DATA/cli_gold.txt" --format csv
+expect 3 "analyze missing names file" -- "$WSL" analyze "$DATA/cli_small.csv" --names "$TMP/none.txt"
+
+# mv
+expect 0 "mv" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mv.csv" --labels-out "$TMP/mvl.csv" --tie lowest
+contains "$TMP/mv.csv" "^0.5,0.5$" "mv uncovered row gets the uniform prior"
+contains "$TMP/mvl.csv" "^1$" "mv labels"
+printf '1\n1\n2\n' > "$TMP/w.txt"
+expect 0 "mv weighted npy" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mv.npy" --weights "$TMP/w.txt"
+printf '1\n1\n' > "$TMP/w2.txt"
+expect 2 "mv weights count" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mv2.csv" --weights "$TMP/w2.txt"
+printf '1\n-1\n1\n' > "$TMP/w3.txt"
+expect 1 "mv negative weight" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mv2.csv" --weights "$TMP/w3.txt"
+expect 1 "mv bad tie" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mv2.csv" --tie coin
+expect 1 "mv onto its input" -- "$WSL" mv "$TMP/in.csv" -o "$TMP/in.csv"
 
 # the label model on a real matrix, end to end
 if [ -f "$SHARED/youtube/L_train.csv" ]; then
