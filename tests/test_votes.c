@@ -447,7 +447,43 @@ static wsl_status oom_patterns(const wsl_allocator *a)
     return st;
 }
 
-static const alloc_case oom_cases[] = {oom_from_buffer, oom_triples, oom_append, oom_patterns};
+START_TEST(test_filter_unlabeled)
+{
+    for (int s = 1; s <= 2; s++) {
+        wsl_label_matrix *L = NULL, *F = NULL;
+        size_t kept[4], n_kept = 0;
+        int32_t row[3];
+        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, (wsl_storage)s, NULL));
+        WSL_ASSERT_OK(wsl_label_matrix_filter_unlabeled(&F, L, kept, 4, &n_kept));
+        ck_assert_uint_eq(n_kept, 3);
+        ck_assert_uint_eq(wsl_label_matrix_n_points(F), 3);
+        ck_assert_uint_eq(kept[0], 0);
+        ck_assert_uint_eq(kept[1], 2);
+        ck_assert_uint_eq(kept[2], 3);
+        WSL_ASSERT_OK(wsl_label_matrix_row(F, 1, row, 3));
+        ck_assert_mem_eq(row, small + 6, sizeof row);
+        ck_assert_int_eq(wsl_label_matrix_storage(F), s);
+        wsl_label_matrix_free(F);
+        WSL_ASSERT_STATUS(wsl_label_matrix_filter_unlabeled(&F, L, kept, 3, &n_kept), WSL_EBUFS);
+        WSL_ASSERT_STATUS(wsl_label_matrix_filter_unlabeled(&F, NULL, NULL, 0, NULL), WSL_EINVAL);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
+static wsl_status oom_filter(const wsl_allocator *a)
+{
+    wsl_label_matrix *L = NULL, *F = NULL;
+    wsl_status st = wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, WSL_STORAGE_SPARSE, a);
+    if (st == WSL_OK)
+        st = wsl_label_matrix_filter_unlabeled(&F, L, NULL, 0, NULL);
+    wsl_label_matrix_free(F);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
+static const alloc_case oom_cases[] = {oom_from_buffer, oom_triples, oom_append, oom_patterns,
+                                       oom_filter};
 
 START_TEST(test_oom_walk)
 {
@@ -479,6 +515,7 @@ static Suite *votes_suite(void)
     tcase_add_test(core, test_set_get);
     tcase_add_test(core, test_triples);
     tcase_add_test(core, test_convert_and_to_buffer);
+    tcase_add_test(core, test_filter_unlabeled);
     tcase_add_test(edge, test_wide_cardinality);
     tcase_add_test(edge, test_sparse_crowd_scale);
     tcase_add_test(errors, test_errors);

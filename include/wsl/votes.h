@@ -107,6 +107,16 @@ WSL_API wsl_status wsl_label_matrix_append_row(wsl_label_matrix *L, const int32_
 WSL_API wsl_status wsl_label_matrix_convert(wsl_label_matrix **out, const wsl_label_matrix *L,
                                             wsl_storage storage);
 
+/**
+ * Copy the rows of L that have at least one vote into a new matrix (same storage), and their
+ * row indices in L into kept[0..n_kept) when kept is not NULL (kept_len >= n_points(L)).
+ * @return WSL_OK, WSL_EINVAL (NULL), WSL_EBUFS (kept_len too small), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_matrix_filter_unlabeled(wsl_label_matrix **out,
+                                                     const wsl_label_matrix *L, size_t *kept,
+                                                     size_t kept_len, size_t *n_kept);
+
 /** Free a label matrix. NULL is a no-op. @since 0.1 */
 WSL_API void wsl_label_matrix_free(wsl_label_matrix *L);
 

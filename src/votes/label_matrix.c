@@ -623,3 +623,49 @@ wsl_status wsl_label_matrix_stats_get(const wsl_label_matrix *L, wsl_label_matri
         out->bytes = (L->row_cap + 1) * sizeof(size_t) + L->nnz_cap * (sizeof(uint32_t) + L->elem);
     return WSL_OK;
 }
+
+wsl_status wsl_label_matrix_filter_unlabeled(wsl_label_matrix **out, const wsl_label_matrix *L,
+                                             size_t *kept, size_t kept_len, size_t *n_kept)
+{
+    wsl_label_matrix *R = NULL;
+    int32_t *row = NULL;
+    uint32_t *cols = NULL;
+    wsl_status st = WSL_OK;
+    size_t n = 0;
+    WSL_CHECK_ARG(out != NULL);
+    *out = NULL;
+    WSL_CHECK_ARG(L != NULL);
+    if (kept && kept_len < L->n)
+        return wsl__error(WSL_EBUFS, "%s: kept holds %zu indices, the matrix has %zu rows",
+                          __func__, kept_len, L->n);
+    WSL_TRY(new_empty(&R, L->m, L->k, L->storage, &L->alloc));
+    row = wsl__mallocarray(&R->alloc, L->m, sizeof *row);
+    cols = wsl__mallocarray(&R->alloc, L->m, sizeof *cols);
+    if (!row || !cols) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < L->n; i++) {
+        size_t nnz = wsl__lm_row_votes(L, i, cols, row);
+        if (nnz == 0)
+            continue;
+        for (size_t j = 0; j < L->m; j++)
+            row[j] = wsl__lm_get(L, i, j);
+        if ((st = push_row(R, row, nnz)) != WSL_OK)
+            goto done;
+        if (kept)
+            kept[n] = i;
+        n++;
+    }
+done:
+    wsl__free(&R->alloc, row);
+    wsl__free(&R->alloc, cols);
+    if (st != WSL_OK) {
+        wsl_label_matrix_free(R);
+        return st;
+    }
+    if (n_kept)
+        *n_kept = n;
+    *out = R;
+    return WSL_OK;
+}
