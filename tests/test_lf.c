@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct rec {
     int value;
@@ -436,12 +437,218 @@ START_TEST(test_oom_walk)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- dictionaries */
+
+static int is_word_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Brute force: count matches of every term at every position. */
+static size_t brute_count(const char *const *terms, size_t n, const char *text, int whole_word,
+                          int ignore_case)
+{
+    size_t count = 0, len = strlen(text);
+    for (size_t t = 0; t < n; t++) {
+        size_t tl = strlen(terms[t]);
+        int dup = 0;
+        for (size_t u = 0; u < t; u++) {
+            if (strlen(terms[u]) != tl)
+                continue;
+            size_t i = 0;
+            for (; i < tl; i++) {
+                char a = terms[u][i], b = terms[t][i];
+                if (ignore_case) {
+                    a = (char)(a >= 'A' && a <= 'Z' ? a + 32 : a);
+                    b = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+                }
+                if (a != b)
+                    break;
+            }
+            dup |= i == tl;
+        }
+        if (dup)
+            continue; /* a repeated term is one term */
+        for (size_t p = 0; p + tl <= len; p++) {
+            size_t i = 0;
+            for (; i < tl; i++) {
+                char a = text[p + i], b = terms[t][i];
+                if (ignore_case) {
+                    a = (char)(a >= 'A' && a <= 'Z' ? a + 32 : a);
+                    b = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+                }
+                if (a != b)
+                    break;
+            }
+            if (i < tl)
+                continue;
+            if (whole_word && ((p > 0 && is_word_char(text[p - 1]) && is_word_char(text[p])) ||
+                               (p + tl < len && is_word_char(text[p + tl]) &&
+                                is_word_char(text[p + tl - 1]))))
+                continue;
+            count++;
+        }
+    }
+    return count;
+}
+
+START_TEST(test_dict_vs_brute_force)
+{
+    /* Random terms and texts over a small alphabet: overlaps, prefixes, repeats are common. */
+    const char alphabet[] = "abAB c";
+    uint64_t x = 12345;
+    for (int round = 0; round < 200; round++) {
+        char term_buf[40][6], text[200];
+        const char *terms[40];
+        size_t n = 1 + (size_t)(round % 40);
+        for (size_t t = 0; t < n; t++) {
+            size_t tl;
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            tl = 1 + (size_t)((x >> 33) % 5);
+            for (size_t i = 0; i < tl; i++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                term_buf[t][i] = alphabet[(x >> 33) % 5]; /* no spaces inside terms */
+            }
+            term_buf[t][tl] = '\0';
+            terms[t] = term_buf[t];
+        }
+        for (size_t i = 0; i < sizeof text - 1; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            text[i] = alphabet[(x >> 33) % 6];
+        }
+        text[sizeof text - 1] = '\0';
+        for (int ww = 0; ww <= 1; ww++)
+            for (int ic = 0; ic <= 1; ic++) {
+                wsl_dict_options o = WSL_DICT_OPTIONS_INIT;
+                wsl_dict *d = NULL;
+                wsl_dict_match m;
+                o.whole_word = ww;
+                o.ignore_case = ic;
+                WSL_ASSERT_OK(wsl_dict_create(&d, terms, NULL, n, &o, NULL));
+                WSL_ASSERT_OK(wsl_dict_find(d, text, strlen(text), &m));
+                ck_assert_uint_eq(m.n_matches, brute_count(terms, n, text, ww, ic));
+                wsl_dict_free(d);
+            }
+    }
+}
+END_TEST
+
+START_TEST(test_dict_semantics)
+{
+    const char *terms[] = {"check out", "subscribe", "Sub", "free gift", "song"};
+    const int32_t classes[] = {1, 1, 1, 1, 0};
+    wsl_dict *d = NULL;
+    wsl_dict_match m;
+    WSL_ASSERT_OK(wsl_dict_create(&d, terms, classes, 5, NULL, NULL));
+    ck_assert_uint_eq(wsl_dict_size(d), 5);
+    WSL_ASSERT_OK(wsl_dict_find(d, "CHECK OUT my song, subscribe!", 29, &m));
+    ck_assert_uint_eq(m.n_matches, 3); /* "sub" inside "subscribe" is not a whole word */
+    ck_assert_uint_eq(m.first_term, 0);
+    ck_assert_uint_eq(m.first_offset, 0);
+    ck_assert_int_eq(m.first_class, 1);
+    ck_assert_int_eq(m.majority_class, 1);
+    WSL_ASSERT_OK(wsl_dict_find(d, "a song", 6, &m));
+    ck_assert_int_eq(m.majority_class, 0);
+    WSL_ASSERT_OK(wsl_dict_find(d, "nothing here", 12, &m));
+    ck_assert_uint_eq(m.n_matches, 0);
+    ck_assert_int_eq(m.majority_class, WSL_ABSTAIN);
+    WSL_ASSERT_OK(wsl_dict_find(d, NULL, 0, &m));
+    ck_assert_uint_eq(m.n_matches, 0);
+    wsl_dict_free(d);
+    /* Errors. */
+    {
+        const char *bad[] = {"ok", ""};
+        const int32_t neg[] = {0, -1};
+        wsl_dict_options o = {9, 1, 1};
+        WSL_ASSERT_STATUS(wsl_dict_create(&d, bad, NULL, 2, NULL, NULL), WSL_EINVAL);
+        ck_assert_ptr_null(d);
+        WSL_ASSERT_STATUS(wsl_dict_create(&d, terms, neg, 2, NULL, NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_dict_create(&d, terms, NULL, 2, &o, NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_dict_create(NULL, terms, NULL, 2, NULL, NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_dict_find(NULL, "x", 1, &m), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_dict_load(&d, "/nonexistent/terms.txt", 0, NULL, NULL), WSL_EIO);
+        WSL_ASSERT_STATUS(wsl_dict_load(&d, "/nonexistent/terms.txt", -1, NULL, NULL), WSL_EINVAL);
+    }
+}
+END_TEST
+
+static const char *comment_text(const wsl_lf_input *in, size_t *len, void *payload)
+{
+    const rec *r = in->record;
+    (void)payload;
+    *len = strlen(r->text);
+    return r->text;
+}
+
+START_TEST(test_dict_file_and_lf)
+{
+    char *path = wsl_test_write_temp(".txt", "free gift\n\nsubscribe  \nwin money\n", 33);
+    wsl_dict *d = NULL;
+    wsl_lf_set *set = NULL;
+    wsl_label_matrix *L = NULL;
+    rec r[3] = {{0, "Subscribe now"}, {1, "nice song"}, {2, "win money and a free gift"}};
+    int32_t v;
+    WSL_ASSERT_OK(wsl_dict_load(&d, path, 1, NULL, NULL));
+    ck_assert_uint_eq(wsl_dict_size(d), 3);
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 2, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add_dict(set, "spam_terms", d, comment_text, NULL));
+    WSL_ASSERT_STATUS(wsl_lf_set_add_dict(set, "spam_terms", d, comment_text, NULL), WSL_EINVAL);
+    WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, 3, sizeof *r, NULL, NULL));
+    WSL_ASSERT_OK(wsl_label_matrix_get(L, 0, 0, &v));
+    ck_assert_int_eq(v, 1);
+    WSL_ASSERT_OK(wsl_label_matrix_get(L, 1, 0, &v));
+    ck_assert_int_eq(v, WSL_ABSTAIN);
+    WSL_ASSERT_OK(wsl_label_matrix_get(L, 2, 0, &v));
+    ck_assert_int_eq(v, 1);
+    wsl_label_matrix_free(L);
+    wsl_lf_set_free(set);
+    wsl_dict_free(d);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+static wsl_status oom_dict(const wsl_allocator *a)
+{
+    const char *terms[] = {"alpha", "alps", "beta", "bet", "gamma", "al"};
+    wsl_dict *d = NULL;
+    wsl_lf_set *set = NULL;
+    wsl_status st = wsl_dict_create(&d, terms, NULL, 6, NULL, a);
+    if (st == WSL_OK)
+        st = wsl_lf_set_create(&set, 2, a);
+    if (st == WSL_OK)
+        st = wsl_lf_set_add_dict(set, "d", d, comment_text, NULL);
+    wsl_lf_set_free(set);
+    wsl_dict_free(d);
+    return st;
+}
+
+START_TEST(test_dict_oom_walk)
+{
+    for (size_t fail_at = 1;; fail_at++) {
+        wsl_test_alloc state = {0, fail_at, 0};
+        wsl_allocator a = wsl_test_allocator(&state);
+        wsl_status st = oom_dict(&a);
+        ck_assert_int_eq(state.live, 0);
+        if (st == WSL_OK)
+            break;
+        ck_assert_int_eq(st, WSL_ENOMEM);
+        ck_assert_uint_lt(fail_at, 1000);
+    }
+}
+END_TEST
+
 static Suite *lf_suite(void)
 {
     Suite *s = suite_create("lf");
     TCase *core = tcase_create("core");
     TCase *errors = tcase_create("errors");
     TCase *oom = tcase_create("oom");
+    TCase *dict = tcase_create("dict");
+    tcase_add_test(dict, test_dict_vs_brute_force);
+    tcase_add_test(dict, test_dict_semantics);
+    tcase_add_test(dict, test_dict_file_and_lf);
+    tcase_add_test(oom, test_dict_oom_walk);
     tcase_add_test(core, test_apply_values);
     tcase_add_test(core, test_threads_identical);
     tcase_add_test(core, test_stream_equals_array);
@@ -454,6 +661,7 @@ static Suite *lf_suite(void)
     tcase_set_timeout(oom, 120);
     suite_add_tcase(s, core);
     suite_add_tcase(s, errors);
+    suite_add_tcase(s, dict);
     suite_add_tcase(s, oom);
     return s;
 }

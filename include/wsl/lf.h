@@ -150,6 +150,82 @@ WSL_API wsl_status wsl_lf_apply_stream(wsl_label_matrix **out, const wsl_lf_set 
                                        wsl_record_iter_fn next, void *payload,
                                        const wsl_apply_options *opts, wsl_apply_report *report);
 
+
+/* ---------------------------------------------------------------- Dictionary LFs */
+
+/*
+ * A dictionary: thousands of terms indexed once (Aho-Corasick), then matched against a text in
+ * one pass over its bytes, whatever the number of terms: O(text length + matches). Each term
+ * carries the class it votes, so one dictionary can vote several classes.
+ */
+typedef struct wsl_dict wsl_dict;
+
+typedef struct wsl_dict_options {
+    unsigned int version;  /**< WSL_DICT_OPTIONS_VERSION */
+    int whole_word;        /**< 1: a match must start and end at word boundaries (ASCII
+                                letters and digits are word characters) */
+    int ignore_case;       /**< 1: ASCII letters match either case */
+} wsl_dict_options;
+
+#define WSL_DICT_OPTIONS_VERSION 1
+#define WSL_DICT_OPTIONS_INIT {WSL_DICT_OPTIONS_VERSION, 1, 1}
+
+/**
+ * Build a dictionary from n terms. classes: NULL (every term votes class 0) or n classes >= 0.
+ * Empty terms are an error; a repeated term keeps its first class.
+ * @return WSL_OK, WSL_EINVAL (NULL, empty term, negative class, bad options), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_dict_create(wsl_dict **out, const char *const *terms,
+                                   const int32_t *classes, size_t n,
+                                   const wsl_dict_options *opts, const wsl_allocator *alloc);
+
+/**
+ * Build a dictionary from a file with one term per line (blank lines skipped), every term
+ * voting class cls.
+ * @return WSL_OK, WSL_EINVAL, WSL_EIO (cannot read; the message names the path), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,
+                                 const wsl_dict_options *opts, const wsl_allocator *alloc);
+
+/** Free a dictionary. NULL is a no-op. @since 0.1 */
+WSL_API void wsl_dict_free(wsl_dict *dict);
+
+/** Number of distinct terms (0 for NULL). @since 0.1 */
+WSL_API size_t wsl_dict_size(const wsl_dict *dict);
+
+/** What a text matched. */
+typedef struct wsl_dict_match {
+    size_t n_matches;      /**< matches, overlapping ones included */
+    size_t first_term;     /**< index (in creation order) of the match that ends first */
+    size_t first_offset;   /**< byte offset where that match starts */
+    int32_t first_class;   /**< its class; WSL_ABSTAIN when nothing matched */
+    int32_t majority_class;/**< the class most matches vote (ties: the lowest; counted over the
+                                first 8 distinct classes matched); WSL_ABSTAIN */
+} wsl_dict_match;
+
+/**
+ * Match a text of len bytes against every term in one pass. Safe to call concurrently.
+ * @return WSL_OK, WSL_EINVAL (NULL dict, out, or text with len > 0).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_dict_find(const wsl_dict *dict, const char *text, size_t len,
+                                 wsl_dict_match *out);
+
+/** Extracts the text an LF should match from a record; *len receives its length. */
+typedef const char *(*wsl_text_fn)(const wsl_lf_input *in, size_t *len, void *payload);
+
+/**
+ * Add an LF that votes the majority class of the dictionary's matches in the text that
+ * text_fn extracts (abstaining without a match). The dictionary is borrowed: it must outlive
+ * the set's use. A class >= k makes the apply fail like any out-of-range vote.
+ * @return as wsl_lf_set_add().
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_lf_set_add_dict(wsl_lf_set *set, const char *name, const wsl_dict *dict,
+                                       wsl_text_fn text_fn, void *payload);
+
 #ifdef __cplusplus
 }
 #endif

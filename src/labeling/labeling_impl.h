@@ -9,6 +9,7 @@ typedef struct wsl__lf {
     char *name;
     wsl_lf_fn fn;
     void *payload;
+    void *owned; /* a payload the set allocated and frees (dictionary LFs), or NULL */
 } wsl__lf;
 
 typedef struct wsl__pp {
@@ -29,5 +30,10 @@ struct wsl_lf_set {
     size_t n_pps, cap_pps;
     size_t view_bytes; /* total bytes of all views, aligned */
 };
+
+/* Add an LF whose payload the set owns (allocated with the set's allocator, freed with it). On
+ * failure the payload is freed. */
+wsl_status wsl__lf_set_add_owned(wsl_lf_set *set, const char *fn_name, const char *name,
+                                 wsl_lf_fn fn, void *owned);
 
 #endif

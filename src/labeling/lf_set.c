@@ -25,8 +25,10 @@ void wsl_lf_set_free(wsl_lf_set *set)
     if (!set)
         return;
     wsl_allocator a = set->alloc;
-    for (size_t j = 0; j < set->n_lfs; j++)
+    for (size_t j = 0; j < set->n_lfs; j++) {
         wsl__free(&a, set->lfs[j].name);
+        wsl__free(&a, set->lfs[j].owned);
+    }
     for (size_t p = 0; p < set->n_pps; p++)
         wsl__free(&a, set->pps[p].name);
     wsl__free(&a, set->lfs);
@@ -60,12 +62,11 @@ static wsl_status check_name(const char *fn, const wsl_lf_set *set, const char *
     return WSL_OK;
 }
 
-wsl_status wsl_lf_set_add(wsl_lf_set *set, const char *name, wsl_lf_fn fn, void *payload)
+static wsl_status add_lf(wsl_lf_set *set, const char *fn_name, const char *name, wsl_lf_fn fn,
+                         void *payload, void *owned)
 {
     char *copy;
-    WSL_CHECK_ARG(set != NULL);
-    WSL_CHECK_ARG(fn != NULL);
-    WSL_TRY(check_name(__func__, set, name));
+    WSL_TRY(check_name(fn_name, set, name));
     if (set->n_lfs == set->cap_lfs) {
         size_t cap = set->cap_lfs ? set->cap_lfs * 2 : 16;
         wsl__lf *p = wsl__reallocarray(&set->alloc, set->lfs, cap, sizeof *p);
@@ -80,8 +81,25 @@ wsl_status wsl_lf_set_add(wsl_lf_set *set, const char *name, wsl_lf_fn fn, void 
     set->lfs[set->n_lfs].name = copy;
     set->lfs[set->n_lfs].fn = fn;
     set->lfs[set->n_lfs].payload = payload;
+    set->lfs[set->n_lfs].owned = owned;
     set->n_lfs++;
     return WSL_OK;
+}
+
+wsl_status wsl_lf_set_add(wsl_lf_set *set, const char *name, wsl_lf_fn fn, void *payload)
+{
+    WSL_CHECK_ARG(set != NULL);
+    WSL_CHECK_ARG(fn != NULL);
+    return add_lf(set, __func__, name, fn, payload, NULL);
+}
+
+wsl_status wsl__lf_set_add_owned(wsl_lf_set *set, const char *fn_name, const char *name,
+                                 wsl_lf_fn fn, void *owned)
+{
+    wsl_status st = add_lf(set, fn_name, name, fn, owned, owned);
+    if (st != WSL_OK)
+        wsl__free(&set->alloc, owned);
+    return st;
 }
 
 wsl_status wsl_lf_set_add_preprocessor(wsl_lf_set *set, const wsl_preprocessor *pp,
