@@ -98,12 +98,119 @@ START_TEST(test_class_prior_and_storage)
 }
 END_TEST
 
+START_TEST(test_storages_same_votes)
+{
+    /* The storage changes the layout, never the votes: same seed, same cells. */
+    const wsl_storage storages[] = {WSL_STORAGE_DENSE, WSL_STORAGE_SPARSE, WSL_STORAGE_AUTO};
+    int32_t *ref = malloc(3000 * 7 * sizeof *ref), *got = malloc(3000 * 7 * sizeof *got);
+    for (int t = 0; t < 3; t++) {
+        wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+        wsl_label_matrix *L = NULL;
+        o.n_points = 3000;
+        o.n_sources = 7;
+        o.cardinality = 4;
+        o.one_polarity = 0.4;
+        o.storage = storages[t];
+        o.seed = 99;
+        WSL_ASSERT_OK(wsl_synth_generate(&L, &o, NULL, 0, NULL, 0, NULL, 0));
+        if (t < 2)
+            ck_assert_int_eq(wsl_label_matrix_storage(L), storages[t]);
+        WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, t ? got : ref, 3000 * 7));
+        if (t)
+            ck_assert_mem_eq(ref, got, 3000 * 7 * sizeof *ref);
+        wsl_label_matrix_free(L);
+    }
+    free(ref);
+    free(got);
+}
+END_TEST
+
+/* Empirical P(right | votes) of source j. */
+static double empirical_accuracy(const wsl_label_matrix *L, const int32_t *gold, size_t j)
+{
+    size_t right = 0, fired = 0;
+    for (size_t i = 0; i < wsl_label_matrix_n_points(L); i++) {
+        int32_t v;
+        WSL_ASSERT_OK(wsl_label_matrix_get(L, i, j, &v));
+        fired += v != WSL_ABSTAIN;
+        right += v != WSL_ABSTAIN && v == gold[i];
+    }
+    return fired ? (double)right / (double)fired : -1;
+}
+
+START_TEST(test_one_polarity_out_of_reach)
+{
+    /* Accuracy 0.1-0.2 with coverage 0.9, k = 2: a one-polarity source cannot be that bad (even
+     * firing on every record of the other class gives precision 0.45 / 0.95); the generator
+     * clamps and reports the precision it reaches, which the votes confirm. */
+    wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    size_t n = 100000;
+    int32_t *gold = malloc(n * sizeof *gold), pol[4];
+    double acc[4];
+    o.n_points = n;
+    o.n_sources = 4;
+    o.accuracy_min = 0.1;
+    o.accuracy_max = 0.2;
+    o.coverage_min = o.coverage_max = 0.9;
+    o.one_polarity = 1;
+    WSL_ASSERT_OK(wsl_synth_generate(&L, &o, gold, n, acc, 4, pol, 4));
+    for (size_t j = 0; j < 4; j++) {
+        ck_assert_int_ne(pol[j], WSL_ABSTAIN);
+        ck_assert_double_eq_tol(acc[j], 0.45 / 0.95, 1e-12);
+        ck_assert_double_eq_tol(empirical_accuracy(L, gold, j), acc[j], 0.02);
+    }
+    free(gold);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_prior_with_empty_classes)
+{
+    /* Classes of prior 0 never occur and one-polarity sources never pick them (they would never
+     * fire); a class of prior 1 makes one-polarity sources always right. */
+    const double prior[] = {0.0, 0.7, 0.0, 0.3};
+    const double certain[] = {0.0, 1.0};
+    wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    size_t n = 20000;
+    int32_t *gold = malloc(n * sizeof *gold), pol[12];
+    double acc[12];
+    o.n_points = n;
+    o.n_sources = 12;
+    o.cardinality = 4;
+    o.class_prior = prior;
+    o.one_polarity = 1;
+    WSL_ASSERT_OK(wsl_synth_generate(&L, &o, gold, n, acc, 12, pol, 12));
+    for (size_t i = 0; i < n; i++)
+        ck_assert(gold[i] == 1 || gold[i] == 3);
+    for (size_t j = 0; j < 12; j++) {
+        ck_assert(pol[j] == 1 || pol[j] == 3);
+        ck_assert_double_eq_tol(empirical_accuracy(L, gold, j), acc[j], 0.03);
+    }
+    wsl_label_matrix_free(L);
+    o.cardinality = 2;
+    o.class_prior = certain;
+    o.n_sources = 3;
+    WSL_ASSERT_OK(wsl_synth_generate(&L, &o, gold, n, acc, 3, pol, 3));
+    for (size_t j = 0; j < 3; j++) {
+        ck_assert_int_eq(pol[j], 1);
+        ck_assert_double_eq(acc[j], 1.0);
+        ck_assert_double_eq(empirical_accuracy(L, gold, j), 1.0);
+    }
+    free(gold);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
 START_TEST(test_validation)
 {
     wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
     wsl_label_matrix *L = (wsl_label_matrix *)1;
     int32_t gold[5];
+    double acc[9];
     const double bad_prior[] = {0.5, 0.6};
+    const double neg_prior[] = {-0.5, 1.5};
 #define BAD_FIELD(field, value, name)                                                           \
     do {                                                                                        \
         wsl_synth_options b = WSL_SYNTH_OPTIONS_INIT;                                           \
@@ -122,33 +229,53 @@ START_TEST(test_validation)
     BAD_FIELD(one_polarity, 2.0, "one_polarity");
     BAD_FIELD(storage, (wsl_storage)9, "storage");
     BAD_FIELD(class_prior, bad_prior, "class_prior");
+    BAD_FIELD(class_prior, neg_prior, "class_prior[0]");
+    BAD_FIELD(cardinality, WSL_MAX_CARDINALITY + 1, "cardinality");
+    BAD_FIELD(version, WSL_SYNTH_OPTIONS_VERSION + 1, "version");
+    BAD_FIELD(accuracy_max, 1.5, "accuracy_max");
+    BAD_FIELD(accuracy_min, NAN, "accuracy_min");
+    BAD_FIELD(coverage_min, 0.7, "coverage_max"); /* min above the default max of 0.6 */
 #undef BAD_FIELD
     WSL_ASSERT_STATUS(wsl_synth_options_validate(NULL), WSL_EINVAL);
     WSL_ASSERT_STATUS(wsl_synth_generate(NULL, &o, NULL, 0, NULL, 0, NULL, 0), WSL_EINVAL);
     o.n_points = 10;
     WSL_ASSERT_STATUS(wsl_synth_generate(&L, &o, gold, 5, NULL, 0, NULL, 0), WSL_EBUFS);
     ck_assert_ptr_null(L);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "gold"));
+    WSL_ASSERT_STATUS(wsl_synth_generate(&L, &o, NULL, 0, acc, 9, NULL, 0), WSL_EBUFS);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "accuracy"));
+    WSL_ASSERT_STATUS(wsl_synth_generate(&L, &o, NULL, 0, NULL, 0, gold, 5), WSL_EBUFS);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "polarity"));
+    o.cardinality = 0;
+    WSL_ASSERT_STATUS(wsl_synth_generate(&L, &o, NULL, 0, NULL, 0, NULL, 0), WSL_EINVAL);
+    ck_assert_ptr_null(L);
 }
 END_TEST
 
 START_TEST(test_oom_walk)
 {
-    for (size_t fail_at = 1;; fail_at++) {
-        wsl_test_alloc state = {0, fail_at, 0};
-        wsl_allocator a = wsl_test_allocator(&state);
-        wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
-        wsl_label_matrix *L = NULL;
-        wsl_status st;
-        o.n_points = 300;
-        o.alloc = &a;
-        o.storage = WSL_STORAGE_AUTO;
-        st = wsl_synth_generate(&L, &o, NULL, 0, NULL, 0, NULL, 0);
-        wsl_label_matrix_free(L);
-        ck_assert_int_eq(state.live, 0);
-        if (st == WSL_OK)
-            break;
-        ck_assert_int_eq(st, WSL_ENOMEM);
-        ck_assert_uint_lt(fail_at, 1000);
+    /* Every allocation failure, in every storage, returns WSL_ENOMEM and leaks nothing. */
+    const wsl_storage storages[] = {WSL_STORAGE_AUTO, WSL_STORAGE_DENSE, WSL_STORAGE_SPARSE};
+    for (int t = 0; t < 3; t++) {
+        for (size_t fail_at = 1;; fail_at++) {
+            wsl_test_alloc state = {0, fail_at, 0};
+            wsl_allocator a = wsl_test_allocator(&state);
+            wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+            wsl_label_matrix *L = NULL;
+            wsl_status st;
+            o.n_points = 300;
+            o.alloc = &a;
+            o.storage = storages[t];
+            o.one_polarity = 0.5;
+            st = wsl_synth_generate(&L, &o, NULL, 0, NULL, 0, NULL, 0);
+            wsl_label_matrix_free(L);
+            ck_assert_int_eq(state.live, 0);
+            if (st == WSL_OK)
+                break;
+            ck_assert_int_eq(st, WSL_ENOMEM);
+            ck_assert_ptr_null(L);
+            ck_assert_uint_lt(fail_at, 1000);
+        }
     }
 }
 END_TEST
@@ -162,6 +289,9 @@ static Suite *synth_suite(void)
     tcase_add_test(core, test_deterministic);
     tcase_add_test(core, test_accuracies_hold);
     tcase_add_test(core, test_class_prior_and_storage);
+    tcase_add_test(core, test_storages_same_votes);
+    tcase_add_test(core, test_one_polarity_out_of_reach);
+    tcase_add_test(core, test_prior_with_empty_classes);
     tcase_add_test(errors, test_validation);
     tcase_add_test(oom, test_oom_walk);
     tcase_set_timeout(core, 120);

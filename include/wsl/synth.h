@@ -6,7 +6,15 @@
  * A share of the sources can be "one-polarity", like most real labeling functions: such a source
  * only ever votes its own class c, fires with its coverage when the class is c, and otherwise
  * fires at the rate that makes its precision equal its accuracy. The sources are conditionally
- * independent given the class; the generator is deterministic from its seed.
+ * independent given the class; the generator is deterministic from its seed (same options, same
+ * votes, bit for bit, on every platform).
+ *
+ * Cost: O(n_points x n_sources) time; memory is the label matrix plus O(n_sources) scratch.
+ *
+ * Planned (not yet implemented): planted dependencies, i.e. sources that copy another source's
+ * vote with some probability, to test dependency detection. They will be appended to
+ * wsl_synth_options as new fields with WSL_SYNTH_OPTIONS_VERSION 2; version 1 callers keep
+ * getting exactly the votes they get today.
  */
 #ifndef WSL_SYNTH_H
 #define WSL_SYNTH_H
@@ -29,9 +37,12 @@ typedef struct wsl_synth_options {
     double coverage_max;         /**<   [coverage_min, coverage_max] within [0, 1] */
     const double *class_prior;   /**< NULL = uniform, else k probabilities summing to 1 */
     double one_polarity;         /**< share of one-polarity sources, in [0, 1] */
-    wsl_storage storage;         /**< storage of the votes */
-    uint64_t seed;
+    wsl_storage storage;         /**< storage of the votes; AUTO picks by the expected number of
+                                      votes (the matrix is built once, never converted) */
+    uint64_t seed;               /**< any value; the same seed gives the same votes */
     const wsl_allocator *alloc;  /**< allocator of the votes; NULL = C library */
+    /* Version 2 will append fields here (planted dependencies: number of copying sources,
+     * which source each copies, copy probability). Never reorder the fields above. */
 } wsl_synth_options;
 
 #define WSL_SYNTH_OPTIONS_VERSION 1
@@ -47,9 +58,15 @@ WSL_API wsl_status wsl_synth_options_validate(const wsl_synth_options *opts);
  * @param[out] votes_out  n_points x n_sources votes; NULL on failure.
  * @param gold            NULL, or gold_len >= n_points entries receiving the true classes.
  * @param accuracy        NULL, or accuracy_len >= n_sources entries receiving each source's
- *                        accuracy P(vote right | it votes) (for one-polarity sources: precision).
+ *                        true accuracy P(vote right | it votes) (for one-polarity sources: its
+ *                        precision). It is the drawn accuracy, except for a one-polarity source
+ *                        whose drawn accuracy is out of reach (even firing on every record of
+ *                        the other classes leaves its precision higher, or its class has prior
+ *                        1): then it is the precision reached. A source with coverage 0 never
+ *                        votes and reports its drawn accuracy.
  * @param polarity        NULL, or polarity_len >= n_sources entries: the class of a one-polarity
- *                        source, or WSL_ABSTAIN for sources voting every class.
+ *                        source (uniform over the classes of positive prior), or WSL_ABSTAIN for
+ *                        sources voting every class.
  * @return WSL_OK, WSL_EINVAL (bad options), WSL_EBUFS (a buffer too short), WSL_ENOMEM.
  * @since 0.1
  */

@@ -43,12 +43,15 @@ wsl_status wsl_synth_options_validate(const wsl_synth_options *o)
         if (fabs(sum - 1) > 1e-6)
             return BAD("opts->class_prior must sum to 1 (got %.9g)", sum);
     }
+    /* Version 2 fields (planted dependencies) will be checked here when version >= 2. */
     return WSL_OK;
 }
 
 typedef struct source {
-    double acc, cov, fire_other; /* fire_other: one-polarity rate when the class is not its own */
-    int32_t polarity;            /* WSL_ABSTAIN: votes every class */
+    double acc;        /* P(right | fires) as drawn; for one-polarity sources what is achieved */
+    double cov;        /* P(fires), or P(fires | y == polarity) for one-polarity sources */
+    double fire_other; /* one-polarity: P(fires | y != polarity) */
+    int32_t polarity;  /* WSL_ABSTAIN: votes every class */
 } source;
 
 static int32_t draw_class(wsl__rng *rng, const double *prior, int32_t k)
@@ -62,7 +65,71 @@ static int32_t draw_class(wsl__rng *rng, const double *prior, int32_t k)
             return c;
         u -= prior[c];
     }
-    return k - 1;
+    /* Rounding can leave u past the last class with mass; take the last class that has some. */
+    for (int32_t c = k - 1; c > 0; c--)
+        if (prior[c] > 0)
+            return c;
+    return 0;
+}
+
+/* Draw source j's parameters. A one-polarity source's class is uniform over the classes of
+ * positive prior (it would never fire otherwise). Returns its expected vote rate. */
+static double draw_source(source *s, wsl__rng *rng, const wsl_synth_options *o)
+{
+    const int32_t k = o->cardinality;
+    s->acc = o->accuracy_min + (o->accuracy_max - o->accuracy_min) * wsl__rng_uniform(rng);
+    s->cov = o->coverage_min + (o->coverage_max - o->coverage_min) * wsl__rng_uniform(rng);
+    s->polarity = WSL_ABSTAIN;
+    s->fire_other = 0;
+    if (wsl__rng_uniform(rng) < o->one_polarity) {
+        double pc, rest;
+        if (!o->class_prior) {
+            s->polarity = (int32_t)wsl__rng_below(rng, (uint64_t)k);
+            pc = 1.0 / (double)k;
+        } else {
+            uint64_t n_pos = 0, pick;
+            for (int32_t c = 0; c < k; c++)
+                n_pos += o->class_prior[c] > 0;
+            pick = wsl__rng_below(rng, n_pos); /* n_pos >= 1: the prior sums to 1 */
+            for (int32_t c = 0; c < k; c++) {
+                if (o->class_prior[c] > 0 && pick-- == 0) {
+                    s->polarity = c;
+                    break;
+                }
+            }
+            pc = o->class_prior[s->polarity];
+        }
+        rest = 1 - pc;
+        if (rest <= 0) {
+            s->acc = 1; /* the class never differs from its own: always right */
+        } else if (s->cov > 0) {
+            /* precision = pc cov / (pc cov + rest f) = acc  <=>  f = pc cov (1 - acc) / (acc rest).
+             * f > 1 means even firing on every other record keeps precision above acc: clamp
+             * and report the precision reached. */
+            s->fire_other = pc * s->cov * (1 - s->acc) / (s->acc * rest);
+            if (s->fire_other > 1) {
+                s->fire_other = 1;
+                s->acc = pc * s->cov / (pc * s->cov + rest);
+            }
+        }
+        return pc * s->cov + rest * s->fire_other;
+    }
+    return s->cov;
+}
+
+static int32_t draw_vote(const source *s, wsl__rng *rng, int32_t y, int32_t k)
+{
+    int32_t v;
+    if (s->polarity != WSL_ABSTAIN) {
+        double rate = y == s->polarity ? s->cov : s->fire_other;
+        return wsl__rng_uniform(rng) < rate ? s->polarity : WSL_ABSTAIN;
+    }
+    if (!(wsl__rng_uniform(rng) < s->cov))
+        return WSL_ABSTAIN;
+    if (wsl__rng_uniform(rng) < s->acc)
+        return y;
+    v = (int32_t)wsl__rng_below(rng, (uint64_t)(k - 1));
+    return v + (v >= y);
 }
 
 wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_options *o,
@@ -73,8 +140,11 @@ wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_opti
     wsl__rng rng;
     source *src = NULL;
     int32_t *row = NULL;
+    void *cells = NULL;
     wsl_label_matrix *L = NULL;
     wsl_status st = WSL_OK;
+    wsl_storage storage;
+    double rate = 0;
     int32_t k;
     size_t m, n;
 
@@ -84,10 +154,15 @@ wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_opti
     k = o->cardinality;
     m = o->n_sources;
     n = o->n_points;
-    if ((gold && gold_len < n) || (accuracy && accuracy_len < m) ||
-        (polarity && polarity_len < m))
-        return wsl__error(WSL_EBUFS, "%s: gold needs %zu entries, accuracy and polarity %zu",
-                          __func__, n, m);
+    if (gold && gold_len < n)
+        return wsl__error(WSL_EBUFS, "%s: gold has %zu entries, n_points is %zu", __func__,
+                          gold_len, n);
+    if (accuracy && accuracy_len < m)
+        return wsl__error(WSL_EBUFS, "%s: accuracy has %zu entries, n_sources is %zu", __func__,
+                          accuracy_len, m);
+    if (polarity && polarity_len < m)
+        return wsl__error(WSL_EBUFS, "%s: polarity has %zu entries, n_sources is %zu", __func__,
+                          polarity_len, m);
     a = wsl__allocator(o->alloc);
     src = wsl__mallocarray(&a, m, sizeof *src);
     row = wsl__mallocarray(&a, m, sizeof *row);
@@ -97,66 +172,54 @@ wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_opti
     }
     wsl__rng_seed(&rng, o->seed);
     for (size_t j = 0; j < m; j++) {
-        source *s = &src[j];
-        s->acc = o->accuracy_min + (o->accuracy_max - o->accuracy_min) * wsl__rng_uniform(&rng);
-        s->cov = o->coverage_min + (o->coverage_max - o->coverage_min) * wsl__rng_uniform(&rng);
-        s->polarity = WSL_ABSTAIN;
-        s->fire_other = 0;
-        if (wsl__rng_uniform(&rng) < o->one_polarity) {
-            double pc, rest;
-            s->polarity = (int32_t)wsl__rng_below(&rng, (uint64_t)k);
-            /* precision = pc cov / (pc cov + (1 - pc) f) = acc  =>  f as below */
-            pc = o->class_prior ? o->class_prior[s->polarity] : 1.0 / (double)k;
-            rest = 1 - pc;
-            s->fire_other = rest > 0 && s->acc > 0
-                                ? pc * s->cov * (1 - s->acc) / (s->acc * rest)
-                                : 0;
-            if (s->fire_other > 1)
-                s->fire_other = 1;
-        }
+        rate += draw_source(&src[j], &rng, o);
         if (accuracy)
-            accuracy[j] = s->acc;
+            accuracy[j] = src[j].acc;
         if (polarity)
-            polarity[j] = s->polarity;
+            polarity[j] = src[j].polarity;
     }
-    if ((st = wsl_label_matrix_create(&L, 0, m, k, o->storage == WSL_STORAGE_SPARSE
-                                                       ? WSL_STORAGE_SPARSE
-                                                       : WSL_STORAGE_DENSE, &a)) != WSL_OK)
+    /* AUTO decides on the expected number of votes, so the matrix is built once, never copied. */
+    storage = o->storage;
+    if (storage == WSL_STORAGE_AUTO) {
+        double nnz = rate * (double)n;
+        storage = wsl__pick_storage(n, m, k, nnz < (double)SIZE_MAX ? (size_t)nnz : SIZE_MAX);
+    }
+    if ((st = wsl_label_matrix_create(&L, 0, m, k, storage, &a)) != WSL_OK)
         goto done;
+    if (storage == WSL_STORAGE_DENSE) {
+        /* Exactly n x m cells, filled in place and handed to the matrix. */
+        size_t n_cells, bytes;
+        if (!wsl__mul_size(&n_cells, n, m) || !wsl__mul_size(&bytes, n_cells, L->elem)) {
+            st = wsl__error(WSL_ENOMEM, "%s: %zu x %zu votes overflow memory", __func__, n, m);
+            goto done;
+        }
+        if (!(cells = wsl__malloc(&a, bytes))) {
+            st = WSL_ENOMEM;
+            goto done;
+        }
+    }
     for (size_t i = 0; i < n; i++) {
         int32_t y = draw_class(&rng, o->class_prior, k);
         if (gold)
             gold[i] = y;
-        for (size_t j = 0; j < m; j++) {
-            const source *s = &src[j];
-            int32_t v = WSL_ABSTAIN;
-            if (s->polarity != WSL_ABSTAIN) {
-                double rate = y == s->polarity ? s->cov : s->fire_other;
-                if (wsl__rng_uniform(&rng) < rate)
-                    v = s->polarity;
-            } else if (wsl__rng_uniform(&rng) < s->cov) {
-                if (wsl__rng_uniform(&rng) < s->acc) {
-                    v = y;
-                } else {
-                    v = (int32_t)wsl__rng_below(&rng, (uint64_t)(k - 1));
-                    v += v >= y;
-                }
-            }
-            row[j] = v;
+        if (cells) {
+            for (size_t j = 0; j < m; j++)
+                wsl__store_vote(cells, L->elem, i * m + j, draw_vote(&src[j], &rng, y, k));
+            continue;
         }
+        for (size_t j = 0; j < m; j++)
+            row[j] = draw_vote(&src[j], &rng, y, k);
         if ((st = wsl_label_matrix_append_row(L, row, m)) != WSL_OK)
             goto done;
     }
-    if (o->storage == WSL_STORAGE_AUTO) {
-        wsl_label_matrix *C = NULL;
-        if ((st = wsl_label_matrix_convert(&C, L, WSL_STORAGE_AUTO)) != WSL_OK)
-            goto done;
-        wsl_label_matrix_free(L);
-        L = C;
+    if (cells) {
+        wsl__label_matrix_adopt_cells(L, cells, n, n);
+        cells = NULL;
     }
 done:
     wsl__free(&a, src);
     wsl__free(&a, row);
+    wsl__free(&a, cells);
     if (st != WSL_OK) {
         wsl_label_matrix_free(L);
         return st;
