@@ -17,6 +17,9 @@ expect() {
   got=$?
   if [ "$got" -ne "$want" ]; then
     echo "FAIL: $what: exit $got, expected $want"; sed 's/^/  | /' "$TMP/err"; fails=$((fails + 1))
+  elif grep -q "Sanitizer" "$TMP/err"; then
+    # ASan exits 1 like a usage error: look at what it printed too.
+    echo "FAIL: $what: sanitizer report"; sed 's/^/  | /' "$TMP/err"; fails=$((fails + 1))
   else
     passes=$((passes + 1))
   fi
@@ -40,6 +43,9 @@ for c in info convert demo fit predict eval analyze mv; do
   contains "$TMP/out" "example" "$c --help has an example"
 done
 
+expect 0 "--help after other arguments" -- "$WSL" info "$DATA/cli_small.csv" --help
+contains "$TMP/out" "usage: wsl info" "help anywhere prints the command's usage"
+
 # info
 expect 0 "info csv" -- "$WSL" info "$DATA/cli_small.csv"
 contains "$TMP/out" "records   4" "info n"
@@ -61,6 +67,12 @@ expect 2 "info malformed" -- "$WSL" info "$DATA/cli_bad.csv"
 contains "$TMP/err" "cli_bad.csv:2" "malformed file names line"
 expect 2 "info vote >= k" -- "$WSL" info "$DATA/cli_small.csv" -k 1
 expect 1 "info unknown extension" -- "$WSL" info "$DATA/cli_gold.txt"
+expect 2 "info malformed triples" -- "$WSL" info "$DATA/cli_bad_triples.csv" --format triples
+contains "$TMP/err" "cli_bad_triples.csv:3" "malformed triples names line"
+expect 2 "info truncated npy" -- "$WSL" info "$DATA/cli_bad.npy"
+cp "$DATA/cli_small.csv" "$TMP/we\"ird.csv"
+expect 0 "info json escapes the path" -- "$WSL" info "$TMP/we\"ird.csv" --json
+contains "$TMP/out" 'we\\"ird.csv"' "info json path escaped"
 
 # convert round trips
 expect 0 "csv -> npy" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/a.npy"
@@ -83,12 +95,39 @@ echo "keep" > "$TMP/prev.csv"
 expect 2 "convert malformed input" -- "$WSL" convert "$DATA/cli_bad.csv" "$TMP/prev.csv"
 contains "$TMP/prev.csv" "keep" "failed convert leaves the previous output"
 expect 1 "convert --gold-out from csv" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/x.csv" --gold-out "$TMP/g.csv"
+expect 3 "convert missing input" -- "$WSL" convert "$TMP/nope.csv" "$TMP/x.csv"
+expect 1 "convert unknown output extension" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/x.txt"
+contains "$TMP/err" "give --to" "convert says how to name the format"
+expect 1 "convert bad --to" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/x.csv" --to xml
+# gold labels into WRENCH and back out
+expect 0 "csv + gold -> wrench" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/g.json" --gold "$DATA/cli_gold.csv"
+contains "$TMP/g.json" '"label": 1, "weak_labels": \[1, 1, -1\]' "wrench output carries the gold label"
+expect 0 "wrench -> csv + gold" -- "$WSL" convert "$TMP/g.json" "$TMP/g.csv" --gold-out "$TMP/g_gold.csv"
+if cmp -s "$DATA/cli_gold.csv" "$TMP/g_gold.csv" && cmp -s "$DATA/cli_small.csv" "$TMP/g.csv"; then
+  passes=$((passes + 1)); else echo "FAIL: gold -> wrench -> gold differs"; fails=$((fails + 1)); fi
+expect 1 "convert --gold to csv" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/x.csv" --gold "$DATA/cli_gold.csv"
+expect 2 "convert --gold length mismatch" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/x.json" --gold "$DATA/cli_gold.txt"
+cp "$DATA/cli_gold.csv" "$TMP/gold_in.csv"
+expect 1 "convert refuses to overwrite --gold" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/gold_in.csv" --to wrench --gold "$TMP/gold_in.csv"
+expect 1 "convert OUT == --gold-out" -- "$WSL" convert "$TMP/g.json" "$TMP/same.csv" --gold-out "$TMP/same.csv"
 
 # demo
 expect 0 "demo" -- "$WSL" demo --n 3000 --m 6 -k 3 --seed 4
-contains "$TMP/out" "majority vote  accuracy" "demo scores majority vote"
-contains "$TMP/out" "label model    accuracy" "demo scores the label model"
+contains "$TMP/out" "empirical acc" "demo shows empirical accuracies"
+contains "$TMP/out" "records have no vote" "demo reports uncovered records"
+contains "$TMP/out" "majority vote  *0\.[0-9]" "demo scores majority vote"
+contains "$TMP/out" "label model  *0\.[0-9]" "demo scores the label model"
+cp "$TMP/out" "$TMP/demo1"
+expect 0 "demo again" -- "$WSL" demo --n 3000 --m 6 -k 3 --seed 4
+if cmp -s "$TMP/out" "$TMP/demo1"; then passes=$((passes + 1)); else
+  echo "FAIL: demo with the same seed printed different output"; fails=$((fails + 1)); fi
+expect 0 "demo defaults" -- "$WSL" demo
+contains "$TMP/out" "20000 records, 10 sources, 2 classes (seed 1)" "demo defaults"
 expect 1 "demo bad n" -- "$WSL" demo --n -5
+expect 1 "demo k too small" -- "$WSL" demo -k 1
+expect 1 "demo positional argument" -- "$WSL" demo extra
+expect 1 "demo missing value" -- "$WSL" demo --seed
+contains "$TMP/err" "'--seed' needs a value" "missing value named"
 
 # fit / predict / eval
 expect 0 "fit" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m.json"

@@ -32,7 +32,10 @@ int wsl_cli_double(const char *cmd, const char *opt, const char *text, double mi
 int wsl_cli_read_votes(const char *cmd, const char *path, const char *format, int32_t k,
                        wsl_label_matrix **out);
 
-/* 1 when a and b name the same existing file. */
+/* 1 when a and b name the same existing file (same path, or same device and inode). */
 int wsl_cli_same_file(const char *a, const char *b);
+
+/* Print s to f as a JSON string, quotes included, escaping what JSON requires. */
+void wsl_cli_json_string(FILE *f, const char *s);
 
 #endif

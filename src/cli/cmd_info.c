@@ -1,7 +1,5 @@
 #include "args.h"
 
-#include <string.h>
-
 static int run(int argc, char **argv)
 {
     const char *format = NULL, *ktext = NULL, *pos[1];
@@ -22,17 +20,22 @@ static int run(int argc, char **argv)
         return rc;
     if ((rc = wsl_cli_read_votes("info", pos[0], format, (int32_t)k, &L)) != WSL_EXIT_OK)
         return rc;
-    wsl_label_matrix_stats_get(L, &st);
+    if (wsl_label_matrix_stats_get(L, &st) != WSL_OK) {
+        wsl_label_matrix_free(L);
+        return wsl_cli_fail("info", WSL_EINVAL);
+    }
     fmt = WSL_FORMAT_AUTO;
     if (format)
         wsl_format_parse(format, &fmt);
     if (fmt == WSL_FORMAT_AUTO)
         fmt = wsl_format_from_path(pos[0]);
     if (json) {
-        printf("{\"file\": \"%s\", \"format\": \"%s\", \"n\": %zu, \"m\": %zu, \"k\": %ld, "
+        printf("{\"file\": ");
+        wsl_cli_json_string(stdout, pos[0]);
+        printf(", \"format\": \"%s\", \"n\": %zu, \"m\": %zu, \"k\": %ld, "
                "\"k_inferred\": %s, \"storage\": \"%s\", \"votes\": %zu, \"covered\": %zu, "
                "\"coverage\": %.6f, \"density\": %.6f}\n",
-               pos[0], wsl_format_name(fmt), st.n_points, st.n_sources, (long)st.cardinality,
+               wsl_format_name(fmt), st.n_points, st.n_sources, (long)st.cardinality,
                ktext ? "false" : "true",
                st.storage == WSL_STORAGE_SPARSE ? "sparse" : "dense", st.n_votes, st.n_covered,
                st.coverage, st.density);

@@ -85,9 +85,12 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i]->name) == 0) {
-            if (argc > 2 && wsl_cli_is_help(argv[2])) {
-                fputs(commands[i]->usage, stdout);
-                return WSL_EXIT_OK;
+            /* -h / --help anywhere before "--" prints the command's usage. */
+            for (int a = 2; a < argc && strcmp(argv[a], "--") != 0; a++) {
+                if (wsl_cli_is_help(argv[a])) {
+                    fputs(commands[i]->usage, stdout);
+                    return WSL_EXIT_OK;
+                }
             }
             return commands[i]->run(argc - 1, argv + 1);
         }
