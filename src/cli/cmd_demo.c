@@ -3,25 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Majority vote of one row: the class with the most votes, ties to the lowest class,
- * WSL_ABSTAIN when no source voted. counts is scratch for k entries. Kept here on purpose, small
- * and self-contained, so the demo shows what the baseline is; the library's
- * wsl_majority_vote_proba() is the full version (weights, priors, tie policies).
- */
-static int32_t majority_vote(const int32_t *row, size_t m, int32_t k, size_t *counts)
-{
-    int32_t best = WSL_ABSTAIN;
-    memset(counts, 0, (size_t)k * sizeof *counts);
-    for (size_t j = 0; j < m; j++)
-        if (row[j] != WSL_ABSTAIN)
-            counts[row[j]]++;
-    for (int32_t c = 0; c < k; c++)
-        if (counts[c] > 0 && (best == WSL_ABSTAIN || counts[c] > counts[best]))
-            best = c;
-    return best;
-}
-
 static double ratio(size_t a, size_t b)
 {
     return b ? (double)a / (double)b : 0.0;
@@ -31,16 +12,17 @@ static int run(int argc, char **argv)
 {
     const char *ntext = NULL, *mtext = NULL, *ktext = NULL, *stext = NULL, *pos[1];
     int rc = WSL_EXIT_OK;
-    size_t n_pos, n, m, uncovered = 0, mv_right = 0, lm_right = 0, lm_right_covered = 0;
+    size_t n_pos, n, m, uncovered = 0;
     long long nl = 20000, ml = 10, kl = 2, seed = 1;
     int32_t k;
     wsl_synth_options so = WSL_SYNTH_OPTIONS_INIT;
     wsl_label_matrix *L = NULL;
     wsl_label_model *model = NULL;
-    int32_t *gold = NULL, *pol = NULL, *row = NULL, *lm_labels = NULL;
+    int32_t *gold = NULL, *pol = NULL, *row = NULL;
     uint8_t *covered = NULL;
-    double *acc = NULL, *learned = NULL;
-    size_t *fired = NULL, *right = NULL, *counts = NULL;
+    double *acc = NULL, *learned = NULL, *probs = NULL;
+    size_t *fired = NULL, *right = NULL;
+    wsl_metrics mv_all, mv_cov, lm_all, lm_cov;
     wsl_fit_report rep;
     wsl_status st;
     const wsl_cli_opt opts[] = {
@@ -69,7 +51,7 @@ static int run(int argc, char **argv)
     so.one_polarity = 0.5;
     so.seed = (uint64_t)seed;
     gold = malloc(n * sizeof *gold);
-    lm_labels = malloc(n * sizeof *lm_labels);
+    probs = malloc(n * (size_t)k * sizeof *probs);
     covered = malloc(n);
     pol = malloc(m * sizeof *pol);
     row = malloc(m * sizeof *row);
@@ -77,8 +59,7 @@ static int run(int argc, char **argv)
     learned = malloc(m * sizeof *learned);
     fired = calloc(m, sizeof *fired);
     right = calloc(m, sizeof *right);
-    counts = malloc((size_t)k * sizeof *counts);
-    if (!gold || !lm_labels || !covered || !pol || !row || !acc || !learned || !fired || !right || !counts) {
+    if (!gold || !probs || !covered || !pol || !row || !acc || !learned || !fired || !right) {
         wsl_cli_errorf("demo", "out of memory for %zu records x %zu sources", n, m);
         rc = WSL_EXIT_INPUT;
         goto done;
@@ -92,27 +73,21 @@ static int run(int argc, char **argv)
     if ((st = wsl_synth_generate(&L, &so, gold, n, acc, m, pol, m)) != WSL_OK)
         goto fail;
 
-    /* One pass over the records: each source's votes and hits, and majority vote. */
+    /* One pass over the records: each source's votes and hits. */
     for (size_t i = 0; i < n; i++) {
-        int32_t mv;
         if ((st = wsl_label_matrix_row(L, i, row, m)) != WSL_OK)
             goto fail;
         for (size_t j = 0; j < m; j++) {
             fired[j] += row[j] != WSL_ABSTAIN;
             right[j] += row[j] != WSL_ABSTAIN && row[j] == gold[i];
         }
-        mv = majority_vote(row, m, k, counts);
-        covered[i] = mv != WSL_ABSTAIN;
-        uncovered += mv == WSL_ABSTAIN;
-        mv_right += mv != WSL_ABSTAIN && mv == gold[i];
     }
 
     printf("2. fit the label model on the votes alone (no gold labels)\n");
     if ((st = wsl_label_model_create(&model, k, NULL)) != WSL_OK ||
         (st = wsl_label_model_fit(model, L, NULL)) != WSL_OK ||
         (st = wsl_label_model_report(model, &rep)) != WSL_OK ||
-        (st = wsl_label_model_accuracies(model, learned, m)) != WSL_OK ||
-        (st = wsl_label_model_predict(model, L, WSL_TIE_LOWEST, 0, lm_labels, n)) != WSL_OK)
+        (st = wsl_label_model_accuracies(model, learned, m)) != WSL_OK)
         goto fail;
     printf("   %d EM iterations%s, %zu distinct vote patterns\n", rep.iterations,
            rep.converged ? " (converged)" : "", rep.n_patterns);
@@ -133,18 +108,27 @@ static int run(int argc, char **argv)
         printf("  %11.3f\n", learned[j]);
     }
 
-    for (size_t i = 0; i < n; i++) {
-        lm_right += lm_labels[i] == gold[i];
-        lm_right_covered += lm_labels[i] == gold[i] && covered[i];
-    }
-    printf("\n4. label every record and score against the generated truth (ties: lowest class)\n");
-    printf("   %zu of %zu records have no vote (%.2f%%); majority vote cannot label them and\n"
-           "   they count as wrong in its accuracy over all records.\n\n",
+    /* Both scored the same way: a record whose top classes tie counts 1/t over the t tied
+     * classes; records without a vote get each method's answer for them (majority vote: the
+     * uniform prior, the label model: its class prior). */
+    if ((st = wsl_majority_vote_proba(L, NULL, NULL, probs, n * (size_t)k, covered, n)) ||
+        (st = wsl_metrics_compute(probs, n, (size_t)k, gold, n, covered, 0, &mv_all, NULL, 0,
+                                  NULL, 0)) ||
+        (st = wsl_metrics_compute(probs, n, (size_t)k, gold, n, covered, 1, &mv_cov, NULL, 0,
+                                  NULL, 0)) ||
+        (st = wsl_label_model_predict_proba(model, L, probs, n * (size_t)k, NULL, 0)) ||
+        (st = wsl_metrics_compute(probs, n, (size_t)k, gold, n, covered, 0, &lm_all, NULL, 0,
+                                  NULL, 0)) ||
+        (st = wsl_metrics_compute(probs, n, (size_t)k, gold, n, covered, 1, &lm_cov, NULL, 0,
+                                  NULL, 0)))
+        goto fail;
+    uncovered = mv_all.n_uncovered;
+    printf("\n4. label every record and score against the generated truth\n");
+    printf("   %zu of %zu records have no vote (%.2f%%). Ties count 1/t over the t tied classes.\n\n",
            uncovered, n, 100.0 * ratio(uncovered, n));
     printf("   accuracy       all records  covered records\n");
-    printf("   majority vote  %11.4f  %15.4f\n", ratio(mv_right, n), ratio(mv_right, n - uncovered));
-    printf("   label model    %11.4f  %15.4f\n", ratio(lm_right, n),
-           ratio(lm_right_covered, n - uncovered));
+    printf("   majority vote  %11.4f  %15.4f\n", mv_all.accuracy, mv_cov.accuracy);
+    printf("   label model    %11.4f  %15.4f\n", lm_all.accuracy, lm_cov.accuracy);
     goto done;
 fail:
     rc = wsl_cli_fail("demo", st);
@@ -152,7 +136,7 @@ done:
     wsl_label_model_free(model);
     wsl_label_matrix_free(L);
     free(gold);
-    free(lm_labels);
+    free(probs);
     free(covered);
     free(pol);
     free(row);
@@ -160,7 +144,6 @@ done:
     free(learned);
     free(fired);
     free(right);
-    free(counts);
     return rc;
 }
 
@@ -171,9 +154,9 @@ const wsl_cli_command wsl_cmd_demo = {
     "Generate N records (default 20000) voted on by M sources (default 10) over K classes\n"
     "(default 2): accuracies in [0.55, 0.9], coverages in [0.2, 0.6], half the sources voting\n"
     "one class only, from seed S (default 1; the same seed prints the same numbers). Print each\n"
-    "source's true, empirical and learned accuracy, then the accuracy of majority vote (ties to\n"
-    "the lowest class; records without votes count as wrong and are reported separately) and of\n"
-    "the label model fitted without gold labels.\n"
+    "source's true, empirical and learned accuracy, then the accuracy of majority vote and of\n"
+    "the label model fitted without gold labels, over all records and over covered records\n"
+    "(ties count 1/t over the t tied classes).\n"
     "\n"
     "example:\n"
     "  wsl demo --n 100000 -k 3 --seed 7\n",

@@ -1,0 +1,87 @@
+/*
+ * Label-model speed: n x m votes, k = 2, 50% abstain, generated in memory. Times one pass over
+ * the votes (a checksum of every vote), the fit and predict_proba, each the median of 5 runs,
+ * and reports fit/pass and predict/pass measured in the same run.
+ * usage: speed [N [M]]
+ */
+#include "wsl/wsl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#define RUNS 5
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *t)
+{
+    qsort(t, RUNS, sizeof *t, cmp_double);
+    return t[RUNS / 2];
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 1000000;
+    size_t m = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 10;
+    wsl_synth_options so = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    int32_t *buf = NULL;
+    double *probs = malloc(n * 2 * sizeof *probs);
+    double t_pass[RUNS], t_fit[RUNS], t_pred[RUNS];
+    uint64_t checksum = 0;
+    so.n_points = n;
+    so.n_sources = m;
+    so.coverage_min = so.coverage_max = 0.5;
+    so.storage = WSL_STORAGE_DENSE;
+    if (!probs || wsl_synth_generate(&L, &so, NULL, 0, NULL, 0, NULL, 0) != WSL_OK) {
+        fprintf(stderr, "speed: %s\n", wsl_last_error());
+        return 1;
+    }
+    buf = malloc(m * sizeof *buf);
+    for (int r = 0; r < RUNS; r++) {
+        wsl_label_model *M = NULL;
+        double t0 = now();
+        /* The reference pass: read every vote once through the public row accessor. */
+        for (size_t i = 0; i < n; i++) {
+            wsl_label_matrix_row(L, i, buf, m);
+            for (size_t j = 0; j < m; j++)
+                checksum += (uint64_t)(buf[j] + 1) * (j + 1);
+        }
+        t_pass[r] = now() - t0;
+        wsl_label_model_create(&M, 2, NULL);
+        t0 = now();
+        if (wsl_label_model_fit(M, L, NULL) != WSL_OK) {
+            fprintf(stderr, "speed: %s\n", wsl_last_error());
+            return 1;
+        }
+        t_fit[r] = now() - t0;
+        t0 = now();
+        wsl_label_model_predict_proba(M, L, probs, n * 2, NULL, 0);
+        t_pred[r] = now() - t0;
+        wsl_label_model_free(M);
+    }
+    {
+        double pass = median(t_pass), fit = median(t_fit), pred = median(t_pred);
+        printf("| n x m | pass (s) | fit (s) | predict (s) | fit + predict (s) | fit / pass | "
+               "predict / pass |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        printf("| %zu x %zu | %.4f | %.4f | %.4f | %.4f | %.1f | %.1f |\n", n, m, pass, fit, pred,
+               fit + pred, fit / pass, pred / pass);
+        fprintf(stderr, "(checksum %llu)\n", (unsigned long long)checksum);
+    }
+    free(buf);
+    free(probs);
+    wsl_label_matrix_free(L);
+    return 0;
+}
