@@ -41,7 +41,7 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
     }
     if (o->prior == WSL_PRIOR_GOLD && !o->gold)
         return BAD("opts->gold must be given with WSL_PRIOR_GOLD");
-    if (!(o->pseudo_count >= 0) && !(o->pseudo_count < 0))
+    if (isnan(o->pseudo_count))
         return BAD("opts->pseudo_count must be a number (got NaN)");
     if (isinf(o->pseudo_count))
         return BAD("opts->pseudo_count must be finite (got %g)", o->pseudo_count);
