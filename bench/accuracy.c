@@ -35,16 +35,20 @@ typedef struct variant {
     const char *name;
     wsl_lm_tables tables;
     wsl_lm_abstain abstain;
+    wsl_lm_prior prior;
 } variant;
 
 /* The default first, then the textbook variants it is measured against. */
 static const variant variants[] = {
-    {"default", WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT},
-    {"full+informative", WSL_TABLES_FULL, WSL_ABSTAIN_INFORMATIVE},
-    {"full+random (Dawid-Skene)", WSL_TABLES_FULL, WSL_ABSTAIN_RANDOM},
-    {"class-accuracy+random", WSL_TABLES_CLASS_ACCURACY, WSL_ABSTAIN_RANDOM},
-    {"accuracy+informative", WSL_TABLES_ACCURACY, WSL_ABSTAIN_INFORMATIVE},
-    {"polarity+informative", WSL_TABLES_POLARITY, WSL_ABSTAIN_INFORMATIVE},
+    {"default", WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_DEFAULT},
+    {"full+informative", WSL_TABLES_FULL, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT},
+    {"full+random (Dawid-Skene)", WSL_TABLES_FULL, WSL_ABSTAIN_RANDOM, WSL_PRIOR_DEFAULT},
+    {"class-accuracy+random", WSL_TABLES_CLASS_ACCURACY, WSL_ABSTAIN_RANDOM, WSL_PRIOR_DEFAULT},
+    {"class-accuracy+random, uniform prior", WSL_TABLES_CLASS_ACCURACY, WSL_ABSTAIN_RANDOM,
+     WSL_PRIOR_UNIFORM},
+    {"accuracy+informative", WSL_TABLES_ACCURACY, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT},
+    {"polarity+informative", WSL_TABLES_POLARITY, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT},
+    {"default, uniform prior", WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_UNIFORM},
 };
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 
@@ -195,6 +199,7 @@ static int run_dataset(const char *data, const char *name, row *out)
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         o.tables = variants[v].tables;
         o.abstain = variants[v].abstain;
+        o.prior = variants[v].prior;
         CHECK(wsl_label_model_create(&M, k, NULL));
         CHECK(wsl_label_model_fit(M, Lfit, &o));
         CHECK(wsl_label_model_predict_proba(M, Leval, probs, n * (size_t)k, NULL, 0));
