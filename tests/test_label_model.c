@@ -537,6 +537,54 @@ START_TEST(test_save_load_file)
 }
 END_TEST
 
+/* Extreme inputs: every probability finite, rows summing to 1. */
+static void fit_and_check(const int32_t *votes, size_t n, size_t m, int32_t k)
+{
+    wsl_label_matrix *L = NULL;
+    wsl_label_model *M = NULL;
+    double *p;
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, votes, n, m, m, k, WSL_STORAGE_AUTO, NULL));
+    WSL_ASSERT_OK(wsl_label_model_create(&M, k, NULL));
+    WSL_ASSERT_OK(wsl_label_model_fit(M, L, NULL));
+    p = proba(M, L); /* asserts finite, non-negative, summing to 1 */
+    free(p);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+
+START_TEST(test_numerics_extreme)
+{
+    size_t n = 50, m = 5000;
+    int32_t *v = malloc(n * m * sizeof *v);
+    /* 5,000 LFs all agreeing */
+    for (size_t i = 0; i < n * m; i++)
+        v[i] = (int32_t)((i / m) % 2);
+    fit_and_check(v, n, m, 2);
+    /* all rows abstaining */
+    for (size_t i = 0; i < 20 * 4; i++)
+        v[i] = WSL_ABSTAIN;
+    fit_and_check(v, 20, 4, 3);
+    /* LFs with zero coverage next to voting ones, and a class no LF ever votes */
+    for (size_t i = 0; i < 200; i++) {
+        v[i * 4 + 0] = (int32_t)(i % 2);
+        v[i * 4 + 1] = WSL_ABSTAIN;
+        v[i * 4 + 2] = i % 3 ? (int32_t)(i % 2) : WSL_ABSTAIN;
+        v[i * 4 + 3] = WSL_ABSTAIN;
+    }
+    fit_and_check(v, 200, 4, 4);
+    /* a single record */
+    v[0] = 1;
+    v[1] = WSL_ABSTAIN;
+    v[2] = 0;
+    fit_and_check(v, 1, 3, 2);
+    /* k = 1000 with sparse votes */
+    for (size_t i = 0; i < 300 * 3; i++)
+        v[i] = i % 7 == 0 ? (int32_t)(i % 1000) : WSL_ABSTAIN;
+    fit_and_check(v, 300, 3, 1000);
+    free(v);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
     const double acc[] = {0.9, 0.6, 0.7};
@@ -719,6 +767,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_uncovered_rows_get_prior);
     tcase_add_test(edge, test_worse_than_chance_and_single_class);
     tcase_add_test(edge, test_deterministic_bits);
+    tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);
     tcase_set_timeout(core, 120);
