@@ -444,92 +444,156 @@ static int is_word_char(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Brute force: count matches of every term at every position. */
-static size_t brute_count(const char *const *terms, size_t n, const char *text, int whole_word,
-                          int ignore_case)
+static char fold_char(char c, int ignore_case)
 {
-    size_t count = 0, len = strlen(text);
+    return (char)(ignore_case && c >= 'A' && c <= 'Z' ? c + 32 : c);
+}
+
+static int same_term(const char *a, const char *b, int ignore_case)
+{
+    for (; *a && *b; a++, b++)
+        if (fold_char(*a, ignore_case) != fold_char(*b, ignore_case))
+            return 0;
+    return *a == *b;
+}
+
+/* Brute force: every term at every position, in the simplest possible way. */
+static void brute_match(const char *const *terms, const int32_t *classes, size_t n,
+                        const char *text, size_t len, int whole_word, int ignore_case,
+                        wsl_dict_match *out)
+{
+    size_t counts[256] = {0}, best_end = SIZE_MAX, best_len = 0;
+    memset(out, 0, sizeof *out);
+    out->first_class = WSL_ABSTAIN;
+    out->majority_class = WSL_ABSTAIN;
     for (size_t t = 0; t < n; t++) {
         size_t tl = strlen(terms[t]);
         int dup = 0;
-        for (size_t u = 0; u < t; u++) {
-            if (strlen(terms[u]) != tl)
-                continue;
-            size_t i = 0;
-            for (; i < tl; i++) {
-                char a = terms[u][i], b = terms[t][i];
-                if (ignore_case) {
-                    a = (char)(a >= 'A' && a <= 'Z' ? a + 32 : a);
-                    b = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
-                }
-                if (a != b)
-                    break;
-            }
-            dup |= i == tl;
-        }
+        for (size_t u = 0; u < t; u++)
+            dup |= same_term(terms[u], terms[t], ignore_case);
         if (dup)
-            continue; /* a repeated term is one term */
+            continue; /* a repeated term is one term, with its first class */
         for (size_t p = 0; p + tl <= len; p++) {
             size_t i = 0;
-            for (; i < tl; i++) {
-                char a = text[p + i], b = terms[t][i];
-                if (ignore_case) {
-                    a = (char)(a >= 'A' && a <= 'Z' ? a + 32 : a);
-                    b = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
-                }
-                if (a != b)
-                    break;
-            }
+            while (i < tl && fold_char(text[p + i], ignore_case) ==
+                                 fold_char(terms[t][i], ignore_case))
+                i++;
             if (i < tl)
                 continue;
             if (whole_word && ((p > 0 && is_word_char(text[p - 1]) && is_word_char(text[p])) ||
                                (p + tl < len && is_word_char(text[p + tl]) &&
                                 is_word_char(text[p + tl - 1]))))
                 continue;
-            count++;
+            out->n_matches++;
+            counts[classes ? classes[t] : 0]++;
+            /* the first match: the one ending first; of those, the longest */
+            if (p + tl < best_end || (p + tl == best_end && tl > best_len)) {
+                best_end = p + tl;
+                best_len = tl;
+                out->first_term = t;
+                out->first_offset = p;
+                out->first_class = classes ? classes[t] : 0;
+            }
         }
     }
-    return count;
+    for (int32_t c = 0; c < 256; c++)
+        if (counts[c] > 0 && (out->majority_class == WSL_ABSTAIN ||
+                              counts[c] > counts[out->majority_class]))
+            out->majority_class = c;
+}
+
+static uint64_t lcg(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *x >> 33;
 }
 
 START_TEST(test_dict_vs_brute_force)
 {
-    /* Random terms and texts over a small alphabet: overlaps, prefixes, repeats are common. */
-    const char alphabet[] = "abAB c";
+    /* Random terms and texts over a small alphabet, so overlapping terms, terms that are
+     * prefixes or suffixes of others, repeats and case variants are common. Terms may hold
+     * spaces and punctuation (word boundaries inside and around them). Rounds with up to 200
+     * terms of up to 150 classes exercise the majority beyond 64 distinct classes. */
+    const char alphabet[] = "abAB c!";
     uint64_t x = 12345;
-    for (int round = 0; round < 200; round++) {
-        char term_buf[40][6], text[200];
-        const char *terms[40];
-        size_t n = 1 + (size_t)(round % 40);
+    for (int round = 0; round < 400; round++) {
+        enum { MAX_TERMS = 200 };
+        static char term_buf[MAX_TERMS][7];
+        const char *terms[MAX_TERMS];
+        int32_t classes[MAX_TERMS];
+        char text[160];
+        size_t n = round < 200 ? 1 + (size_t)(round % 40) : 100 + (size_t)(round % 100);
+        size_t len = round % 7 == 0 ? (size_t)(round % 3) : (size_t)(lcg(&x) % sizeof text);
+        int32_t n_classes = round < 100 ? 1 : round < 200 ? 3 : 150;
         for (size_t t = 0; t < n; t++) {
-            size_t tl;
-            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-            tl = 1 + (size_t)((x >> 33) % 5);
-            for (size_t i = 0; i < tl; i++) {
-                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-                term_buf[t][i] = alphabet[(x >> 33) % 5]; /* no spaces inside terms */
-            }
+            size_t tl = 1 + (size_t)(lcg(&x) % 6);
+            for (size_t i = 0; i < tl; i++)
+                term_buf[t][i] = alphabet[lcg(&x) % 7];
             term_buf[t][tl] = '\0';
             terms[t] = term_buf[t];
+            classes[t] = (int32_t)(lcg(&x) % (uint64_t)n_classes);
         }
-        for (size_t i = 0; i < sizeof text - 1; i++) {
-            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-            text[i] = alphabet[(x >> 33) % 6];
-        }
-        text[sizeof text - 1] = '\0';
+        for (size_t i = 0; i < len; i++)
+            text[i] = alphabet[lcg(&x) % 7];
         for (int ww = 0; ww <= 1; ww++)
             for (int ic = 0; ic <= 1; ic++) {
                 wsl_dict_options o = WSL_DICT_OPTIONS_INIT;
                 wsl_dict *d = NULL;
-                wsl_dict_match m;
+                wsl_dict_match m, b;
                 o.whole_word = ww;
                 o.ignore_case = ic;
-                WSL_ASSERT_OK(wsl_dict_create(&d, terms, NULL, n, &o, NULL));
-                WSL_ASSERT_OK(wsl_dict_find(d, text, strlen(text), &m));
-                ck_assert_uint_eq(m.n_matches, brute_count(terms, n, text, ww, ic));
+                WSL_ASSERT_OK(wsl_dict_create(&d, terms, round < 100 ? NULL : classes, n, &o,
+                                              NULL));
+                WSL_ASSERT_OK(wsl_dict_find(d, len ? text : NULL, len, &m));
+                brute_match(terms, round < 100 ? NULL : classes, n, text, len, ww, ic, &b);
+                ck_assert_msg(m.n_matches == b.n_matches, "round %d ww %d ic %d: %zu vs %zu",
+                              round, ww, ic, m.n_matches, b.n_matches);
+                ck_assert_int_eq(m.first_class, b.first_class);
+                ck_assert_int_eq(m.majority_class, b.majority_class);
+                if (b.n_matches > 0) {
+                    ck_assert_uint_eq(m.first_term, b.first_term);
+                    ck_assert_uint_eq(m.first_offset, b.first_offset);
+                }
                 wsl_dict_free(d);
             }
     }
+}
+END_TEST
+
+/* The majority over 200 classes, decided among classes of rank beyond the first 64 (counted in
+ * later passes): a clear winner, a tie (the lower class wins), then the other way round. */
+START_TEST(test_dict_many_classes)
+{
+    enum { N = 200 };
+    static char buf[N][8];
+    const char *terms[N];
+    int32_t classes[N];
+    char text[4096];
+    size_t len = 0;
+    wsl_dict *d = NULL;
+    wsl_dict_match m;
+    for (int t = 0; t < N; t++) {
+        snprintf(buf[t], sizeof buf[t], "w%d", t);
+        terms[t] = buf[t];
+        classes[t] = N - 1 - t; /* ranks run opposite to creation order */
+    }
+    WSL_ASSERT_OK(wsl_dict_create(&d, terms, classes, N, NULL, NULL));
+    for (int t = 0; t < N; t += 3)
+        len += (size_t)snprintf(text + len, sizeof text - len, "w%d ", t);
+    for (int r = 0; r < 2; r++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "w%d w%d ", 69, 5);
+    WSL_ASSERT_OK(wsl_dict_find(d, text, len, &m));
+    ck_assert_uint_eq(m.n_matches, (N + 2) / 3 + 4);
+    ck_assert_int_eq(m.first_class, N - 1);
+    /* w69 (class 130) 3 times (once in the sweep), w5 (class 194) twice */
+    ck_assert_int_eq(m.majority_class, N - 1 - 69);
+    len += (size_t)snprintf(text + len, sizeof text - len, "w%d ", 5);
+    WSL_ASSERT_OK(wsl_dict_find(d, text, len, &m));
+    ck_assert_int_eq(m.majority_class, N - 1 - 69); /* a 3-3 tie: the lower class */
+    len += (size_t)snprintf(text + len, sizeof text - len, "w%d ", 5);
+    WSL_ASSERT_OK(wsl_dict_find(d, text, len, &m));
+    ck_assert_int_eq(m.majority_class, N - 1 - 5);
+    wsl_dict_free(d);
 }
 END_TEST
 
@@ -560,6 +624,7 @@ START_TEST(test_dict_semantics)
         const char *bad[] = {"ok", ""};
         const int32_t neg[] = {0, -1};
         wsl_dict_options o = {9, 1, 1};
+        d = NULL;
         WSL_ASSERT_STATUS(wsl_dict_create(&d, bad, NULL, 2, NULL, NULL), WSL_EINVAL);
         ck_assert_ptr_null(d);
         WSL_ASSERT_STATUS(wsl_dict_create(&d, terms, neg, 2, NULL, NULL), WSL_EINVAL);
@@ -567,7 +632,29 @@ START_TEST(test_dict_semantics)
         WSL_ASSERT_STATUS(wsl_dict_create(NULL, terms, NULL, 2, NULL, NULL), WSL_EINVAL);
         WSL_ASSERT_STATUS(wsl_dict_find(NULL, "x", 1, &m), WSL_EINVAL);
         WSL_ASSERT_STATUS(wsl_dict_load(&d, "/nonexistent/terms.txt", 0, NULL, NULL), WSL_EIO);
-        WSL_ASSERT_STATUS(wsl_dict_load(&d, "/nonexistent/terms.txt", -1, NULL, NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_dict_load(&d, "/nonexistent/terms.txt", -2, NULL, NULL), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "cls"));
+        WSL_ASSERT_STATUS(wsl_dict_load(NULL, "x", 0, NULL, NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_dict_load(&d, NULL, 0, NULL, NULL), WSL_EINVAL);
+        o.version = WSL_DICT_OPTIONS_VERSION;
+        o.whole_word = 2;
+        WSL_ASSERT_STATUS(wsl_dict_create(&d, terms, NULL, 2, &o, NULL), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "opts->whole_word"));
+        WSL_ASSERT_STATUS(wsl_dict_load(&d, "/nonexistent/terms.txt", 0, &o, NULL), WSL_EINVAL);
+        o.whole_word = 1;
+        o.ignore_case = -1;
+        WSL_ASSERT_STATUS(wsl_dict_create(&d, terms, NULL, 2, &o, NULL), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "opts->ignore_case"));
+        WSL_ASSERT_STATUS(wsl_dict_create(&d, NULL, NULL, 2, NULL, NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_dict_find(d, "x", 1, NULL), WSL_EINVAL);
+        ck_assert_uint_eq(wsl_dict_size(NULL), 0);
+        wsl_dict_free(NULL);
+        /* no terms: a valid dictionary that matches nothing */
+        WSL_ASSERT_OK(wsl_dict_create(&d, NULL, NULL, 0, NULL, NULL));
+        WSL_ASSERT_OK(wsl_dict_find(d, "anything", 8, &m));
+        ck_assert_uint_eq(m.n_matches, 0);
+        ck_assert_int_eq(m.first_class, WSL_ABSTAIN);
+        wsl_dict_free(d);
     }
 }
 END_TEST
@@ -646,6 +733,7 @@ static Suite *lf_suite(void)
     TCase *oom = tcase_create("oom");
     TCase *dict = tcase_create("dict");
     tcase_add_test(dict, test_dict_vs_brute_force);
+    tcase_add_test(dict, test_dict_many_classes);
     tcase_add_test(dict, test_dict_semantics);
     tcase_add_test(dict, test_dict_file_and_lf);
     tcase_add_test(oom, test_dict_oom_walk);

@@ -33,13 +33,19 @@ typedef struct wsl_lf_input {
 /** A labeling function. Called concurrently from several threads when n_threads > 1. */
 typedef int32_t (*wsl_lf_fn)(const wsl_lf_input *in, void *payload);
 
-/** A preprocessor: fills `view` (view_size bytes, zeroed before each record) from the record. */
+/**
+ * A preprocessor: fills `view` (view_size bytes, zeroed before each record) from the record.
+ * Each worker thread allocates its views once per apply; run() is called exactly once per
+ * record, before the LFs, and clear() once after them for every run() that was called (the
+ * failing one included: its view was zeroed, so clear() sees zeros or what run() left there).
+ */
 typedef struct wsl_preprocessor {
     const char *name;          /**< unique within the set, copied */
     size_t view_size;          /**< bytes of the view, >= 1 */
     /** Fill the view; return 0, or a negative value on failure (the record faults). */
     int (*run)(const wsl_lf_input *in, void *view, void *payload);
-    /** NULL, or release what run() allocated inside the view (called after the LFs). */
+    /** NULL, or release what run() allocated inside the view (called after the LFs, also
+        after a failed run()). */
     void (*clear)(void *view, void *payload);
     void *payload;
 } wsl_preprocessor;
@@ -95,8 +101,11 @@ typedef struct wsl_apply_options {
     int fault_tolerant;         /**< 0: the first fault stops the apply; 1: a faulting vote
                                      (or preprocessor) becomes WSL_ABSTAIN and is counted */
     wsl_storage storage;        /**< storage of the label matrix */
-    size_t chunk_size;          /**< records per chunk (streams and threads), >= 1 */
-    wsl_progress_fn progress;   /**< NULL, or called with records done / total (0 if unknown) */
+    size_t chunk_size;          /**< records per chunk, 1..2^30: workers take chunks in turn,
+                                     and a stream is read chunk_size * n_threads at a time */
+    wsl_progress_fn progress;   /**< NULL, or called on the calling thread after chunks finish
+                                     (and once at the end) with records done / total (0 if
+                                     unknown); a non-zero return cancels: WSL_ECALLBACK */
     void *progress_payload;
 } wsl_apply_options;
 
@@ -120,6 +129,13 @@ typedef struct wsl_apply_report {
 
 /**
  * Apply every LF to n records laid out at `records + i * stride` (stride in bytes, >= 1).
+ * Row i of the result holds record i's votes, column j LF j's. With opts->n_threads > 1 the
+ * calling thread and n_threads - 1 new threads take fixed chunks of records; each writes its
+ * rows at their final position, so the matrix is the serial one, row for row. On a fault the
+ * reported record is the smallest faulting index whatever the thread count. In fault-tolerant
+ * mode a faulting vote becomes WSL_ABSTAIN and is counted in the report instead.
+ * Cost: one indirect call per (record, LF) plus one row store per record; no allocation, no
+ * lock and no atomic read-modify-write per record.
  * @param[out] out     the n x m label matrix; NULL on failure (nothing partial is returned).
  * @param report       NULL, or filled (see wsl_apply_report).
  * The set is only read: one set may be applied from several threads at once.
@@ -136,14 +152,18 @@ WSL_API wsl_status wsl_lf_apply(wsl_label_matrix **out, const wsl_lf_set *set, c
 
 /**
  * A record source for streams: write up to `max` record pointers into records[] and return how
- * many (0 = end of stream). Return a negative value to signal an error (WSL_ECALLBACK).
- * The pointers must stay valid until the next call.
+ * many (0 = end of stream; fewer than max does not end it). Return a negative value to signal
+ * an error (WSL_ECALLBACK). Called on the calling thread only. The pointers must stay valid
+ * until the next call: the applier labels each batch before asking for the next one.
  */
 typedef long (*wsl_record_iter_fn)(const void **records, size_t max, void *payload);
 
 /**
- * Apply every LF to records pulled from an iterator in chunks of opts->chunk_size.
- * @return as wsl_lf_apply().
+ * Apply every LF to records pulled from an iterator, chunk_size * n_threads at a time; memory
+ * is the label matrix plus one batch of pointers. The result equals wsl_lf_apply() on the same
+ * records, whatever the batch sizes the iterator returns. Progress totals are 0 (unknown).
+ * @return as wsl_lf_apply(); also WSL_ECALLBACK when the iterator fails or returns more than
+ *         max records.
  * @since 0.1
  */
 WSL_API wsl_status wsl_lf_apply_stream(wsl_label_matrix **out, const wsl_lf_set *set,
@@ -155,15 +175,27 @@ WSL_API wsl_status wsl_lf_apply_stream(wsl_label_matrix **out, const wsl_lf_set 
 
 /*
  * A dictionary: thousands of terms indexed once (Aho-Corasick), then matched against a text in
- * one pass over its bytes, whatever the number of terms: O(text length + matches). Each term
- * carries the class it votes, so one dictionary can vote several classes.
+ * one pass over its bytes, whatever the number of terms. Each term carries the class it votes,
+ * so one dictionary can vote several classes.
+ *
+ * Complexity, for n terms of L bytes in all and a text of t bytes:
+ * - build: O(L log 256 + n log n) time; memory about 28 bytes per trie node (at most L + 1
+ *   nodes: 20 for the node, 8 for the edge into it) plus 1 KB for the root's direct table.
+ *   Transitions are per-node edge arrays sorted by byte, stored contiguously in one array.
+ * - match: O(t log 256 + matches): the automaton never backs up (goto, failure and output
+ *   links), whatever the number of terms and however they overlap. Dictionaries voting more
+ *   than 64 distinct classes rescan the text once per further 64 classes actually matched to
+ *   count the majority exactly without allocating.
+ * Matching works on bytes: UTF-8 terms match UTF-8 text, and ignore_case folds ASCII only.
  */
 typedef struct wsl_dict wsl_dict;
 
 typedef struct wsl_dict_options {
     unsigned int version;  /**< WSL_DICT_OPTIONS_VERSION */
-    int whole_word;        /**< 1: a match must start and end at word boundaries (ASCII
-                                letters and digits are word characters) */
+    int whole_word;        /**< 1: a match must start and end at word boundaries, as regex
+                                \b: no word character (ASCII letter or digit) may continue it
+                                on either side ("sub" does not match in "subscribe"; "sub!"
+                                matches in "sub!x") */
     int ignore_case;       /**< 1: ASCII letters match either case */
 } wsl_dict_options;
 
@@ -171,19 +203,28 @@ typedef struct wsl_dict_options {
 #define WSL_DICT_OPTIONS_INIT {WSL_DICT_OPTIONS_VERSION, 1, 1}
 
 /**
- * Build a dictionary from n terms. classes: NULL (every term votes class 0) or n classes >= 0.
- * Empty terms are an error; a repeated term keeps its first class.
- * @return WSL_OK, WSL_EINVAL (NULL, empty term, negative class, bad options), WSL_ENOMEM.
+ * Build a dictionary from n terms (NUL-terminated, copied into the index). classes: NULL
+ * (every term votes class 0) or n classes >= 0. Empty terms are an error; a repeated term
+ * (after case folding, with ignore_case) keeps its first class. opts NULL: WSL_DICT_OPTIONS_INIT
+ * (whole words, ignoring case).
+ * @return WSL_OK, WSL_EINVAL (NULL, empty term, negative class, bad options: the message names
+ *         the field), WSL_ENOMEM.
  * @since 0.1
  */
 WSL_API wsl_status wsl_dict_create(wsl_dict **out, const char *const *terms,
                                    const int32_t *classes, size_t n,
                                    const wsl_dict_options *opts, const wsl_allocator *alloc);
 
+/** wsl_dict_load(): read each term's class from its line ("term<TAB>class"). */
+#define WSL_DICT_CLASS_IN_FILE (-1)
+
 /**
- * Build a dictionary from a file with one term per line (blank lines skipped), every term
- * voting class cls.
- * @return WSL_OK, WSL_EINVAL, WSL_EIO (cannot read; the message names the path), WSL_ENOMEM.
+ * Build a dictionary from a file with one term per line (UTF-8; a byte order mark, "\r\n"
+ * endings, trailing blanks and blank lines are ignored), every term voting class cls, or with
+ * cls = WSL_DICT_CLASS_IN_FILE, each line "term<TAB>class" with its own class (>= 0).
+ * @return WSL_OK, WSL_EINVAL (NULL, cls < 0 and not WSL_DICT_CLASS_IN_FILE, bad options),
+ *         WSL_EIO (cannot read; the message names the path), WSL_EFORMAT (a line without a
+ *         valid class, or a line too long; the message names path:line), WSL_ENOMEM.
  * @since 0.1
  */
 WSL_API wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,
@@ -197,16 +238,20 @@ WSL_API size_t wsl_dict_size(const wsl_dict *dict);
 
 /** What a text matched. */
 typedef struct wsl_dict_match {
-    size_t n_matches;      /**< matches, overlapping ones included */
-    size_t first_term;     /**< index (in creation order) of the match that ends first */
+    size_t n_matches;      /**< matches, overlapping ones included (0: no match) */
+    size_t first_term;     /**< index (in creation order) of the match that ends first (of
+                                those ending at the same byte: the longest) */
     size_t first_offset;   /**< byte offset where that match starts */
     int32_t first_class;   /**< its class; WSL_ABSTAIN when nothing matched */
-    int32_t majority_class;/**< the class most matches vote (ties: the lowest; counted over the
-                                first 8 distinct classes matched); WSL_ABSTAIN */
+    int32_t majority_class;/**< the class most matches vote (ties: the lowest class);
+                                WSL_ABSTAIN when nothing matched */
 } wsl_dict_match;
 
 /**
- * Match a text of len bytes against every term in one pass. Safe to call concurrently.
+ * Match a text of len bytes (NULs included, no terminator needed) against every term in one
+ * pass. Gives, in one call, whether anything matched (n_matches > 0), how many matches, the
+ * first match and its class, and the majority class. Allocates nothing; safe to call
+ * concurrently on one dictionary.
  * @return WSL_OK, WSL_EINVAL (NULL dict, out, or text with len > 0).
  * @since 0.1
  */

@@ -22,6 +22,7 @@ typedef struct fault {
 } fault;
 
 typedef struct job {
+    const char *fn;            /* the public function, for messages */
     const wsl_lf_set *set;
     const wsl_apply_options *o;
     const unsigned char *base; /* array input */
@@ -35,6 +36,7 @@ typedef struct job {
     atomic_size_t done;
     atomic_size_t stop_at;     /* smallest faulting record (global), SIZE_MAX if none */
     atomic_int cancel;
+    size_t reported;           /* last done count given to the progress callback (main thread) */
     pthread_mutex_t mu;
     fault fault1;              /* the fault with the smallest record; guarded by mu */
 } job;
@@ -44,6 +46,7 @@ typedef struct worker {
     int is_main;
     unsigned char *views;
     const void **view_ptrs;
+    int32_t *row;              /* one record's votes, stored to the matrix once per record */
     size_t *faults;            /* per LF */
     size_t n_faults;
     size_t first_fault_record;
@@ -66,70 +69,117 @@ static void record_fault(job *j, fault_kind kind, size_t record, size_t which, i
         ;
 }
 
-static const void *record_at(const job *j, size_t i)
+/* Store one row of m int32 votes into the compact cells (1, 2 or 4 bytes each). */
+static void store_row(void *cells, unsigned elem, size_t cell, const int32_t *row, size_t m)
 {
-    return j->ptrs ? j->ptrs[i] : (const void *)(j->base + i * j->stride);
+    switch (elem) {
+    case 1: {
+        int8_t *dst = (int8_t *)cells + cell;
+        for (size_t c = 0; c < m; c++)
+            dst[c] = (int8_t)row[c];
+        break;
+    }
+    case 2: {
+        int16_t *dst = (int16_t *)cells + cell;
+        for (size_t c = 0; c < m; c++)
+            dst[c] = (int16_t)row[c];
+        break;
+    }
+    default:
+        memcpy((int32_t *)cells + cell, row, m * sizeof *row);
+        break;
+    }
 }
 
+/* A fault in tolerant mode: count it for LF c (or every LF when c == SIZE_MAX). */
+static void count_fault(worker *w, size_t g, size_t c, size_t m)
+{
+    if (c == SIZE_MAX) {
+        for (size_t x = 0; x < m; x++)
+            w->faults[x]++;
+        w->n_faults += m;
+    } else {
+        w->faults[c]++;
+        w->n_faults++;
+    }
+    if (g < w->first_fault_record)
+        w->first_fault_record = g;
+}
+
+/*
+ * The hot loop. Everything the loop reads is copied into locals first: the LF calls are opaque
+ * to the compiler, which would otherwise reload the set and the matrix after each call. Votes go
+ * into the worker's int32 row, checked with one unsigned compare, and the row is stored into the
+ * matrix's compact cells once per record.
+ */
 static void run_chunk(worker *w, size_t start, size_t end)
 {
     job *j = w->j;
     const wsl_lf_set *set = j->set;
+    const wsl__lf *lfs = set->lfs;
+    const wsl__pp *pps = set->pps;
+    const size_t m = set->n_lfs, n_pps = set->n_pps, view_bytes = set->view_bytes;
+    const uint32_t k = (uint32_t)set->k;
     const int tolerant = j->o->fault_tolerant;
-    const size_t m = set->n_lfs;
-    const int32_t k = set->k;
-    wsl_label_matrix *L = j->L;
+    const unsigned char *base = j->base;
+    const void *const *ptrs = j->ptrs;
+    const size_t stride = j->stride, first = j->first;
+    void *cells = j->L->cells;
+    const unsigned elem = j->L->elem;
+    unsigned char *views = w->views;
+    int32_t *row = w->row;
     wsl_lf_input in;
     in.views = w->view_ptrs;
     for (size_t i = start; i < end; i++) {
-        size_t g = j->first + i, cell = g * m, p_ran = 0;
-        int pp_failed = 0;
+        const size_t g = first + i;
+        size_t p_ran = 0, c = 0;
         if (!tolerant && g >= atomic_load_explicit(&j->stop_at, memory_order_relaxed))
             return;
-        in.record = record_at(j, i);
+        in.record = ptrs ? ptrs[i] : (const void *)(base + i * stride);
         in.index = g;
-        if (set->n_pps) {
-            memset(w->views, 0, set->view_bytes);
-            for (; p_ran < set->n_pps; p_ran++) {
-                const wsl__pp *pp = &set->pps[p_ran];
-                if (pp->run(&in, w->views + pp->view_offset, pp->payload) < 0) {
-                    pp_failed = 1;
+        if (n_pps) {
+            memset(views, 0, view_bytes);
+            for (; p_ran < n_pps; p_ran++)
+                if (pps[p_ran].run(&in, views + pps[p_ran].view_offset, pps[p_ran].payload) < 0)
                     break;
-                }
-            }
         }
-        if (pp_failed) {
-            if (!tolerant) {
+        if (p_ran < n_pps) { /* preprocessor p_ran failed: the record's cells stay abstaining */
+            if (!tolerant)
                 record_fault(j, FAULT_PP, g, p_ran, 0);
-            } else {
-                for (size_t c = 0; c < m; c++)
-                    w->faults[c]++;
-                w->n_faults += m;
-                if (g < w->first_fault_record)
-                    w->first_fault_record = g;
-            }
-            /* cells keep their abstain */
+            else
+                count_fault(w, g, SIZE_MAX, m);
         } else {
-            for (size_t c = 0; c < m; c++) {
-                int32_t v = set->lfs[c].fn(&in, set->lfs[c].payload);
-                if (v < WSL_ABSTAIN || v >= k) {
+            for (; c < m; c++) {
+                int32_t v = lfs[c].fn(&in, lfs[c].payload);
+                if ((uint32_t)v + 1u > k) { /* v outside -1..k-1 */
                     if (!tolerant) {
                         record_fault(j, v < WSL_ABSTAIN ? FAULT_LF : FAULT_RANGE, g, c, v);
                         break;
                     }
-                    w->faults[c]++;
-                    w->n_faults++;
-                    if (g < w->first_fault_record)
-                        w->first_fault_record = g;
+                    count_fault(w, g, c, m);
                     v = WSL_ABSTAIN;
                 }
-                wsl__store_vote(L->cells, L->elem, cell + c, v);
+                row[c] = v;
             }
+            if (c == m)
+                store_row(cells, elem, g * m, row, m);
         }
-        for (size_t p = 0; p < p_ran + (size_t)!pp_failed && p < set->n_pps; p++)
-            if (set->pps[p].clear)
-                set->pps[p].clear(w->views + set->pps[p].view_offset, set->pps[p].payload);
+        /* clear() after the LFs, once for every run() called, the failing one included */
+        for (size_t p = 0; p <= p_ran && p < n_pps; p++)
+            if (pps[p].clear)
+                pps[p].clear(views + pps[p].view_offset, pps[p].payload);
     }
+}
+
+/* Tell the progress callback (on the calling thread only); a non-zero return cancels. */
+static void report_progress(job *j)
+{
+    size_t done = j->done_before + atomic_load(&j->done);
+    if (!j->o->progress || done == j->reported)
+        return;
+    j->reported = done;
+    if (j->o->progress(done, j->total, j->o->progress_payload) != 0)
+        atomic_store(&j->cancel, 1);
 }
 
 static void *work(void *arg)
@@ -149,11 +199,8 @@ static void *work(void *arg)
         end = start + chunk < j->count ? start + chunk : j->count;
         run_chunk(w, start, end);
         atomic_fetch_add(&j->done, end - start);
-        if (w->is_main && j->o->progress) {
-            size_t done = j->done_before + atomic_load(&j->done);
-            if (j->o->progress(done, j->total, j->o->progress_payload) != 0)
-                atomic_store(&j->cancel, 1);
-        }
+        if (w->is_main)
+            report_progress(j);
     }
     return NULL;
 }
@@ -198,6 +245,7 @@ static void applier_release(applier *ap)
             wsl__free(a, ap->workers[t].views);
             wsl__free(a, ap->workers[t].view_ptrs);
             wsl__free(a, ap->workers[t].faults);
+            wsl__free(a, ap->workers[t].row);
         }
     wsl__free(a, ap->workers);
     wsl__free(a, ap->threads);
@@ -220,9 +268,10 @@ static wsl_status applier_init(applier *ap, const wsl_lf_set *set, const wsl_app
         w->is_main = t == 0;
         w->first_fault_record = SIZE_MAX;
         w->faults = wsl__calloc(a, set->n_lfs, sizeof *w->faults);
+        w->row = wsl__mallocarray(a, set->n_lfs, sizeof *w->row);
         w->view_ptrs = wsl__calloc(a, set->n_pps ? set->n_pps : 1, sizeof *w->view_ptrs);
         w->views = wsl__malloc(a, set->view_bytes ? set->view_bytes : 1);
-        if (!w->faults || !w->view_ptrs || !w->views)
+        if (!w->faults || !w->row || !w->view_ptrs || !w->views)
             goto oom;
         for (size_t p = 0; p < set->n_pps; p++)
             w->view_ptrs[p] = w->views + set->pps[p].view_offset;
@@ -249,27 +298,32 @@ static wsl_status run_batch(applier *ap, job *j)
     work(&ap->workers[0]); /* the calling thread works too, and reports progress */
     for (int t = 1; t < started; t++)
         pthread_join(ap->threads[t], NULL);
+    if (!atomic_load(&j->cancel) && j->fault1.kind == FAULT_NONE)
+        report_progress(j); /* the batch's last records may have been finished by a worker */
     if (atomic_load(&j->cancel))
-        return wsl__error(WSL_ECALLBACK, "wsl_lf_apply: the progress callback cancelled the "
-                                         "apply after %zu records",
-                          j->done_before + atomic_load(&j->done));
+        return wsl__error(WSL_ECALLBACK, "%s: the progress callback cancelled the apply after "
+                                         "%zu records",
+                          j->fn, j->done_before + atomic_load(&j->done));
     return WSL_OK;
 }
 
-static wsl_status fault_error(const wsl_lf_set *set, const fault *f)
+static wsl_status fault_error(const job *j)
 {
+    const wsl_lf_set *set = j->set;
+    const fault *f = &j->fault1;
     switch (f->kind) {
     case FAULT_PP:
-        return wsl__error(WSL_ECALLBACK, "wsl_lf_apply: preprocessor \"%s\" failed on record %zu",
+        return wsl__error(WSL_ECALLBACK, "%s: preprocessor \"%s\" failed on record %zu", j->fn,
                           set->pps[f->which].name, f->record);
     case FAULT_LF:
-        return wsl__error(WSL_ECALLBACK, "wsl_lf_apply: LF \"%s\" signalled an error (%ld) on "
-                                         "record %zu",
-                          set->lfs[f->which].name, (long)f->value, f->record);
+        return wsl__error(WSL_ECALLBACK, "%s: LF \"%s\" signalled an error (%ld) on record %zu "
+                                         "(column %zu)",
+                          j->fn, set->lfs[f->which].name, (long)f->value, f->record, f->which);
     default:
-        return wsl__error(WSL_ECALLBACK, "wsl_lf_apply: LF \"%s\" returned %ld on record %zu; "
-                                         "votes must be in -1..%ld",
-                          set->lfs[f->which].name, (long)f->value, f->record, (long)set->k - 1);
+        return wsl__error(WSL_ECALLBACK, "%s: LF \"%s\" returned %ld on record %zu (column "
+                                         "%zu); votes must be in -1..%ld",
+                          j->fn, set->lfs[f->which].name, (long)f->value, f->record, f->which,
+                          (long)set->k - 1);
     }
 }
 
@@ -314,9 +368,10 @@ static wsl_status finish(applier *ap, wsl_label_matrix **L, wsl_apply_report *re
     return WSL_OK;
 }
 
-static void job_init(job *j, const applier *ap, wsl_label_matrix *L)
+static void job_init(job *j, const char *fn, const applier *ap, wsl_label_matrix *L)
 {
     memset(j, 0, sizeof *j);
+    j->fn = fn;
     j->set = ap->set;
     j->o = &ap->o;
     j->L = L;
@@ -344,14 +399,14 @@ wsl_status wsl_lf_apply(wsl_label_matrix **out, const wsl_lf_set *set, const voi
         wsl_label_matrix_free(L);
         return st;
     }
-    job_init(&j, &ap, L);
+    job_init(&j, __func__, &ap, L);
     j.base = records;
     j.stride = stride;
     j.count = n;
     j.total = n;
     st = run_batch(&ap, &j);
     if (st == WSL_OK && j.fault1.kind != FAULT_NONE)
-        st = fault_error(set, &j.fault1);
+        st = fault_error(&j);
     if (st == WSL_OK)
         st = finish(&ap, &L, report, n);
     pthread_mutex_destroy(&j.mu);
@@ -390,38 +445,38 @@ wsl_status wsl_lf_apply_stream(wsl_label_matrix **out, const wsl_lf_set *set,
         st = WSL_ENOMEM;
         goto done;
     }
+    /* One iterator call per batch: the pointers it hands out are valid until its next call. */
     for (;;) {
-        size_t got = 0;
-        /* Fill a batch: the iterator may hand out fewer records than asked. */
-        while (got < batch) {
-            long r = next(ptrs + got, batch - got, payload);
-            if (r < 0) {
-                st = wsl__error(WSL_ECALLBACK, "%s: the record iterator failed (%ld) after %zu "
-                                               "records", __func__, r, n + got);
-                goto done;
-            }
-            if (r == 0 || (size_t)r > batch - got)
-                break;
-            got += (size_t)r;
+        long r = next(ptrs, batch, payload);
+        size_t got;
+        if (r < 0) {
+            st = wsl__error(WSL_ECALLBACK, "%s: the record iterator failed (%ld) after %zu "
+                                           "records", __func__, r, n);
+            goto done;
         }
-        if (got == 0)
+        if ((unsigned long)r > batch) {
+            st = wsl__error(WSL_ECALLBACK, "%s: the record iterator returned %ld records, more "
+                                           "than the %zu asked for", __func__, r, batch);
+            goto done;
+        }
+        if (r == 0)
             break;
+        got = (size_t)r;
         if ((st = wsl__label_matrix_grow(L, got)) != WSL_OK)
             goto done;
-        job_init(&j, &ap, L);
+        job_init(&j, __func__, &ap, L);
         j.ptrs = ptrs;
         j.first = n;
         j.count = got;
         j.done_before = n;
+        j.reported = n;
         st = run_batch(&ap, &j);
         if (st == WSL_OK && j.fault1.kind != FAULT_NONE)
-            st = fault_error(set, &j.fault1);
+            st = fault_error(&j);
         pthread_mutex_destroy(&j.mu);
         if (st != WSL_OK)
             goto done;
         n += got;
-        if (got < batch)
-            break;
     }
     st = finish(&ap, &L, report, n);
 done:

@@ -8,6 +8,7 @@
 
 #include "io/io_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct edge {
@@ -31,6 +32,8 @@ struct wsl_dict {
     uint32_t root_next[256];
     uint32_t *term_len;
     int32_t *term_class;
+    uint32_t *term_rank;   /* rank of the term's class among the distinct classes, ascending */
+    int32_t *rank_class;   /* the distinct classes, ascending: rank -> class */
     size_t n_terms;
 };
 
@@ -59,12 +62,37 @@ void wsl_dict_free(wsl_dict *d)
     wsl__free(&a, d->edges);
     wsl__free(&a, d->term_len);
     wsl__free(&a, d->term_class);
+    wsl__free(&a, d->term_rank);
+    wsl__free(&a, d->rank_class);
     wsl__free(&a, d);
 }
 
 size_t wsl_dict_size(const wsl_dict *d)
 {
     return d ? d->n_terms : 0;
+}
+
+static wsl_status check_options(const char *fn, const wsl_dict_options *o)
+{
+    if (!o)
+        return WSL_OK;
+    if (o->version < 1 || o->version > WSL_DICT_OPTIONS_VERSION)
+        return wsl__error(WSL_EINVAL, "%s: opts->version must be 1..%d (got %u); initialize "
+                                      "with WSL_DICT_OPTIONS_INIT",
+                          fn, WSL_DICT_OPTIONS_VERSION, o->version);
+    if (o->whole_word != 0 && o->whole_word != 1)
+        return wsl__error(WSL_EINVAL, "%s: opts->whole_word must be 0 or 1 (got %d)", fn,
+                          o->whole_word);
+    if (o->ignore_case != 0 && o->ignore_case != 1)
+        return wsl__error(WSL_EINVAL, "%s: opts->ignore_case must be 0 or 1 (got %d)", fn,
+                          o->ignore_case);
+    return WSL_OK;
+}
+
+static int cmp_int32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
 }
 
 static uint32_t step(const wsl_dict *d, uint32_t s, unsigned char c)
@@ -98,15 +126,15 @@ wsl_status wsl_dict_create(wsl_dict **out, const char *const *terms, const int32
     wsl_dict *d = NULL;
     bedge *pool = NULL;
     uint32_t *head = NULL, *queue = NULL;
+    int32_t *sorted;
+    size_t n_distinct = 0;
     size_t total = 1, n_pool = 0, n_edges = 0;
     wsl_status st = WSL_OK;
 
     WSL_CHECK_ARG(out != NULL);
     *out = NULL;
     WSL_CHECK_ARG(terms != NULL || n == 0);
-    if (opts && (opts->version < 1 || opts->version > WSL_DICT_OPTIONS_VERSION))
-        return wsl__error(WSL_EINVAL, "%s: opts->version must be 1 (got %u)", __func__,
-                          opts->version);
+    WSL_TRY(check_options(__func__, opts));
     for (size_t t = 0; t < n; t++) {
         size_t len;
         if (!terms[t] || !terms[t][0])
@@ -126,10 +154,13 @@ wsl_status wsl_dict_create(wsl_dict **out, const char *const *terms, const int32
     d->nodes = wsl__mallocarray(&a, total, sizeof *d->nodes);
     d->term_len = wsl__mallocarray(&a, n ? n : 1, sizeof *d->term_len);
     d->term_class = wsl__mallocarray(&a, n ? n : 1, sizeof *d->term_class);
+    d->term_rank = wsl__mallocarray(&a, n ? n : 1, sizeof *d->term_rank);
+    sorted = d->rank_class = wsl__mallocarray(&a, n ? n : 1, sizeof *sorted);
     pool = wsl__mallocarray(&a, total, sizeof *pool);
     head = wsl__mallocarray(&a, total, sizeof *head);
     queue = wsl__mallocarray(&a, total, sizeof *queue);
-    if (!d->nodes || !d->term_len || !d->term_class || !pool || !head || !queue) {
+    if (!d->nodes || !d->term_len || !d->term_class || !d->term_rank || !sorted || !pool ||
+        !head || !queue) {
         st = WSL_ENOMEM;
         goto done;
     }
@@ -161,6 +192,25 @@ wsl_status wsl_dict_create(wsl_dict **out, const char *const *terms, const int32
         if (d->nodes[s].term < 0) {
             d->nodes[s].term = (int32_t)t;
             d->n_terms++;
+        }
+    }
+    /* Classes ranked: majority counting indexes a small table by rank, not by class value. */
+    if (n > 0) {
+        memcpy(sorted, d->term_class, n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, cmp_int32);
+        for (size_t t = 0; t < n; t++)
+            if (n_distinct == 0 || sorted[n_distinct - 1] != sorted[t])
+                sorted[n_distinct++] = sorted[t];
+        for (size_t t = 0; t < n; t++) {
+            size_t lo = 0, hi = n_distinct;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (sorted[mid] < d->term_class[t])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            d->term_rank[t] = (uint32_t)lo;
         }
     }
     /* Sorted edge arrays. */
@@ -221,6 +271,21 @@ done:
     return WSL_OK;
 }
 
+/* The class field of a "term<TAB>class" line: decimal digits, 0..WSL_MAX_CARDINALITY - 1. */
+static bool parse_class(const char *f, size_t len, int32_t *out)
+{
+    int32_t v = 0;
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (f[i] < '0' || f[i] > '9' || v > (WSL_MAX_CARDINALITY - 1 - (f[i] - '0')) / 10)
+            return false;
+        v = v * 10 + (f[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
 wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,
                          const wsl_dict_options *opts, const wsl_allocator *alloc)
 {
@@ -229,17 +294,23 @@ wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,
     char **terms = NULL, *buf = NULL;
     size_t n = 0, cap = 0, used = 0, buf_cap = 0;
     size_t *offsets = NULL;
+    int32_t *classes = NULL;
     wsl_status st;
     WSL_CHECK_ARG(out != NULL);
     *out = NULL;
     WSL_CHECK_ARG(path != NULL);
-    if (cls < 0)
-        return wsl__error(WSL_EINVAL, "%s: cls must be >= 0 (got %ld)", __func__, (long)cls);
+    if (cls < 0 && cls != WSL_DICT_CLASS_IN_FILE)
+        return wsl__error(WSL_EINVAL, "%s: cls must be >= 0 or WSL_DICT_CLASS_IN_FILE (got %ld)",
+                          __func__, (long)cls);
+    WSL_TRY(check_options(__func__, opts));
     memset(&r, 0, sizeof r);
     WSL_TRY(wsl__reader_open_file(&r, __func__, path, &a));
+    if ((st = wsl__reader_skip_bom(&r, __func__)) != WSL_OK)
+        goto done;
     for (;;) {
         const char *line;
         size_t len;
+        int32_t c = cls;
         bool got;
         if ((st = wsl__reader_line(&r, __func__, &line, &len, &got)) != WSL_OK)
             goto done;
@@ -249,6 +320,25 @@ wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,
             len--;
         if (len == 0)
             continue;
+        if (cls == WSL_DICT_CLASS_IN_FILE) {
+            const char *tab = memchr(line, '\t', len);
+            size_t f = tab ? (size_t)(tab - line) + 1 : len;
+            while (f < len && line[f] == ' ')
+                f++;
+            if (!tab || !parse_class(line + f, len - f, &c)) {
+                st = wsl__reader_error(&r, __func__, tab ? f + 1 : 0, WSL_EFORMAT,
+                                       "expected term<TAB>class with a class in 0..%d",
+                                       WSL_MAX_CARDINALITY - 1);
+                goto done;
+            }
+            len = (size_t)(tab - line);
+            while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+                len--;
+            if (len == 0) {
+                st = wsl__reader_error(&r, __func__, 0, WSL_EFORMAT, "empty term");
+                goto done;
+            }
+        }
         if (used + len + 1 > buf_cap) {
             size_t nc = buf_cap ? buf_cap * 2 : 4096;
             char *nb;
@@ -264,16 +354,24 @@ wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 256;
             size_t *no = wsl__reallocarray(&a, offsets, nc, sizeof *no);
+            int32_t *ncl;
             if (!no) {
                 st = WSL_ENOMEM;
                 goto done;
             }
             offsets = no;
+            ncl = wsl__reallocarray(&a, classes, nc, sizeof *ncl);
+            if (!ncl) {
+                st = WSL_ENOMEM;
+                goto done;
+            }
+            classes = ncl;
             cap = nc;
         }
         memcpy(buf + used, line, len);
         buf[used + len] = '\0';
-        offsets[n++] = used;
+        offsets[n] = used;
+        classes[n++] = c;
         used += len + 1;
     }
     terms = wsl__mallocarray(&a, n ? n : 1, sizeof *terms);
@@ -281,76 +379,86 @@ wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,
         st = WSL_ENOMEM;
         goto done;
     }
-    {
-        int32_t *classes = wsl__mallocarray(&a, n ? n : 1, sizeof *classes);
-        if (!classes) {
-            st = WSL_ENOMEM;
-            goto done;
-        }
-        for (size_t t = 0; t < n; t++) {
-            terms[t] = buf + offsets[t];
-            classes[t] = cls;
-        }
-        st = wsl_dict_create(out, (const char *const *)terms, classes, n, opts, &a);
-        wsl__free(&a, classes);
-    }
+    for (size_t t = 0; t < n; t++)
+        terms[t] = buf + offsets[t];
+    st = wsl_dict_create(out, (const char *const *)terms, classes, n, opts, &a);
 done:
     wsl__reader_close(&r);
     wsl__free(&a, terms);
     wsl__free(&a, buf);
     wsl__free(&a, offsets);
+    wsl__free(&a, classes);
     return st;
+}
+
+/* Counting window of the majority: class ranks [lo, lo + RANK_WINDOW) are counted per pass. */
+#define RANK_WINDOW 64
+
+/*
+ * One pass of the automaton over the text. Counts the matches whose class rank lies in
+ * [lo, lo + RANK_WINDOW) into counts[]; with out != NULL (the first pass) also fills the match
+ * count and the first match, and *max_rank receives the largest class rank matched.
+ */
+static void scan(const wsl_dict *d, const unsigned char *t, size_t len, uint32_t lo,
+                 size_t *counts, wsl_dict_match *out, uint32_t *max_rank)
+{
+    const int whole_word = d->o.whole_word;
+    uint32_t s = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t o;
+        s = step(d, s, fold(d, t[i]));
+        for (o = d->nodes[s].term >= 0 ? s : d->nodes[s].out_link; o != 0;
+             o = d->nodes[o].out_link) {
+            const size_t term = (size_t)d->nodes[o].term, start = i + 1 - d->term_len[term];
+            const uint32_t rank = d->term_rank[term];
+            /* whole word: no word character may continue the match on either side */
+            if (whole_word && ((start > 0 && is_word(t[start - 1]) && is_word(t[start])) ||
+                               (i + 1 < len && is_word(t[i + 1]) && is_word(t[i]))))
+                continue;
+            if (out) {
+                if (out->n_matches++ == 0) {
+                    out->first_term = term;
+                    out->first_offset = start;
+                    out->first_class = d->term_class[term];
+                }
+                if (rank > *max_rank)
+                    *max_rank = rank;
+            }
+            if (rank - lo < RANK_WINDOW)
+                counts[rank - lo]++;
+        }
+    }
 }
 
 wsl_status wsl_dict_find(const wsl_dict *d, const char *text, size_t len, wsl_dict_match *out)
 {
     const unsigned char *t = (const unsigned char *)text;
-    uint32_t s = 0;
-    int32_t best_class = WSL_ABSTAIN;
-    size_t best_count = 0;
-    /* Majority over classes: small dictionaries vote few classes; count with a tiny table. */
-    int32_t seen_class[8];
-    size_t seen_count[8], n_seen = 0;
+    size_t counts[RANK_WINDOW], best_count = 0;
+    uint32_t max_rank = 0, best_rank = 0;
     WSL_CHECK_ARG(d != NULL);
     WSL_CHECK_ARG(out != NULL);
     WSL_CHECK_ARG(text != NULL || len == 0);
     memset(out, 0, sizeof *out);
     out->first_class = WSL_ABSTAIN;
     out->majority_class = WSL_ABSTAIN;
-    for (size_t i = 0; i < len; i++) {
-        uint32_t o;
-        s = step(d, s, fold(d, t[i]));
-        for (o = d->nodes[s].term >= 0 ? s : d->nodes[s].out_link; o != 0;
-             o = d->nodes[o].out_link) {
-            size_t term = (size_t)d->nodes[o].term, tl = d->term_len[term], start = i + 1 - tl;
-            int32_t cls = d->term_class[term];
-            size_t c;
-            if (d->o.whole_word &&
-                ((start > 0 && is_word(t[start - 1]) && is_word(t[start])) ||
-                 (i + 1 < len && is_word(t[i + 1]) && is_word(t[i]))))
-                continue;
-            if (out->n_matches++ == 0) {
-                out->first_term = term;
-                out->first_offset = start;
-                out->first_class = cls;
+    /* Pass 1 counts the classes of rank < 64 (all of them, for dictionaries of <= 64 classes);
+     * dictionaries of more classes rescan once per further window of 64 ranks matched. Ranks
+     * ascend with class values and a later window must beat the best strictly, so ties go to
+     * the lowest class. */
+    for (uint32_t lo = 0;; lo += RANK_WINDOW) {
+        memset(counts, 0, sizeof counts);
+        scan(d, t, len, lo, counts, lo == 0 ? out : NULL, &max_rank);
+        if (out->n_matches == 0)
+            return WSL_OK;
+        for (uint32_t r = 0; r < RANK_WINDOW; r++)
+            if (counts[r] > best_count) {
+                best_count = counts[r];
+                best_rank = lo + r;
             }
-            for (c = 0; c < n_seen && seen_class[c] != cls; c++)
-                ;
-            if (c == n_seen && n_seen < 8) {
-                seen_class[n_seen] = cls;
-                seen_count[n_seen++] = 0;
-            }
-            if (c < n_seen)
-                seen_count[c]++;
-        }
+        if (max_rank - lo < RANK_WINDOW)
+            break;
     }
-    for (size_t c = 0; c < n_seen; c++)
-        if (seen_count[c] > best_count ||
-            (seen_count[c] == best_count && seen_class[c] < best_class)) {
-            best_count = seen_count[c];
-            best_class = seen_class[c];
-        }
-    out->majority_class = best_class;
+    out->majority_class = d->rank_class[best_rank];
     return WSL_OK;
 }
 
