@@ -390,6 +390,339 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* Wide cells: k needing 16- and 32-bit votes, identical across thread counts. */
+static int32_t lf_wide(const wsl_lf_input *in, void *payload)
+{
+    int32_t k = *(const int32_t *)payload;
+    return in->index % 4 == 0 ? WSL_ABSTAIN : (int32_t)((in->index * 7919u) % (uint64_t)k);
+}
+
+START_TEST(test_wide_cells_threads)
+{
+    const int32_t ks[] = {2, 300, 40000};
+    const size_t n = 20011;
+    rec *r = make_records(n);
+    for (size_t q = 0; q < 3; q++) {
+        int32_t k = ks[q];
+        wsl_lf_set *set = NULL;
+        wsl_label_matrix *ref = NULL;
+        int32_t *a = malloc(n * 2 * sizeof *a), *b = malloc(n * 2 * sizeof *b);
+        const int threads[] = {2, 3, 8};
+        WSL_ASSERT_OK(wsl_lf_set_create(&set, k, NULL));
+        WSL_ASSERT_OK(wsl_lf_set_add(set, "wide", lf_wide, &k));
+        WSL_ASSERT_OK(wsl_lf_set_add(set, "every_fifth", lf_index, NULL));
+        WSL_ASSERT_OK(wsl_lf_apply(&ref, set, r, n, sizeof *r, NULL, NULL));
+        WSL_ASSERT_OK(wsl_label_matrix_to_buffer(ref, a, n * 2));
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_int_eq(a[2 * i], i % 4 == 0 ? -1 : (int32_t)((i * 7919u) % (size_t)k));
+            ck_assert_int_eq(a[2 * i + 1], i % 5 == 0 ? 0 : -1);
+        }
+        for (size_t t = 0; t < 3; t++) {
+            wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+            wsl_label_matrix *L = NULL;
+            o.n_threads = threads[t];
+            o.chunk_size = 1000;
+            WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, NULL));
+            WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, b, n * 2));
+            ck_assert_mem_eq(a, b, n * 2 * sizeof *a);
+            wsl_label_matrix_free(L);
+        }
+        wsl_label_matrix_free(ref);
+        wsl_lf_set_free(set);
+        free(a);
+        free(b);
+    }
+    free(r);
+}
+END_TEST
+
+/* Preprocessor lifecycle: views zeroed before run(), run() once per record, a later
+ * preprocessor sees an earlier one's view, clear() once per run() and after the LFs. */
+typedef struct owned_view {
+    int seen;
+    char *mem;
+} owned_view;
+static atomic_long pp_runs, pp_clears, pp_dirty, lf_after_clear;
+
+static int pp_alloc(const wsl_lf_input *in, void *view, void *payload)
+{
+    owned_view *v = view;
+    const rec *r = in->record;
+    (void)payload;
+    atomic_fetch_add(&pp_runs, 1);
+    if (v->seen || v->mem)
+        atomic_fetch_add(&pp_dirty, 1);
+    v->seen = 1;
+    v->mem = malloc(16); /* leaks under ASan unless clear() runs */
+    return r->value == 999 ? -1 : 0;
+}
+
+static void pp_alloc_clear(void *view, void *payload)
+{
+    owned_view *v = view;
+    (void)payload;
+    atomic_fetch_add(&pp_clears, 1);
+    free(v->mem);
+    v->mem = NULL;
+}
+
+static int pp_second(const wsl_lf_input *in, void *view, void *payload)
+{
+    const owned_view *first = in->views[0];
+    (void)payload;
+    *(int *)view = first->seen ? 2 : -100; /* reads the earlier view */
+    return 0;
+}
+
+static int32_t lf_pp_check(const wsl_lf_input *in, void *payload)
+{
+    const owned_view *v = in->views[0];
+    (void)payload;
+    if (!v->mem)
+        atomic_fetch_add(&lf_after_clear, 1); /* the view was cleared before this LF ran */
+    return *(const int *)in->views[1] == 2 ? 1 : 0;
+}
+
+START_TEST(test_preprocessor_lifecycle)
+{
+    size_t n = 3000, n_fail = 0;
+    rec *r = make_records(n);
+    wsl_lf_set *set = NULL;
+    wsl_preprocessor p1 = {"alloc", sizeof(owned_view), pp_alloc, pp_alloc_clear, NULL};
+    wsl_preprocessor p2 = {"second", sizeof(int), pp_second, NULL, NULL};
+    size_t idx = 0;
+    for (size_t i = 0; i < n; i++)
+        n_fail += r[i].value == 999;
+    ck_assert_uint_gt(n_fail, 0);
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 2, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add_preprocessor(set, &p1, &idx));
+    ck_assert_uint_eq(idx, 0);
+    WSL_ASSERT_OK(wsl_lf_set_add_preprocessor(set, &p2, &idx));
+    ck_assert_uint_eq(idx, 1);
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "check_a", lf_pp_check, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "check_b", lf_pp_check, NULL));
+    for (int threads = 1; threads <= 3; threads++) {
+        wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+        wsl_apply_report rep;
+        wsl_label_matrix *L = NULL;
+        memset(&rep, 0, sizeof rep);
+        o.n_threads = threads;
+        o.chunk_size = 100;
+        o.fault_tolerant = 1;
+        atomic_store(&pp_runs, 0);
+        atomic_store(&pp_clears, 0);
+        atomic_store(&pp_dirty, 0);
+        atomic_store(&lf_after_clear, 0);
+        WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, &rep));
+        ck_assert_int_eq(atomic_load(&pp_runs), (long)n);
+        ck_assert_int_eq(atomic_load(&pp_clears), (long)n); /* the failing runs too */
+        ck_assert_int_eq(atomic_load(&pp_dirty), 0);
+        ck_assert_int_eq(atomic_load(&lf_after_clear), 0);
+        ck_assert_uint_eq(rep.n_faults, 2 * n_fail);
+        for (size_t i = 0; i < n; i++) {
+            int32_t row[2];
+            WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, 2));
+            ck_assert_int_eq(row[0], r[i].value == 999 ? WSL_ABSTAIN : 1);
+            ck_assert_int_eq(row[1], row[0]);
+        }
+        wsl_label_matrix_free(L);
+    }
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+/* An iterator that copies records into its own buffer: the pointers it hands out are valid
+ * only until its next call. */
+typedef struct copy_iter {
+    const rec *r;
+    size_t n, pos, max_step;
+    rec *buf;
+    size_t buf_cap;
+    int overflow; /* return more than asked */
+} copy_iter;
+
+static long next_copied(const void **out, size_t max, void *payload)
+{
+    copy_iter *s = payload;
+    size_t k = 0;
+    if (s->overflow)
+        return (long)max + 1;
+    if (max > s->buf_cap) {
+        s->buf = realloc(s->buf, max * sizeof *s->buf);
+        s->buf_cap = max;
+    }
+    for (size_t i = 0; i < s->buf_cap; i++) /* scribble over the previous batch */
+        s->buf[i].value = -12345;
+    while (k < max && k < s->max_step && s->pos < s->n) {
+        s->buf[k] = s->r[s->pos++];
+        out[k] = &s->buf[k];
+        k++;
+    }
+    return (long)k;
+}
+
+static int progress_record(uint64_t done, uint64_t total, void *payload)
+{
+    uint64_t *st = payload; /* [0] last done, [1] last total, [2] calls */
+    ck_assert_uint_ge(done, st[0]);
+    st[0] = done;
+    st[1] = total;
+    st[2]++;
+    return 0;
+}
+
+START_TEST(test_stream_batches)
+{
+    size_t n = 5003;
+    rec *r = make_records(n);
+    wsl_lf_set *set = basic_set();
+    wsl_label_matrix *A = NULL, *S = NULL;
+    int32_t *a = malloc(n * 3 * sizeof *a), *b = malloc(n * 3 * sizeof *b);
+    const size_t steps[] = {1, 7, 100000};
+    WSL_ASSERT_OK(wsl_lf_apply(&A, set, r, n, sizeof *r, NULL, NULL));
+    WSL_ASSERT_OK(wsl_label_matrix_to_buffer(A, a, n * 3));
+    for (int threads = 1; threads <= 3; threads++)
+        for (size_t q = 0; q < 3; q++) {
+            copy_iter it = {r, n, 0, steps[q], NULL, 0, 0};
+            wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+            wsl_apply_report rep;
+            uint64_t prog[3] = {0, 1, 0};
+            memset(&rep, 0, sizeof rep);
+            o.n_threads = threads;
+            o.chunk_size = 64;
+            o.progress = progress_record;
+            o.progress_payload = prog;
+            WSL_ASSERT_OK(wsl_lf_apply_stream(&S, set, next_copied, &it, &o, &rep));
+            ck_assert_uint_eq(rep.n_records, n);
+            ck_assert_uint_eq(wsl_label_matrix_n_points(S), n);
+            WSL_ASSERT_OK(wsl_label_matrix_to_buffer(S, b, n * 3));
+            ck_assert_mem_eq(a, b, n * 3 * sizeof *a);
+            ck_assert_uint_eq(prog[0], n); /* the last call reports every record */
+            ck_assert_uint_eq(prog[1], 0); /* a stream's total is unknown */
+            ck_assert_uint_gt(prog[2], 0);
+            wsl_label_matrix_free(S);
+            free(it.buf);
+        }
+    {
+        copy_iter it = {r, n, 0, 10, NULL, 0, 1};
+        WSL_ASSERT_STATUS(wsl_lf_apply_stream(&S, set, next_copied, &it, NULL, NULL),
+                          WSL_ECALLBACK);
+        ck_assert_ptr_null(S);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "more than"));
+    }
+    wsl_label_matrix_free(A);
+    free(a);
+    free(b);
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+static int progress_cancel_any(uint64_t done, uint64_t total, void *payload)
+{
+    (void)total;
+    (void)payload;
+    return done >= 2000;
+}
+
+START_TEST(test_progress_threads)
+{
+    size_t n = 20000;
+    rec *r = make_records(n);
+    wsl_lf_set *set = basic_set();
+    wsl_label_matrix *L = NULL;
+    for (int threads = 1; threads <= 3; threads++) {
+        wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+        uint64_t prog[3] = {0, 0, 0};
+        o.n_threads = threads;
+        o.chunk_size = 500;
+        o.progress = progress_record;
+        o.progress_payload = prog;
+        WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, NULL));
+        ck_assert_uint_eq(prog[0], n);
+        ck_assert_uint_eq(prog[1], n);
+        wsl_label_matrix_free(L);
+        o.progress = progress_cancel_any;
+        WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, NULL), WSL_ECALLBACK);
+        ck_assert_ptr_null(L);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "wsl_lf_apply: the progress callback"));
+        {
+            iter_state st = {r, n, 0, 100000, -1};
+            WSL_ASSERT_STATUS(wsl_lf_apply_stream(&L, set, next_records, &st, &o, NULL),
+                              WSL_ECALLBACK);
+            ck_assert_ptr_null(L);
+            ck_assert_ptr_nonnull(strstr(wsl_last_error(), "wsl_lf_apply_stream: the progress"));
+        }
+    }
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
+static int32_t lf_neg5(const wsl_lf_input *in, void *payload)
+{
+    (void)payload;
+    return in->index == 4321 || in->index == 9000 ? -5 : WSL_ABSTAIN;
+}
+
+/* Faults across thread counts: the same first record, the same tolerant counts and matrix. */
+START_TEST(test_faults_threads)
+{
+    size_t n = 10000;
+    rec *r = make_records(n);
+    wsl_lf_set *set = basic_set();
+    wsl_label_matrix *ref = NULL;
+    int32_t *a = malloc(n * 5 * sizeof *a), *b = malloc(n * 5 * sizeof *b);
+    size_t ref_faults[5];
+    const int threads[] = {1, 2, 3, 8};
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "neg5", lf_neg5, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "error", lf_error, NULL));
+    for (size_t t = 0; t < 4; t++) {
+        wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+        wsl_apply_report rep;
+        size_t faults[5];
+        wsl_label_matrix *L = NULL;
+        o.n_threads = threads[t];
+        o.chunk_size = 37;
+        WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, NULL), WSL_ECALLBACK);
+        ck_assert_ptr_null(L);
+        /* the smallest faulting record, whatever the thread count */
+        {
+            size_t first = SIZE_MAX;
+            char expect[96];
+            for (size_t i = 0; i < n && first == SIZE_MAX; i++)
+                if (i == 4321 || r[i].value % 50 == 49)
+                    first = i;
+            snprintf(expect, sizeof expect, "on record %zu (column %d)", first,
+                     first == 4321 ? 3 : 4);
+            ck_assert_msg(strstr(wsl_last_error(), expect) != NULL, "%s: %s", expect,
+                          wsl_last_error());
+        }
+        memset(&rep, 0, sizeof rep);
+        rep.lf_faults = faults;
+        rep.lf_faults_len = 5;
+        o.fault_tolerant = 1;
+        WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, &rep));
+        WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, t == 0 ? a : b, n * 5));
+        ck_assert_uint_eq(faults[3], 2);
+        if (t == 0) {
+            ref = L;
+            memcpy(ref_faults, faults, sizeof faults);
+        } else {
+            ck_assert_mem_eq(a, b, n * 5 * sizeof *a);
+            ck_assert_mem_eq(ref_faults, faults, sizeof faults);
+            wsl_label_matrix_free(L);
+        }
+    }
+    wsl_label_matrix_free(ref);
+    free(a);
+    free(b);
+    wsl_lf_set_free(set);
+    free(r);
+}
+END_TEST
+
 static wsl_status oom_case(const wsl_allocator *a)
 {
     static int threshold = 10;
@@ -695,23 +1028,139 @@ START_TEST(test_dict_file_and_lf)
 }
 END_TEST
 
+START_TEST(test_dict_file_classes)
+{
+    /* A byte order mark, CRLF endings, blanks around the class, a blank line. */
+    static const char file[] = "\xef\xbb\xbfsubscribe\t1\r\nlovely song \t 0\r\n\r\n"
+                               "check out\t1\n";
+    static const char bad[] = "fine\t1\nno class here\n";
+    static const char bad2[] = "fine\t1\nbig\t1000000\n";
+    char *path = wsl_test_write_temp(".tsv", file, sizeof file - 1);
+    char *bad_path = wsl_test_write_temp(".tsv", bad, sizeof bad - 1);
+    char *bad2_path = wsl_test_write_temp(".tsv", bad2, sizeof bad2 - 1);
+    wsl_dict *d = NULL;
+    wsl_dict_match m;
+    wsl_lf_set *set = NULL;
+    wsl_label_matrix *L = NULL;
+    rec r[2] = {{0, "a lovely song"}, {1, "please check out my channel"}};
+    int32_t v;
+    WSL_ASSERT_OK(wsl_dict_load(&d, path, WSL_DICT_CLASS_IN_FILE, NULL, NULL));
+    ck_assert_uint_eq(wsl_dict_size(d), 3);
+    WSL_ASSERT_OK(wsl_dict_find(d, "Lovely Song, subscribe and check out", 36, &m));
+    ck_assert_uint_eq(m.n_matches, 3);
+    ck_assert_int_eq(m.first_class, 0);
+    ck_assert_int_eq(m.majority_class, 1);
+    {
+        wsl_dict *whole = NULL;
+        WSL_ASSERT_STATUS(wsl_dict_load(&whole, bad_path, WSL_DICT_CLASS_IN_FILE, NULL, NULL),
+                          WSL_EFORMAT);
+        ck_assert_ptr_null(whole);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), ":2"));
+        WSL_ASSERT_STATUS(wsl_dict_load(&whole, bad2_path, WSL_DICT_CLASS_IN_FILE, NULL, NULL),
+                          WSL_EFORMAT);
+        /* the whole line is the term when the class is given */
+        WSL_ASSERT_OK(wsl_dict_load(&whole, bad_path, 0, NULL, NULL));
+        WSL_ASSERT_OK(wsl_dict_find(whole, "no class here", 13, &m));
+        ck_assert_uint_eq(m.n_matches, 1);
+        wsl_dict_free(whole);
+    }
+    /* An LF over a dictionary voting a class the set does not have fails, naming the LF. */
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 2, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add_dict(set, "lexicon", d, comment_text, NULL));
+    WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, 2, sizeof *r, NULL, NULL));
+    WSL_ASSERT_OK(wsl_label_matrix_get(L, 0, 0, &v));
+    ck_assert_int_eq(v, 0);
+    WSL_ASSERT_OK(wsl_label_matrix_get(L, 1, 0, &v));
+    ck_assert_int_eq(v, 1);
+    wsl_label_matrix_free(L);
+    wsl_lf_set_free(set);
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 1, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add_dict(set, "lexicon", d, comment_text, NULL));
+    WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, 2, sizeof *r, NULL, NULL), WSL_ECALLBACK);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "LF \"lexicon\" returned 1 on record 1"));
+    WSL_ASSERT_STATUS(wsl_lf_set_add_dict(NULL, "x", d, comment_text, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add_dict(set, "x", NULL, comment_text, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add_dict(set, "x", d, NULL, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add_dict(set, "bad,name", d, comment_text, NULL), WSL_EINVAL);
+    ck_assert_uint_eq(wsl_lf_set_size(set), 1);
+    wsl_lf_set_free(set);
+    wsl_dict_free(d);
+    unlink(path);
+    unlink(bad_path);
+    unlink(bad2_path);
+    free(path);
+    free(bad_path);
+    free(bad2_path);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+    wsl_lf_set *set = NULL;
+    wsl_preprocessor pp = {"shared", 8, pp_double, NULL, NULL};
+    char long_name[1100];
+    size_t idx;
+    memset(long_name, 'a', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 3, NULL));
+    WSL_ASSERT_STATUS(wsl_lf_set_add(NULL, "x", lf_parity, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, long_name, lf_parity, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, "del\x7f", lf_parity, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, "new\nline", lf_parity, NULL), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "at byte 3"));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "caf\xc3\xa9 spaces ok", lf_parity, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add_preprocessor(set, &pp, NULL));
+    WSL_ASSERT_STATUS(wsl_lf_set_add(set, "shared", lf_parity, NULL), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "preprocessor named \"shared\""));
+    pp.name = NULL;
+    WSL_ASSERT_STATUS(wsl_lf_set_add_preprocessor(set, &pp, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_add_preprocessor(NULL, &pp, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_find(NULL, "x", &idx), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_find(set, NULL, &idx), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_lf_set_find(set, "x", NULL), WSL_EINVAL);
+    WSL_ASSERT_OK(wsl_lf_set_find(set, "caf\xc3\xa9 spaces ok", &idx));
+    ck_assert_uint_eq(idx, 0);
+    ck_assert_uint_eq(wsl_lf_set_size(set), 1);
+    ck_assert_ptr_null(wsl_lf_set_name(NULL, 0));
+    ck_assert_int_eq(wsl_lf_set_cardinality(NULL), 0);
+    WSL_ASSERT_STATUS(wsl_lf_set_create(&set, WSL_MAX_CARDINALITY + 1, NULL), WSL_EINVAL);
+    ck_assert_ptr_null(set);
+}
+END_TEST
+
+static const char *oom_dict_path;
+
 static wsl_status oom_dict(const wsl_allocator *a)
 {
     const char *terms[] = {"alpha", "alps", "beta", "bet", "gamma", "al"};
     wsl_dict *d = NULL;
     wsl_lf_set *set = NULL;
+    wsl_dict *f = NULL;
+    wsl_label_matrix *L = NULL;
+    rec r[2] = {{0, "the alps and a beta"}, {1, "nothing"}};
     wsl_status st = wsl_dict_create(&d, terms, NULL, 6, NULL, a);
+    if (st == WSL_OK)
+        st = wsl_dict_load(&f, oom_dict_path, WSL_DICT_CLASS_IN_FILE, NULL, a);
     if (st == WSL_OK)
         st = wsl_lf_set_create(&set, 2, a);
     if (st == WSL_OK)
         st = wsl_lf_set_add_dict(set, "d", d, comment_text, NULL);
+    if (st == WSL_OK)
+        st = wsl_lf_set_add_dict(set, "f", f, comment_text, NULL);
+    if (st == WSL_OK)
+        st = wsl_lf_apply(&L, set, r, 2, sizeof *r, NULL, NULL);
+    wsl_label_matrix_free(L);
     wsl_lf_set_free(set);
     wsl_dict_free(d);
+    wsl_dict_free(f);
     return st;
 }
 
 START_TEST(test_dict_oom_walk)
 {
+    static const char file[] = "alps\t1\nbeta\t0\nalpha beta\t1\n";
+    char *path = wsl_test_write_temp(".tsv", file, sizeof file - 1);
+    oom_dict_path = path;
     for (size_t fail_at = 1;; fail_at++) {
         wsl_test_alloc state = {0, fail_at, 0};
         wsl_allocator a = wsl_test_allocator(&state);
@@ -722,6 +1171,8 @@ START_TEST(test_dict_oom_walk)
         ck_assert_int_eq(st, WSL_ENOMEM);
         ck_assert_uint_lt(fail_at, 1000);
     }
+    unlink(path);
+    free(path);
 }
 END_TEST
 
@@ -736,12 +1187,19 @@ static Suite *lf_suite(void)
     tcase_add_test(dict, test_dict_many_classes);
     tcase_add_test(dict, test_dict_semantics);
     tcase_add_test(dict, test_dict_file_and_lf);
+    tcase_add_test(dict, test_dict_file_classes);
+    tcase_add_test(errors, test_names);
     tcase_add_test(oom, test_dict_oom_walk);
     tcase_add_test(core, test_apply_values);
     tcase_add_test(core, test_threads_identical);
     tcase_add_test(core, test_stream_equals_array);
     tcase_add_test(core, test_preprocessor_once);
     tcase_add_test(core, test_progress);
+    tcase_add_test(core, test_wide_cells_threads);
+    tcase_add_test(core, test_preprocessor_lifecycle);
+    tcase_add_test(core, test_stream_batches);
+    tcase_add_test(core, test_progress_threads);
+    tcase_add_test(errors, test_faults_threads);
     tcase_add_test(errors, test_faults);
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);
