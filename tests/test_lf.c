@@ -1123,6 +1123,7 @@ START_TEST(test_names)
     ck_assert_uint_eq(wsl_lf_set_size(set), 1);
     ck_assert_ptr_null(wsl_lf_set_name(NULL, 0));
     ck_assert_int_eq(wsl_lf_set_cardinality(NULL), 0);
+    wsl_lf_set_free(set);
     WSL_ASSERT_STATUS(wsl_lf_set_create(&set, WSL_MAX_CARDINALITY + 1, NULL), WSL_EINVAL);
     ck_assert_ptr_null(set);
 }
