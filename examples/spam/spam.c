@@ -4,11 +4,14 @@
  *
  * usage: spam [TRAIN.jsonl TEST.jsonl]
  * Records are JSON Lines: {"text": "...", "label": 0 or 1} (1 = spam); the label is used only
- * to score. Defaults to the youtube split of the project's shared benchmark data.
+ * to score. Defaults to the youtube split of the project's shared benchmark data; when that is
+ * absent the program exits with 77 (CTest's "skipped"). Files given on the command line must
+ * exist.
  */
 #include <ctype.h>
 #include <regex.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -23,6 +26,7 @@ typedef struct comment {
 
 /* ---------------------------------------------------------------- reading JSON Lines */
 
+/* Read every {"text", "label"} object, one per line (blank lines skipped). Exits on errors. */
 static comment *read_jsonl(const char *path, size_t *n_out)
 {
     FILE *f = fopen(path, "r");
@@ -30,16 +34,22 @@ static comment *read_jsonl(const char *path, size_t *n_out)
     size_t n = 0, cap = 0, line_no = 0;
     char *line = NULL;
     size_t line_cap = 0;
+    ssize_t len;
     if (!f) {
-        fprintf(stderr, "spam: cannot open %s\n", path);
-        return NULL;
+        perror(path);
+        exit(EXIT_FAILURE);
     }
-    while (getline(&line, &line_cap, f) > 0) {
-        cJSON *obj = cJSON_Parse(line);
-        const cJSON *text = cJSON_GetObjectItemCaseSensitive(obj, "text");
-        const cJSON *label = cJSON_GetObjectItemCaseSensitive(obj, "label");
+    while ((len = getline(&line, &line_cap, f)) > 0) {
+        cJSON *obj;
+        const cJSON *text, *label;
         line_no++;
-        if (!cJSON_IsString(text) || !cJSON_IsNumber(label)) {
+        if (strspn(line, " \t\r\n") == (size_t)len)
+            continue;
+        obj = cJSON_ParseWithLength(line, (size_t)len);
+        text = cJSON_GetObjectItemCaseSensitive(obj, "text");
+        label = cJSON_GetObjectItemCaseSensitive(obj, "label");
+        if (!cJSON_IsString(text) || !cJSON_IsNumber(label) ||
+            (label->valueint != HAM && label->valueint != SPAM)) {
             fprintf(stderr, "spam: %s:%zu: expected {\"text\": ..., \"label\": ...}\n", path,
                     line_no);
             exit(EXIT_FAILURE);
@@ -51,6 +61,8 @@ static comment *read_jsonl(const char *path, size_t *n_out)
                 exit(EXIT_FAILURE);
         }
         c[n].text = strdup(text->valuestring);
+        if (!c[n].text)
+            exit(EXIT_FAILURE);
         c[n].label = (int32_t)label->valueint;
         n++;
         cJSON_Delete(obj);
@@ -63,9 +75,16 @@ static comment *read_jsonl(const char *path, size_t *n_out)
 
 /* ---------------------------------------------------------------- the preprocessor */
 
-/* Every LF sees the comment lower-cased and its word count, computed once per comment. */
+/*
+ * Every LF sees the comment lower-cased, and tokenized: its words (runs of ASCII letters and
+ * digits) joined by single spaces, with a space before and after ("Check out MY channel!!" ->
+ * " check out my channel "), so a phrase can be looked up as whole words. Computed once per
+ * comment, whatever the number of LFs; the applier zeroes the view before and calls clear_view
+ * after the LFs.
+ */
 typedef struct view {
-    char *lower;
+    char *lower;  /* the text, lower-cased */
+    char *words;  /* " w1 w2 ... wn " */
     size_t n_words;
 } view;
 
@@ -73,31 +92,40 @@ static int preprocess(const wsl_lf_input *in, void *out, void *payload)
 {
     const comment *c = in->record;
     view *v = out;
-    size_t len = strlen(c->text), words = 0;
-    int in_word = 0;
+    size_t len = strlen(c->text), w = 0;
     (void)payload;
     v->lower = malloc(len + 1);
-    if (!v->lower)
-        return -1;
+    v->words = malloc(len + 3);
+    if (!v->lower || !v->words)
+        return -1; /* clear_view still runs and frees what was allocated */
+    v->words[w++] = ' ';
     for (size_t i = 0; i <= len; i++) {
         unsigned char ch = (unsigned char)c->text[i];
         v->lower[i] = (char)tolower(ch);
-        if (isalnum(ch) && !in_word)
-            words++;
-        in_word = isalnum(ch) != 0;
+        if (isalnum(ch)) {
+            if (i == 0 || !isalnum((unsigned char)c->text[i - 1]))
+                v->n_words++;
+            v->words[w++] = (char)tolower(ch);
+        } else if (v->words[w - 1] != ' ') {
+            v->words[w++] = ' ';
+        }
     }
-    v->n_words = words;
+    v->words[w] = '\0';
     return 0;
 }
 
 static void clear_view(void *out, void *payload)
 {
+    view *v = out;
     (void)payload;
-    free(((view *)out)->lower);
+    free(v->lower);
+    free(v->words);
 }
 
 /* ---------------------------------------------------------------- the LFs */
 
+/* A keyword LF: votes when the lower-cased text contains the keyword anywhere (as Snorkel's
+ * tutorial does: "http" also finds "https://..."). */
 typedef struct keyword {
     const char *word;
     int32_t vote;
@@ -110,17 +138,31 @@ static int32_t lf_keyword(const wsl_lf_input *in, void *payload)
     return strstr(v->lower, k->word) ? k->vote : WSL_ABSTAIN;
 }
 
+/* A phrase LF: votes when the words of the phrase appear in order as whole words. */
+typedef struct phrase {
+    const char *words; /* " check out " */
+    int32_t vote;
+} phrase;
+
+static int32_t lf_phrase(const wsl_lf_input *in, void *payload)
+{
+    const phrase *p = payload;
+    const view *v = in->views[0];
+    return strstr(v->words, p->words) ? p->vote : WSL_ABSTAIN;
+}
+
+/* A regular-expression LF over the words (POSIX extended, compiled once at setup). */
 typedef struct pattern {
     const char *regex;
     int32_t vote;
-    regex_t compiled; /* compiled once; regexec is safe from several threads */
+    regex_t compiled; /* regexec on a compiled pattern is safe from several threads */
 } pattern;
 
 static int32_t lf_regex(const wsl_lf_input *in, void *payload)
 {
     const pattern *p = payload;
     const view *v = in->views[0];
-    return regexec(&p->compiled, v->lower, 0, NULL, 0) == 0 ? p->vote : WSL_ABSTAIN;
+    return regexec(&p->compiled, v->words, 0, NULL, 0) == 0 ? p->vote : WSL_ABSTAIN;
 }
 
 static int32_t lf_short(const wsl_lf_input *in, void *payload)
@@ -132,15 +174,22 @@ static int32_t lf_short(const wsl_lf_input *in, void *payload)
 
 /* ---------------------------------------------------------------- scoring */
 
-static double accuracy(const double *probs, const comment *c, size_t n)
+/*
+ * Accuracy of hard labels against gold. Ties policy: a row whose classes tie (a tied vote, or
+ * no vote at all) has the label WSL_ABSTAIN (WSL_TIE_ABSTAIN) and counts as the expected value
+ * of a random tie-break, 0.5, rather than as either class; *ties receives how many rows tied.
+ */
+static double accuracy(const int32_t *labels, const comment *c, size_t n, size_t *ties)
 {
     double acc = 0;
+    *ties = 0;
     for (size_t i = 0; i < n; i++) {
-        const double *p = probs + 2 * i;
-        if (p[0] == p[1])
-            acc += 0.5; /* a tie counts as a coin flip */
-        else
-            acc += (p[1] > p[0]) == (c[i].label == SPAM);
+        if (labels[i] == WSL_ABSTAIN) {
+            acc += 0.5;
+            (*ties)++;
+        } else {
+            acc += labels[i] == c[i].label;
+        }
     }
     return acc / (double)n;
 }
@@ -152,40 +201,79 @@ static wsl_label_matrix *apply(const wsl_lf_set *lfs, const comment *c, size_t n
     return L;
 }
 
+static void print_summary(const wsl_lf_set *lfs, const wsl_label_matrix *L, const int32_t *gold,
+                          size_t n, const wsl_label_model *model)
+{
+    wsl_lf_summary *summary = NULL;
+    CHECK_WSL(wsl_lf_summary_compute(&summary, L, gold, n, model));
+    printf("LF summary on train (%zu comments):\n\n", n);
+    printf("%-22s %8s %8s %9s %9s %9s %8s\n", "LF", "polarity", "coverage", "overlaps",
+           "conflicts", "precision", "learned");
+    for (size_t j = 0; j < wsl_lf_set_size(lfs); j++) {
+        wsl_lf_stats s;
+        int32_t pol[2];
+        size_t np;
+        CHECK_WSL(wsl_lf_summary_stats(summary, j, &s));
+        CHECK_WSL(wsl_lf_summary_polarity(summary, j, pol, 2, &np));
+        printf("%-22s %8s %8.3f %9.3f %9.3f %9.3f %8.3f\n", wsl_lf_set_name(lfs, j),
+               np == 0 ? "-" : pol[0] == SPAM ? "spam" : "ham", s.coverage, s.overlaps,
+               s.conflicts, s.precision, s.learned_accuracy);
+    }
+    wsl_lf_summary_free(summary);
+}
+
 int main(int argc, char **argv)
 {
-    const char *train_path = argc > 2 ? argv[1] : WSL_SHARED_DATA_DIR "/youtube/texts_train.jsonl";
-    const char *test_path = argc > 2 ? argv[2] : WSL_SHARED_DATA_DIR "/youtube/texts_test.jsonl";
+    const char *train_path = WSL_SHARED_DATA_DIR "/youtube/texts_train.jsonl";
+    const char *test_path = WSL_SHARED_DATA_DIR "/youtube/texts_test.jsonl";
     static keyword keywords[] = {
-        {"my channel", SPAM}, {"subscribe", SPAM}, {"http", SPAM}, {"please", SPAM},
-        {"check out", SPAM}, {"song", HAM},       {"love", HAM},
+        {"subscribe", SPAM}, {"http", SPAM}, {"please", SPAM}, {"song", HAM}, {"love", HAM},
+    };
+    static phrase phrases[] = {
+        {" check out ", SPAM}, {" my channel ", SPAM},
     };
     static pattern patterns[] = {
-        {"check.*(out|my)", SPAM, {0}},
-        {"[0-9]+ ?(views|subscribers|likes)", SPAM, {0}},
+        {"check (.* )?(out|my)", SPAM, {0}},
+        {"[0-9]+ (views|subscribers|likes)", SPAM, {0}},
     };
     wsl_preprocessor pp = {"lower_words", sizeof(view), preprocess, clear_view, NULL};
     wsl_lf_set *lfs = NULL;
     wsl_label_matrix *Ltrain, *Ltest;
-    wsl_lf_summary *summary = NULL;
     wsl_label_model *model = NULL;
     comment *train, *test;
-    size_t n_train, n_test;
-    int32_t *gold;
+    size_t n_train, n_test, ties;
+    int32_t *gold, *labels;
     double *probs;
 
-    if (!(train = read_jsonl(train_path, &n_train)) || !(test = read_jsonl(test_path, &n_test))) {
-        fprintf(stderr, "spam: no data (give TRAIN.jsonl TEST.jsonl); skipping\n");
+    if (argc == 3) {
+        train_path = argv[1];
+        test_path = argv[2];
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: spam [TRAIN.jsonl TEST.jsonl]\n");
+        return 2;
+    } else if (access(train_path, R_OK) != 0 || access(test_path, R_OK) != 0) {
+        fprintf(stderr, "spam: SKIPPED: the shared data is absent (%s); give TRAIN.jsonl "
+                        "TEST.jsonl\n", train_path);
         return 77;
     }
+    train = read_jsonl(train_path, &n_train);
+    test = read_jsonl(test_path, &n_test);
+
+    /* The LF set: one preprocessor shared by every LF, then ten LFs. */
     CHECK_WSL(wsl_lf_set_create(&lfs, 2, NULL));
     CHECK_WSL(wsl_lf_set_add_preprocessor(lfs, &pp, NULL));
     for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
         char name[64];
         snprintf(name, sizeof name, "keyword_%s", keywords[i].word);
+        CHECK_WSL(wsl_lf_set_add(lfs, name, lf_keyword, &keywords[i]));
+    }
+    for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "phrase%s", phrases[i].words); /* "phrase check out " */
         for (char *s = name; *s; s++)
             *s = *s == ' ' ? '_' : *s;
-        CHECK_WSL(wsl_lf_set_add(lfs, name, lf_keyword, &keywords[i]));
+        name[strlen(name) - 1] = '\0';
+        CHECK_WSL(wsl_lf_set_add(lfs, name, lf_phrase, &phrases[i]));
     }
     for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
         char name[32];
@@ -201,34 +289,30 @@ int main(int argc, char **argv)
     Ltrain = apply(lfs, train, n_train);
     Ltest = apply(lfs, test, n_test);
 
-    /* The LF summary on train, with gold labels for precision. */
+    /* The label model learns from the train votes alone; gold only scores the LFs. */
     gold = malloc(n_train * sizeof *gold);
+    if (!gold)
+        return EXIT_FAILURE;
     for (size_t i = 0; i < n_train; i++)
         gold[i] = train[i].label;
     CHECK_WSL(wsl_label_model_create(&model, 2, NULL));
-    CHECK_WSL(wsl_label_model_fit(model, Ltrain, NULL)); /* no gold used */
-    CHECK_WSL(wsl_lf_summary_compute(&summary, Ltrain, gold, n_train, model));
-    printf("LF summary on train (%zu comments):\n\n", n_train);
-    printf("%-22s %8s %8s %9s %9s %9s %8s\n", "LF", "polarity", "coverage", "overlaps",
-           "conflicts", "precision", "learned");
-    for (size_t j = 0; j < wsl_lf_set_size(lfs); j++) {
-        wsl_lf_stats s;
-        int32_t pol[2];
-        size_t np;
-        CHECK_WSL(wsl_lf_summary_stats(summary, j, &s));
-        CHECK_WSL(wsl_lf_summary_polarity(summary, j, pol, 2, &np));
-        printf("%-22s %8s %8.3f %9.3f %9.3f %9.3f %8.3f\n", wsl_lf_set_name(lfs, j),
-               np == 0 ? "-" : pol[0] == SPAM ? "spam" : "ham", s.coverage, s.overlaps,
-               s.conflicts, s.precision, s.learned_accuracy);
-    }
+    CHECK_WSL(wsl_label_model_fit(model, Ltrain, NULL));
+    print_summary(lfs, Ltrain, gold, n_train, model);
 
-    /* Majority vote and the label model on test. */
+    /* Majority vote and the label model on test, ties abstaining (scored 0.5, see accuracy). */
     probs = malloc(n_test * 2 * sizeof *probs);
+    labels = malloc(n_test * sizeof *labels);
+    if (!probs || !labels)
+        return EXIT_FAILURE;
     CHECK_WSL(wsl_majority_vote_proba(Ltest, NULL, NULL, probs, n_test * 2, NULL, 0));
+    CHECK_WSL(wsl_probs_to_labels(probs, n_test, 2, WSL_TIE_ABSTAIN, 0, labels, n_test));
     printf("\ntest (%zu comments): majority vote accuracy %.3f", n_test,
-           accuracy(probs, test, n_test));
+           accuracy(labels, test, n_test, &ties));
+    printf(" (%zu tied or uncovered, counted 0.5)", ties);
     CHECK_WSL(wsl_label_model_predict_proba(model, Ltest, probs, n_test * 2, NULL, 0));
-    printf(", label model accuracy %.3f\n", accuracy(probs, test, n_test));
+    CHECK_WSL(wsl_probs_to_labels(probs, n_test, 2, WSL_TIE_ABSTAIN, 0, labels, n_test));
+    printf(", label model accuracy %.3f", accuracy(labels, test, n_test, &ties));
+    printf(" (%zu tied)\n", ties);
 
     for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++)
         regfree(&patterns[i].compiled);
@@ -240,7 +324,7 @@ int main(int argc, char **argv)
     free(test);
     free(gold);
     free(probs);
-    wsl_lf_summary_free(summary);
+    free(labels);
     wsl_label_model_free(model);
     wsl_label_matrix_free(Ltrain);
     wsl_label_matrix_free(Ltest);
