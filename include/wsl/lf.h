@@ -134,8 +134,8 @@ typedef struct wsl_apply_report {
  * rows at their final position, so the matrix is the serial one, row for row. On a fault the
  * reported record is the smallest faulting index whatever the thread count. In fault-tolerant
  * mode a faulting vote becomes WSL_ABSTAIN and is counted in the report instead.
- * Cost: one indirect call per (record, LF) plus one row store per record; no allocation, no
- * lock and no atomic read-modify-write per record.
+ * Cost: one indirect call per (record, LF), its vote stored straight into the compact cells;
+ * no allocation, no lock and no atomic read-modify-write per record.
  * @param[out] out     the n x m label matrix; NULL on failure (nothing partial is returned).
  * @param report       NULL, or filled (see wsl_apply_report).
  * The set is only read: one set may be applied from several threads at once.

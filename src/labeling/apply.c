@@ -46,7 +46,6 @@ typedef struct worker {
     int is_main;
     unsigned char *views;
     const void **view_ptrs;
-    int32_t *row;              /* one record's votes, stored to the matrix once per record */
     size_t *faults;            /* per LF */
     size_t n_faults;
     size_t first_fault_record;
@@ -69,27 +68,29 @@ static void record_fault(job *j, fault_kind kind, size_t record, size_t which, i
         ;
 }
 
-/* Store one row of m int32 votes into the compact cells (1, 2 or 4 bytes each). */
-static void store_row(void *cells, unsigned elem, size_t cell, const int32_t *row, size_t m)
-{
-    switch (elem) {
-    case 1: {
-        int8_t *dst = (int8_t *)cells + cell;
-        for (size_t c = 0; c < m; c++)
-            dst[c] = (int8_t)row[c];
-        break;
+/*
+ * Run LFs c..m-1 on one record, storing each vote into dst[c] (the record's row of compact
+ * cells, T wide). Stops at the first vote outside -1..k-1: returns its column and *bad receives
+ * it; returns m when all were valid. One copy per cell width keeps the width out of the loop;
+ * the loop holds only what it needs in registers across the opaque calls.
+ */
+#define WSL__DEFINE_RUN_LFS(NAME, T)                                                            \
+    static size_t NAME(const wsl__lf *lfs, size_t c, size_t m, uint32_t k,                      \
+                       const wsl_lf_input *in, T *dst, int32_t *bad)                            \
+    {                                                                                           \
+        for (; c < m; c++) {                                                                    \
+            int32_t v = lfs[c].fn(in, lfs[c].payload);                                          \
+            if ((uint32_t)v + 1u > k) { /* v outside -1..k-1 */                                 \
+                *bad = v;                                                                       \
+                return c;                                                                       \
+            }                                                                                   \
+            dst[c] = (T)v;                                                                      \
+        }                                                                                       \
+        return m;                                                                               \
     }
-    case 2: {
-        int16_t *dst = (int16_t *)cells + cell;
-        for (size_t c = 0; c < m; c++)
-            dst[c] = (int16_t)row[c];
-        break;
-    }
-    default:
-        memcpy((int32_t *)cells + cell, row, m * sizeof *row);
-        break;
-    }
-}
+WSL__DEFINE_RUN_LFS(run_lfs8, int8_t)
+WSL__DEFINE_RUN_LFS(run_lfs16, int16_t)
+WSL__DEFINE_RUN_LFS(run_lfs32, int32_t)
 
 /* A fault in tolerant mode: count it for LF c (or every LF when c == SIZE_MAX). */
 static void count_fault(worker *w, size_t g, size_t c, size_t m)
@@ -107,10 +108,9 @@ static void count_fault(worker *w, size_t g, size_t c, size_t m)
 }
 
 /*
- * The hot loop. Everything the loop reads is copied into locals first: the LF calls are opaque
- * to the compiler, which would otherwise reload the set and the matrix after each call. Votes go
- * into the worker's int32 row, checked with one unsigned compare, and the row is stored into the
- * matrix's compact cells once per record.
+ * The hot loop. Everything it reads is copied into locals first: the LF calls are opaque to the
+ * compiler, which would otherwise reload the set and the matrix after each call. Votes go
+ * straight into the matrix's compact cells at their final row.
  */
 static void run_chunk(worker *w, size_t start, size_t end)
 {
@@ -127,12 +127,11 @@ static void run_chunk(worker *w, size_t start, size_t end)
     void *cells = j->L->cells;
     const unsigned elem = j->L->elem;
     unsigned char *views = w->views;
-    int32_t *row = w->row;
     wsl_lf_input in;
     in.views = w->view_ptrs;
     for (size_t i = start; i < end; i++) {
         const size_t g = first + i;
-        size_t p_ran = 0, c = 0;
+        size_t p_ran = 0;
         if (!tolerant && g >= atomic_load_explicit(&j->stop_at, memory_order_relaxed))
             return;
         in.record = ptrs ? ptrs[i] : (const void *)(base + i * stride);
@@ -149,20 +148,23 @@ static void run_chunk(worker *w, size_t start, size_t end)
             else
                 count_fault(w, g, SIZE_MAX, m);
         } else {
-            for (; c < m; c++) {
-                int32_t v = lfs[c].fn(&in, lfs[c].payload);
-                if ((uint32_t)v + 1u > k) { /* v outside -1..k-1 */
-                    if (!tolerant) {
-                        record_fault(j, v < WSL_ABSTAIN ? FAULT_LF : FAULT_RANGE, g, c, v);
-                        break;
-                    }
-                    count_fault(w, g, c, m);
-                    v = WSL_ABSTAIN;
+            for (size_t c = 0;;) {
+                int32_t bad = 0;
+                if (elem == 1)
+                    c = run_lfs8(lfs, c, m, k, &in, (int8_t *)cells + g * m, &bad);
+                else if (elem == 2)
+                    c = run_lfs16(lfs, c, m, k, &in, (int16_t *)cells + g * m, &bad);
+                else
+                    c = run_lfs32(lfs, c, m, k, &in, (int32_t *)cells + g * m, &bad);
+                if (c == m)
+                    break;
+                if (!tolerant) {
+                    record_fault(j, bad < WSL_ABSTAIN ? FAULT_LF : FAULT_RANGE, g, c, bad);
+                    break;
                 }
-                row[c] = v;
+                count_fault(w, g, c, m); /* the cell keeps its abstain */
+                c++;
             }
-            if (c == m)
-                store_row(cells, elem, g * m, row, m);
         }
         /* clear() after the LFs, once for every run() called, the failing one included */
         for (size_t p = 0; p <= p_ran && p < n_pps; p++)
@@ -245,7 +247,6 @@ static void applier_release(applier *ap)
             wsl__free(a, ap->workers[t].views);
             wsl__free(a, ap->workers[t].view_ptrs);
             wsl__free(a, ap->workers[t].faults);
-            wsl__free(a, ap->workers[t].row);
         }
     wsl__free(a, ap->workers);
     wsl__free(a, ap->threads);
@@ -268,10 +269,9 @@ static wsl_status applier_init(applier *ap, const wsl_lf_set *set, const wsl_app
         w->is_main = t == 0;
         w->first_fault_record = SIZE_MAX;
         w->faults = wsl__calloc(a, set->n_lfs, sizeof *w->faults);
-        w->row = wsl__mallocarray(a, set->n_lfs, sizeof *w->row);
         w->view_ptrs = wsl__calloc(a, set->n_pps ? set->n_pps : 1, sizeof *w->view_ptrs);
         w->views = wsl__malloc(a, set->view_bytes ? set->view_bytes : 1);
-        if (!w->faults || !w->row || !w->view_ptrs || !w->views)
+        if (!w->faults || !w->view_ptrs || !w->views)
             goto oom;
         for (size_t p = 0; p < set->n_pps; p++)
             w->view_ptrs[p] = w->views + set->pps[p].view_offset;
