@@ -12,6 +12,9 @@ cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSL_WERROR=ON >/dev
 cmake --build build-test -j"$jobs"
 (cd build-test && ctest --output-on-failure -j"$jobs")
 
+echo "== every Check suite under Valgrind memcheck"
+bash scripts/valgrind.sh build-test
+
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWSL_WERROR=ON -DWSL_ENABLE_SANITIZERS=ON \
   -DWSL_BUILD_BENCH=OFF >/dev/null

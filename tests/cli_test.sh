@@ -138,6 +138,13 @@ expect 1 "fit bad prior" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.js
 expect 1 "fit prior not summing to 1" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --prior 0.5,0.6
 expect 0 "fit json + options" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m3.json" --json --prior uniform --tables full --abstain random --pseudo-count 2 --max-iter 50
 contains "$TMP/out" '"iterations"' "fit --json"
+contains "$TMP/out" '"abstain": "random"' "fit --json names the abstain handling"
+expect 0 "fit votes-only" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m4.json" --abstain votes-only --json
+contains "$TMP/out" '"abstain": "votes-only"' "fit --abstain votes-only"
+contains "$TMP/m4.json" '"votes_only"' "votes-only saved in the model"
+expect 0 "fit auto" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m4.json" --abstain auto
+expect 1 "fit bad abstain" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --abstain sometimes
+contains "$TMP/err" "unknown value 'sometimes'" "bad abstain named"
 expect 0 "predict csv" -- "$WSL" predict "$TMP/m.json" "$DATA/cli_small.csv" -o "$TMP/p.csv" --labels-out "$TMP/l.csv" --tie lowest
 if [ "$(wc -l < "$TMP/p.csv")" -eq 4 ] && [ "$(head -n1 "$TMP/p.csv" | tr ',' '\n' | wc -l)" -eq 2 ]; then
   passes=$((passes + 1)); else echo "FAIL: predict csv shape"; fails=$((fails + 1)); fi

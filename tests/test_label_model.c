@@ -361,6 +361,144 @@ START_TEST(test_worse_than_chance_and_single_class)
 }
 END_TEST
 
+/*
+ * Single-class sources for k = 2: source j votes class j % 2, firing with rate h under its class
+ * and f under the other; `copies` extra sources repeat source 0's votes exactly (the same rule
+ * written twice).
+ */
+static wsl_label_matrix *gen_single(size_t n, size_t m, size_t copies, uint64_t seed, int32_t *gold)
+{
+    const double h[] = {0.5, 0.4, 0.3, 0.45, 0.35, 0.4}, f[] = {0.05, 0.1, 0.08, 0.04, 0.1, 0.06};
+    size_t w = m + copies;
+    int32_t *buf = malloc(n * w * sizeof *buf);
+    wsl_label_matrix *L = NULL;
+    wsl__rng rng;
+    ck_assert_ptr_nonnull(buf);
+    wsl__rng_seed(&rng, seed);
+    for (size_t i = 0; i < n; i++) {
+        int32_t y = wsl__rng_uniform(&rng) < 0.4;
+        gold[i] = y;
+        for (size_t j = 0; j < m; j++) {
+            int32_t c = (int32_t)(j % 2);
+            buf[i * w + j] = wsl__rng_uniform(&rng) < (y == c ? h[j % 6] : f[j % 6]) ? c : WSL_ABSTAIN;
+        }
+        for (size_t j = m; j < w; j++)
+            buf[i * w + j] = buf[i * w];
+    }
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, n, w, w, 2, WSL_STORAGE_DENSE, NULL));
+    free(buf);
+    return L;
+}
+
+START_TEST(test_auto_cofiring)
+{
+    size_t n = 20000;
+    int32_t *gold = malloc(n * sizeof *gold);
+    double *q = malloc(n * 2 * sizeof *q);
+    wsl_fit_report r;
+    wsl_label_matrix *L = gen_single(n, 6, 0, 17, gold);
+    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    double *p;
+    wsl_buf buf = WSL_BUF_INIT;
+    uint8_t *covered = malloc(n);
+
+    /* Independent single-class sources pass the check: abstains stay informative. */
+    WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+    ck_assert_int_eq(r.abstain, WSL_ABSTAIN_BY_POLARITY);
+    ck_assert(isfinite(r.cofire_g) && isfinite(r.cofire_limit));
+    ck_assert_msg(r.cofire_g <= r.cofire_limit, "G %.3f > limit %.3f", r.cofire_g, r.cofire_limit);
+    /* A row with no vote gets the posterior given that every source abstained. */
+    {
+        double prior[2], s[2], tab[6];
+        p = malloc(n * 2 * sizeof *p);
+        WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * 2, covered, n));
+        WSL_ASSERT_OK(wsl_label_model_class_prior(M, prior, 2));
+        for (int c = 0; c < 2; c++)
+            s[c] = log(prior[c]);
+        for (size_t j = 0; j < 6; j++) {
+            WSL_ASSERT_OK(wsl_label_model_source_table(M, j, tab, 6));
+            for (int c = 0; c < 2; c++)
+                s[c] += log(tab[c * 3]);
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!covered[i]) {
+                ck_assert_double_eq_tol(p[i * 2 + 1], 1 / (1 + exp(s[0] - s[1])), 1e-12);
+                break;
+            }
+        free(p);
+    }
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+
+    /* Source 0 written out four times: the copies co-fire far beyond the model, the fit
+     * switches to votes only (uniform prior, uncovered rows uniform) and still beats majority
+     * vote, which counts the rule four times. */
+    L = gen_single(n, 6, 3, 17, gold);
+    M = fit(L, NULL);
+    WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+    ck_assert_int_eq(r.abstain, WSL_ABSTAIN_VOTES_ONLY);
+    ck_assert_int_eq(r.prior, WSL_PRIOR_UNIFORM);
+    ck_assert_msg(r.cofire_g > r.cofire_limit, "G %.3f <= limit %.3f", r.cofire_g, r.cofire_limit);
+    p = malloc(n * 2 * sizeof *p);
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * 2, covered, n));
+    for (size_t i = 0; i < n; i++)
+        if (!covered[i])
+            ck_assert_double_eq(p[i * 2], 0.5);
+    WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, NULL, q, n * 2, NULL, 0));
+    ck_assert_double_gt(accuracy(p, gold, n, 2), accuracy(q, gold, n, 2));
+    /* The choice survives save and load, bit for bit. */
+    WSL_ASSERT_OK(wsl_label_model_save_buf(M, &buf));
+    ck_assert_ptr_nonnull(strstr(buf.ptr, "\"votes_only\""));
+    WSL_ASSERT_OK(wsl_label_model_load_buf(&R, buf.ptr, buf.size, NULL));
+    {
+        double *p2 = proba(R, L);
+        wsl_fit_report r2;
+        ck_assert_mem_eq(p, p2, n * 2 * sizeof *p);
+        WSL_ASSERT_OK(wsl_label_model_report(R, &r2));
+        ck_assert_int_eq(r2.abstain, WSL_ABSTAIN_VOTES_ONLY);
+        ck_assert_double_eq_tol(r2.cofire_g, r.cofire_g, 1e-9 * r.cofire_g);
+        free(p2);
+    }
+    wsl_buf_dispose(&buf);
+    wsl_label_model_free(R);
+    wsl_label_model_free(M);
+    free(p);
+
+    /* Asked for explicitly, no test is run; BY_POLARITY never switches. */
+    {
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        o.abstain = WSL_ABSTAIN_VOTES_ONLY;
+        M = fit(L, &o);
+        WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+        ck_assert_int_eq(r.abstain, WSL_ABSTAIN_VOTES_ONLY);
+        ck_assert(isnan(r.cofire_g));
+        wsl_label_model_free(M);
+        o.abstain = WSL_ABSTAIN_BY_POLARITY;
+        M = fit(L, &o);
+        WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+        ck_assert_int_eq(r.abstain, WSL_ABSTAIN_BY_POLARITY);
+        wsl_label_model_free(M);
+    }
+    wsl_label_matrix_free(L);
+
+    /* Sources voting several classes have no single-class pairs to test. */
+    {
+        const double acc[] = {0.9, 0.6, 0.7};
+        const double cov[] = {0.5, 0.6, 0.7};
+        L = gen(3000, 3, 2, acc, cov, 21, NULL);
+        M = fit(L, NULL);
+        WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+        ck_assert(isnan(r.cofire_g) && isnan(r.cofire_limit));
+        ck_assert_int_eq(r.abstain, WSL_ABSTAIN_BY_POLARITY);
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+    }
+    free(covered);
+    free(gold);
+    free(q);
+}
+END_TEST
+
 START_TEST(test_deterministic_bits)
 {
     const double acc[] = {0.9, 0.6, 0.7, 0.65, 0.8};
@@ -631,6 +769,14 @@ START_TEST(test_errors)
     o.version = 99;
     WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
     o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.abstain = (wsl_lm_abstain)7;
+    WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "abstain"));
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.pseudo_count = NAN;
+    WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "pseudo_count"));
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
     o.abstain = WSL_ABSTAIN_NEVER;
     WSL_ASSERT_STATUS(wsl_label_model_fit(M, L, &o), WSL_EINVAL);
     ck_assert_ptr_nonnull(strstr(wsl_last_error(), "abstain"));
@@ -766,6 +912,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_one_source_and_duplicates);
     tcase_add_test(edge, test_uncovered_rows_get_prior);
     tcase_add_test(edge, test_worse_than_chance_and_single_class);
+    tcase_add_test(edge, test_auto_cofiring);
     tcase_add_test(edge, test_deterministic_bits);
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);

@@ -72,9 +72,16 @@ typedef enum wsl_lm_abstain {
     WSL_ABSTAIN_RANDOM = 2,        /**< abstaining says nothing about the class */
     WSL_ABSTAIN_NEVER = 3,         /**< the sources always vote (language-model prompts); an
                                         abstain in the data is then an error */
-    WSL_ABSTAIN_BY_POLARITY = 4    /**< informative for a source that votes a single class (its
+    WSL_ABSTAIN_BY_POLARITY = 4,   /**< informative for a source that votes a single class (its
                                         firing is all it says), missing at random for sources
                                         that vote several classes (crowd workers) */
+    WSL_ABSTAIN_VOTES_ONLY = 5,    /**< as BY_POLARITY, but a single-class source's abstains
+                                        are left out of the posterior (only its votes count) and
+                                        the class prior is uniform: for single-class sources that
+                                        fire together more than the class explains */
+    WSL_ABSTAIN_AUTO = 6           /**< BY_POLARITY, refitted as VOTES_ONLY when the single-class
+                                        sources' co-firing fails a posterior-predictive G-test
+                                        (the report says which was used) */
 } wsl_lm_abstain;
 
 /** How the class prior pi is obtained. */
@@ -103,8 +110,8 @@ typedef struct wsl_fit_options {
     wsl_lm_abstain abstain;     /**< abstain handling */
     wsl_lm_prior prior;         /**< class prior */
     const double *class_prior;  /**< k probabilities for WSL_PRIOR_FIXED, else NULL */
-    double pseudo_count;        /**< strength of the Dirichlet prior on the tables, >= 0;
-                                     negative = default */
+    double pseudo_count;        /**< strength of the prior on each source's table, in
+                                     pseudo-votes, >= 0; negative = default (2) */
     int max_iter;               /**< EM iterations per start, >= 1 */
     double tol;                 /**< stop when the penalized log-likelihood per row improves by
                                      less than this, > 0 */
@@ -171,8 +178,10 @@ WSL_API wsl_status wsl_label_model_fit_patterns(wsl_label_model *model,
 
 /**
  * Class probabilities of every row of L: probs is n x k row-major, probs_len >= n*k. Rows sum
- * to 1 and are never NaN. Rows with no vote get the class prior; covered (NULL or n flags)
- * says which rows had a vote.
+ * to 1 and are never NaN. A row with no vote gets the posterior given that every source
+ * abstained (the class prior when abstains say nothing about the class); covered (NULL or n
+ * flags) says which rows had a vote. Exact ties go the way of the votes (a 1e-6 log-score
+ * nudge per vote).
  * @return WSL_OK, WSL_EINVAL (NULL), WSL_ESTATE (not fitted), WSL_EDIM (L has a different m or
  *         k), WSL_EBUFS (probs_len < n*k or covered_len < n; nothing written).
  * @since 0.1
@@ -216,6 +225,11 @@ typedef struct wsl_fit_report {
                                       likelihood gain over "votes independent of the class"
                                       did not pay for its parameters, by BIC) and the model fell
                                       back to majority vote with 70%-accurate sources */
+    double cofire_g;             /**< WSL_ABSTAIN_AUTO: mean G statistic (one degree of freedom
+                                      each) of the single-class source pairs' co-firing against
+                                      the fitted model; NaN when not computed */
+    double cofire_limit;         /**< the mean G above which the fit switched to VOTES_ONLY:
+                                      1 + 3 sqrt(2 / pairs); NaN when not computed */
 } wsl_fit_report;
 
 /** @return WSL_OK, WSL_EINVAL, WSL_ESTATE (not fitted). @since 0.1 */

@@ -66,7 +66,8 @@ static int run(int argc, char **argv)
     wsl_fit_report rep;
     wsl_status st = WSL_OK;
     static const char *const tnames[] = {"default", "full", "class-accuracy", "accuracy", "polarity"};
-    static const char *const anames[] = {"default", "informative", "random", "never", "by-polarity"};
+    static const char *const anames[] = {"default", "informative", "random", "never",
+                                         "by-polarity", "votes-only", "auto"};
     const wsl_cli_opt opts[] = {
         {"--format", NULL, &format, NULL},   {"--cardinality", "-k", &ktext, NULL},
         {"--output", "-o", &out, NULL},      {"--tables", NULL, &tables, NULL},
@@ -96,7 +97,7 @@ static int run(int argc, char **argv)
     }
     if (abstain) {
         int a = 0;
-        if ((rc = parse_choice("--abstain", abstain, anames, 5, &a)))
+        if ((rc = parse_choice("--abstain", abstain, anames, 7, &a)))
             return rc;
         o.abstain = (wsl_lm_abstain)a;
     }
@@ -134,17 +135,19 @@ static int run(int argc, char **argv)
     if (json)
         printf("{\"model\": \"%s\", \"n\": %zu, \"m\": %zu, \"k\": %lld, \"patterns\": %zu, "
                "\"iterations\": %d, \"converged\": %s, \"log_likelihood\": %.9g, "
-               "\"fallback\": %s}\n",
+               "\"fallback\": %s, \"abstain\": \"%s\"}\n",
                out, wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L), k,
                rep.n_patterns, rep.iterations, rep.converged ? "true" : "false",
-               rep.log_likelihood, rep.fallback ? "true" : "false");
+               rep.log_likelihood, rep.fallback ? "true" : "false", anames[rep.abstain]);
     else
         fprintf(stderr, "wsl fit: %zu records x %zu sources, %zu patterns, %d iterations%s, "
                         "log-likelihood %.6f per record%s -> %s\n",
                 wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L), rep.n_patterns,
                 rep.iterations, rep.converged ? " (converged)" : "", rep.log_likelihood,
                 rep.fallback ? " [fell back to majority vote: the votes do not identify the model]"
-                             : "",
+                : rep.abstain == WSL_ABSTAIN_VOTES_ONLY && o.abstain != WSL_ABSTAIN_VOTES_ONLY
+                    ? " [single-class sources co-fire beyond the model: their votes only]"
+                    : "",
                 out);
     goto done;
 fail:
@@ -166,9 +169,10 @@ const wsl_cli_command wsl_cmd_fit = {
     "options:\n"
     "  --format F          csv, triples, npy or wrench (default: by extension)\n"
     "  --tables T          default, full, class-accuracy, accuracy, polarity\n"
-    "  --abstain A         default, informative, random, never, by-polarity\n"
+    "  --abstain A         default (auto), informative, random, never, by-polarity,\n"
+    "                      votes-only, auto\n"
     "  --prior P           learned (default), uniform, or K comma-separated probabilities\n"
-    "  --pseudo-count X    strength of the prior on the sources' tables (default 10)\n"
+    "  --pseudo-count X    strength of the prior on the sources' tables in pseudo-votes (default 2)\n"
     "  --max-iter N        EM iterations per start (default 500)\n"
     "  --tol T             convergence tolerance (default 1e-7)\n"
     "  --gold Y.csv        gold labels for some rows (-1 = unknown), clamped during the fit\n"

@@ -34,6 +34,11 @@ typedef struct em_ctx {
     double *B;           /* pseudo-counts, tab_len */
     double *prior_pc;    /* pseudo-counts on the class prior, k */
     uint8_t *emits;      /* m * k: source j ever votes class v */
+    int32_t *single;     /* m: the class a source votes when it votes only one, else -1 */
+    double *fire;        /* m: share of rows where the source votes */
+    double *share;       /* m * k: the source's vote shares */
+    double *acc;         /* m: one-coin accuracy of a multi-class source (polarity tables) */
+    wsl_lm_abstain mode; /* abstain handling of the current phase (AUTO resolved) */
     uint8_t *all;        /* k ones: every outcome live */
     double *s;           /* k scratch */
     double *abstain_sum; /* k */
@@ -162,19 +167,6 @@ static double e_step(em_ctx *x, wsl_label_model *model, int accumulate)
     return ll;
 }
 
-/* Log prior density (up to a constant) of the current parameters. */
-static double log_prior(const em_ctx *x, const wsl_label_model *model)
-{
-    double lp = 0;
-    for (size_t t = 0; t < x->tab_len; t++)
-        if (x->B[t] > 0)
-            lp += x->B[t] * model->log_table[t];
-    if (x->o.prior == WSL_PRIOR_LEARNED)
-        for (int32_t c = 0; c < x->k; c++)
-            lp += (x->prior_pc[c] - 1) * model->log_prior[c];
-    return lp;
-}
-
 /* Normalize row[0..k] over the outcomes the source emits (plus abstain), flooring at MIN_PROB. */
 static void normalize_row(double *row, const uint8_t *emits, int32_t k, int abstain_allowed)
 {
@@ -204,11 +196,167 @@ static void normalize_row(double *row, const uint8_t *emits, int32_t k, int abst
         row[v + 1] /= sum;
 }
 
+/* Abstains of a source emitting n_emit classes are missing at random in the current phase. */
+static int is_mar(const em_ctx *x, int n_emit)
+{
+    return x->mode == WSL_ABSTAIN_RANDOM ||
+           (n_emit > 1 && (x->mode == WSL_ABSTAIN_BY_POLARITY || x->mode == WSL_ABSTAIN_VOTES_ONLY));
+}
+
+static double clamp_rate(double r)
+{
+    return r < 1e-3 ? 1e-3 : r > 1 - 1e-3 ? 1 - 1e-3 : r;
+}
+
+/*
+ * Beta priors on a single-class source's two rates h = P(vote a | y = a) and
+ * f = P(vote a | y != a): pseudo_count pseudo-votes, i.e. pseudo_count / coverage pseudo-rows
+ * split over the classes as a uniform prior would, centred where a source of that coverage that
+ * is PRIOR_ACCURACY precise would be. Scaling by the coverage keeps a rare source's prior as
+ * strong, in votes, as a frequent one's.
+ */
+static void single_class_prior(const em_ctx *x, size_t j, double *Mh, double *h0, double *Mf,
+                               double *f0)
+{
+    double k = (double)x->k, cov = x->fire[j], M = x->o.pseudo_count / cov;
+    *Mh = M / k;
+    *Mf = M * (k - 1) / k;
+    *h0 = clamp_rate(PRIOR_ACCURACY * cov * k);
+    *f0 = clamp_rate((1 - PRIOR_ACCURACY) * cov * k / (k - 1));
+}
+
+/*
+ * Polarity tables, one source. A single-class source with informative abstains has two rates,
+ * MAP under its Beta priors and the order h >= f (a vote for a is evidence for a; the MLE under
+ * that order pools the two). Any other source gets vote rows shrunk by pseudo_count votes toward
+ * its own one-coin row (its pooled accuracy on every class), so a class it rarely meets borrows
+ * from the classes it meets often; its abstain rate is the observed one (missing at random) or,
+ * informative, per class.
+ */
+static void polarity_source(em_ctx *x, wsl_label_model *model, size_t j, int mar, int abstain_ok)
+{
+    int32_t k = x->k, a = x->single[j];
+    const uint8_t *em = x->emits + j * (size_t)k;
+    double W = x->o.pseudo_count;
+    if (x->fire[j] <= 0) {
+        for (int32_t c = 0; c < k; c++)
+            normalize_row(model->table + wsl__tab_index(k, j, c, -1), em, k, abstain_ok);
+        return;
+    }
+    if (a >= 0 && !mar) {
+        double Mh, h0, Mf, f0, va = 0, ia = 0, vo = 0, io = 0, h, f;
+        single_class_prior(x, j, &Mh, &h0, &Mf, &f0);
+        for (int32_t c = 0; c < k; c++) {
+            double votes = x->N[wsl__tab_index(k, j, c, a)];
+            if (c == a) {
+                va += votes;
+                ia += x->Ntot[c];
+            } else {
+                vo += votes;
+                io += x->Ntot[c];
+            }
+        }
+        h = (va + Mh * h0) / (ia + Mh);
+        f = (vo + Mf * f0) / (io + Mf);
+        if (h < f)
+            h = f = (va + vo + Mh * h0 + Mf * f0) / (ia + io + Mh + Mf);
+        for (int32_t c = 0; c < k; c++) {
+            double *t = model->table + wsl__tab_index(k, j, c, -1);
+            for (int32_t v = -1; v < k; v++)
+                t[v + 1] = 0;
+            t[a + 1] = c == a ? h : f;
+            t[0] = 1 - t[a + 1];
+            normalize_row(t, em, k, abstain_ok);
+        }
+        return;
+    }
+    {
+        double right = 0, voted = 0, acc;
+        int n_emit = 0;
+        for (int32_t c = 0; c < k; c++) {
+            const double *n = x->N + wsl__tab_index(k, j, c, -1);
+            for (int32_t v = 0; v < k; v++)
+                voted += n[v + 1];
+            right += n[c + 1];
+        }
+        for (int32_t v = 0; v < k; v++)
+            n_emit += em[v];
+        acc = (right + W * PRIOR_ACCURACY) / (voted + W);
+        if (acc < 1.0 / k + 1e-6)
+            acc = 1.0 / k + 1e-6;
+        x->acc[j] = acc;
+        for (int32_t c = 0; c < k; c++) {
+            const double *n = x->N + wsl__tab_index(k, j, c, -1);
+            double *t = model->table + wsl__tab_index(k, j, c, -1);
+            double vs = 0, oc_sum = 0, ab;
+            for (int32_t v = 0; v < k; v++) {
+                t[v + 1] = em[v] ? (v == c ? acc : (1 - acc) / (k - 1)) : 0;
+                oc_sum += t[v + 1];
+                vs += em[v] ? n[v + 1] : 0;
+            }
+            for (int32_t v = 0; v < k; v++)
+                if (em[v])
+                    t[v + 1] = (n[v + 1] + W * t[v + 1]) / (vs + W * oc_sum);
+            if (!abstain_ok)
+                ab = 0;
+            else if (mar)
+                ab = 1 - x->fire[j];
+            else
+                ab = (x->Ntot[c] - vs + W * (1 - x->fire[j])) / (x->Ntot[c] + W);
+            for (int32_t v = 0; v < k; v++)
+                t[v + 1] *= 1 - ab;
+            t[0] = ab;
+            normalize_row(t, em, k, abstain_ok);
+        }
+        (void)n_emit;
+    }
+}
+
+/* Log prior density (up to a constant) of source j's polarity tables. */
+static double polarity_log_prior(const em_ctx *x, const wsl_label_model *model, size_t j)
+{
+    int32_t k = x->k, a = x->single[j];
+    const uint8_t *em = x->emits + j * (size_t)k;
+    double W = x->o.pseudo_count, lp = 0;
+    if (x->fire[j] <= 0)
+        return 0;
+    if (a >= 0 && !is_mar(x, 1)) {
+        double Mh, h0, Mf, f0, h, f;
+        single_class_prior(x, j, &Mh, &h0, &Mf, &f0);
+        h = model->table[wsl__tab_index(k, j, a, a)];
+        f = model->table[wsl__tab_index(k, j, a == 0 ? 1 : 0, a)];
+        return Mh * (h0 * log(h) + (1 - h0) * log1p(-h)) + Mf * (f0 * log(f) + (1 - f0) * log1p(-f));
+    }
+    for (int32_t c = 0; c < k; c++) {
+        const double *t = model->table + wsl__tab_index(k, j, c, -1);
+        for (int32_t v = 0; v < k; v++)
+            if (em[v] && t[v + 1] > 0)
+                lp += W * (v == c ? x->acc[j] : (1 - x->acc[j]) / (k - 1)) * log(t[v + 1]);
+    }
+    return lp;
+}
+
+/* Log prior density (up to a constant) of the current parameters. */
+static double log_prior(const em_ctx *x, const wsl_label_model *model)
+{
+    double lp = 0;
+    if (x->o.tables == WSL_TABLES_POLARITY)
+        for (size_t j = 0; j < x->m; j++)
+            lp += polarity_log_prior(x, model, j);
+    else
+        for (size_t t = 0; t < x->tab_len; t++)
+            if (x->B[t] > 0)
+                lp += x->B[t] * model->log_table[t];
+    if (x->o.prior == WSL_PRIOR_LEARNED)
+        for (int32_t c = 0; c < x->k; c++)
+            lp += (x->prior_pc[c] - 1) * model->log_prior[c];
+    return lp;
+}
+
 /* Closed-form M-step from x->N, x->Ntot with pseudo-counts x->B. */
 static void m_step(em_ctx *x, wsl_label_model *model)
 {
     int32_t k = x->k;
-    size_t K1 = (size_t)k + 1;
     int abstain_ok = x->o.abstain != WSL_ABSTAIN_NEVER;
     for (size_t j = 0; j < x->m; j++) {
         const uint8_t *em = x->emits + j * (size_t)k;
@@ -218,8 +366,11 @@ static void m_step(em_ctx *x, wsl_label_model *model)
             n_emit += em[v];
         /* Hybrid: a source voting a single class carries information only in when it fires;
          * a source voting several classes says what it thinks, and its abstains are missing. */
-        mar = x->o.abstain == WSL_ABSTAIN_RANDOM ||
-              (x->o.abstain == WSL_ABSTAIN_BY_POLARITY && n_emit > 1);
+        mar = is_mar(x, n_emit);
+        if (x->o.tables == WSL_TABLES_POLARITY) {
+            polarity_source(x, model, j, mar, abstain_ok);
+            continue;
+        }
         double acc_num = 0, acc_den = 0;
         for (int32_t c = 0; c < k; c++) {
             double *n = x->N + wsl__tab_index(k, j, c, -1);
@@ -261,33 +412,6 @@ static void m_step(em_ctx *x, wsl_label_model *model)
                                       : (1 - t[0]) * (1 - right) / (double)(k - 1);
                 break;
             default:
-                if (n_emit == 1 && !mar && x->o.tables == WSL_TABLES_POLARITY) {
-                    /* One-polarity source: P(vote a | y = c) is one rate for c == a and one
-                     * shared rate for every other class. */
-                    int32_t a = 0;
-                    double num[2] = {0, 0}, den[2] = {0, 0}, rate;
-                    while (!em[a])
-                        a++;
-                    for (int32_t c2 = 0; c2 < k; c2++) {
-                        const double *n2 = x->N + wsl__tab_index(k, j, c2, -1);
-                        const double *b2 = x->B + wsl__tab_index(k, j, c2, -1);
-                        int own = c2 == a;
-                        for (int32_t v = -1; v < k; v++)
-                            den[own] += n2[v + 1] + b2[v + 1];
-                        num[own] += n2[a + 1] + b2[a + 1];
-                    }
-                    /* A vote for a is evidence for a: firing under a is at least as likely as
-                     * under another class (the MLE under that order constraint pools them). */
-                    if (num[1] * den[0] < num[0] * den[1])
-                        rate = (num[0] + num[1]) / (den[0] + den[1]);
-                    else
-                        rate = c == a ? num[1] / den[1] : num[0] / den[0];
-                    for (int32_t v = -1; v < k; v++)
-                        t[v + 1] = 0;
-                    t[a + 1] = rate;
-                    t[0] = 1 - rate;
-                    break;
-                }
                 for (int32_t v = -1; v < k; v++)
                     t[v + 1] = n[v + 1] + b[v + 1];
                 break;
@@ -301,10 +425,8 @@ static void m_step(em_ctx *x, wsl_label_model *model)
                     t[v + 1] = vs > 0 ? t[v + 1] / vs * (1 - rho) : 0;
                 t[0] = rho;
             }
-            normalize_row(t, x->o.tables == WSL_TABLES_FULL || x->o.tables == WSL_TABLES_POLARITY ? em : x->all,
-                          k, abstain_ok);
+            normalize_row(t, x->o.tables == WSL_TABLES_FULL ? em : x->all, k, abstain_ok);
         }
-        (void)K1;
     }
     /* Class prior. */
     if (x->o.prior == WSL_PRIOR_LEARNED) {
@@ -455,8 +577,7 @@ static double model_params(const em_ctx *x)
             n_emit += x->emits[j * (size_t)k + (size_t)v];
         if (n_emit == 0)
             continue;
-        mar = x->o.abstain == WSL_ABSTAIN_RANDOM ||
-              (x->o.abstain == WSL_ABSTAIN_BY_POLARITY && n_emit > 1);
+        mar = is_mar(x, n_emit);
         if (x->o.tables == WSL_TABLES_ACCURACY)
             p += mar ? 2 : 1 + (double)k;
         else if (x->o.tables == WSL_TABLES_CLASS_ACCURACY)
@@ -519,17 +640,85 @@ static void set_fallback(em_ctx *x, wsl_label_model *model, const double *fire)
     wsl__model_refresh_logs(model);
 }
 
+/* Run every requested start; the one with the best penalized likelihood is left in model. */
+static wsl_status fit_starts(em_ctx *x, wsl_label_model *model)
+{
+    static const wsl_lm_start start_ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE};
+    int32_t k = x->k;
+    double best_pen = -INFINITY;
+    int have_best = 0;
+    wsl_status st;
+    model->report.abstain = x->mode; /* the scoring cache reads it */
+    for (size_t si = 0; si < sizeof start_ids / sizeof start_ids[0]; si++) {
+        int iters = 0, converged = 0;
+        double pen = -INFINITY, ll = 0;
+        if (!(x->o.starts & (unsigned)start_ids[si]))
+            continue;
+        set_fixed_prior(x, model);
+        if (start_ids[si] == WSL_START_MAJORITY) {
+            start_majority(x);
+            m_step(x, model);
+        } else {
+            start_precise(x, model);
+        }
+        if ((st = run_em(x, model, (int)start_ids[si], &iters, &converged, &pen, &ll)) != WSL_OK)
+            return st;
+        wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
+                 "start %d: %d iterations, penalized log-likelihood %.6f per row%s",
+                 (int)start_ids[si], iters, pen, converged ? "" : " (not converged)");
+        if (!have_best || pen > best_pen + 1e-12) {
+            have_best = 1;
+            best_pen = pen;
+            memcpy(x->best_table, model->table, x->tab_len * sizeof *x->best_table);
+            memcpy(x->best_prior, model->prior, (size_t)k * sizeof *x->best_prior);
+            memcpy(x->best_hist, x->hist, (size_t)iters * sizeof *x->hist);
+            model->n_history = (size_t)iters;
+            model->report.iterations = iters;
+            model->report.converged = converged;
+            model->report.start = start_ids[si];
+            model->report.log_likelihood = ll;
+            model->report.penalized = pen;
+        }
+    }
+    memcpy(model->table, x->best_table, x->tab_len * sizeof *x->best_table);
+    memcpy(model->prior, x->best_prior, (size_t)k * sizeof *x->best_prior);
+    wsl__model_refresh_logs(model);
+    return WSL_OK;
+}
+
+/*
+ * Identifiability: the fitted model must explain the votes better than "sources vote
+ * independently of the class" by more than its extra parameters cost (BIC). Otherwise the class
+ * structure it found is noise, and majority vote is the honest answer. Clamped gold labels
+ * identify the model by themselves. Returns 1 when the model fell back.
+ */
+static int check_identified(em_ctx *x, wsl_label_model *model)
+{
+    double null_params, null_ll, gain, cost;
+    if (x->gold_col < x->T->m || x->o.prior != WSL_PRIOR_LEARNED)
+        return 0;
+    null_ll = null_loglik(x, x->fire, x->share, &null_params);
+    gain = model->report.log_likelihood * x->n_rows - null_ll;
+    cost = (model_params(x) - null_params) / 2 * log(x->n_rows);
+    if (gain > cost)
+        return 0;
+    wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_WARN,
+             "the votes do not identify the model (likelihood gain %.1f <= BIC cost %.1f): "
+             "falling back to majority vote", gain, cost);
+    set_fallback(x, model, x->fire);
+    model->report.fallback = 1;
+    model->report.log_likelihood = e_step(x, model, 0) / x->n_rows;
+    model->report.penalized = model->report.log_likelihood;
+    return 1;
+}
+
 wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
                        const wsl_fit_options *opts)
 {
     const wsl_allocator *a = ctx_alloc(model);
     em_ctx x;
-    double *fire = NULL, *share = NULL;
     wsl_status st = WSL_OK;
     int32_t k = model->k;
-    double best_pen = -INFINITY;
-    int have_best = 0;
-    static const wsl_lm_start start_ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE};
 
     memset(&x, 0, sizeof x);
     x.T = T;
@@ -556,10 +745,13 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.all = wsl__mallocarray(a, (size_t)k, 1);
     x.hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.hist);
     x.best_hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.best_hist);
-    fire = wsl__mallocarray(a, x.m, sizeof *fire);
-    share = wsl__mallocarray(a, x.m * (size_t)k, sizeof *share);
+    x.fire = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.fire);
+    x.share = wsl__mallocarray(a, x.m * (size_t)k, sizeof *x.share);
+    x.single = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.single);
+    x.acc = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.acc);
     if (!x.order || !x.N || !x.B || !x.best_table || !x.Ntot || !x.prior_pc || !x.best_prior ||
-        !x.s || !x.abstain_sum || !x.emits || !x.all || !x.hist || !x.best_hist || !fire || !share) {
+        !x.s || !x.abstain_sum || !x.emits || !x.all || !x.hist || !x.best_hist || !x.fire ||
+        !x.share || !x.single || !x.acc) {
         st = WSL_ENOMEM;
         goto done;
     }
@@ -568,6 +760,18 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     for (size_t e = 0; e < T->n_votes; e++)
         if (T->cols[e] < x.m)
             x.emits[(size_t)T->cols[e] * (size_t)k + (size_t)T->vals[e]] = 1;
+    for (size_t j = 0; j < x.m; j++) {
+        int n_emit = 0;
+        x.single[j] = -1;
+        x.acc[j] = PRIOR_ACCURACY;
+        for (int32_t v = 0; v < k; v++)
+            if (x.emits[j * (size_t)k + (size_t)v]) {
+                n_emit++;
+                x.single[j] = v;
+            }
+        if (n_emit != 1)
+            x.single[j] = -1;
+    }
     if (x.o.abstain == WSL_ABSTAIN_NEVER) {
         for (size_t p = 0; p < T->n; p++) {
             size_t nv = T->start[p + 1] - T->start[p];
@@ -581,59 +785,32 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
             }
         }
     }
-    source_stats(&x, fire, share);
-    build_priors(&x, fire, share);
+    source_stats(&x, x.fire, x.share);
+    build_priors(&x, x.fire, x.share);
 
-    for (size_t si = 0; si < sizeof start_ids / sizeof start_ids[0]; si++) {
-        int iters = 0, converged = 0;
-        double pen = -INFINITY, ll = 0;
-        if (!(x.o.starts & (unsigned)start_ids[si]))
-            continue;
-        set_fixed_prior(&x, model);
-        if (start_ids[si] == WSL_START_MAJORITY) {
-            start_majority(&x);
-            m_step(&x, model);
-        } else {
-            start_precise(&x, model);
-        }
-        if ((st = run_em(&x, model, (int)start_ids[si], &iters, &converged, &pen, &ll)) != WSL_OK)
+    model->report.cofire_g = model->report.cofire_limit = NAN;
+    x.mode = x.o.abstain == WSL_ABSTAIN_AUTO ? WSL_ABSTAIN_BY_POLARITY : x.o.abstain;
+    if ((st = fit_starts(&x, model)) != WSL_OK)
+        goto done;
+    if (!check_identified(&x, model) && x.o.abstain == WSL_ABSTAIN_AUTO) {
+        /* Single-class sources that fire together more than the class explains (shared
+         * keywords, copies) make their abstains count many times over: the posterior then
+         * rests on their votes alone, and the class prior, learned from those abstains, is not
+         * trusted either. */
+        double g, limit;
+        if ((st = wsl__cofire_test(model, T, x.order, x.single, x.m, &g, &limit)) != WSL_OK)
             goto done;
-        wsl__log(x.o.log_fn, x.o.log_payload, WSL_LOG_INFO,
-                 "start %d: %d iterations, penalized log-likelihood %.6f per row%s",
-                 (int)start_ids[si], iters, pen, converged ? "" : " (not converged)");
-        if (!have_best || pen > best_pen + 1e-12) {
-            have_best = 1;
-            best_pen = pen;
-            memcpy(x.best_table, model->table, x.tab_len * sizeof *x.best_table);
-            memcpy(x.best_prior, model->prior, (size_t)k * sizeof *x.best_prior);
-            memcpy(x.best_hist, x.hist, (size_t)iters * sizeof *x.hist);
-            model->n_history = (size_t)iters;
-            model->report.iterations = iters;
-            model->report.converged = converged;
-            model->report.start = start_ids[si];
-            model->report.log_likelihood = ll;
-            model->report.penalized = pen;
-        }
-    }
-    memcpy(model->table, x.best_table, x.tab_len * sizeof *x.best_table);
-    memcpy(model->prior, x.best_prior, (size_t)k * sizeof *x.best_prior);
-    wsl__model_refresh_logs(model);
-    /* Identifiability: the fitted model must explain the votes better than "sources vote
-     * independently of the class" by more than its extra parameters cost (BIC). Otherwise the
-     * class structure it found is noise, and majority vote is the honest answer. Clamped gold
-     * labels identify the model by themselves. */
-    if (gold_col >= T->m && x.o.prior == WSL_PRIOR_LEARNED) {
-        double null_params, null_ll = null_loglik(&x, fire, share, &null_params);
-        double gain = model->report.log_likelihood * x.n_rows - null_ll;
-        double cost = (model_params(&x) - null_params) / 2 * log(x.n_rows);
-        if (gain <= cost) {
-            wsl__log(x.o.log_fn, x.o.log_payload, WSL_LOG_WARN,
-                     "the votes do not identify the model (likelihood gain %.1f <= BIC cost "
-                     "%.1f): falling back to majority vote", gain, cost);
-            set_fallback(&x, model, fire);
-            model->report.fallback = 1;
-            model->report.log_likelihood = e_step(&x, model, 0) / x.n_rows;
-            model->report.penalized = model->report.log_likelihood;
+        model->report.cofire_g = g;
+        model->report.cofire_limit = limit;
+        if (g > limit) {
+            wsl__log(x.o.log_fn, x.o.log_payload, WSL_LOG_INFO,
+                     "single-class sources co-fire beyond the model (mean G %.2f > %.2f): "
+                     "refitting with their votes only", g, limit);
+            x.mode = WSL_ABSTAIN_VOTES_ONLY;
+            if (x.o.prior == WSL_PRIOR_LEARNED)
+                x.o.prior = WSL_PRIOR_UNIFORM;
+            if ((st = fit_starts(&x, model)) != WSL_OK)
+                goto done;
         }
     }
     {
@@ -649,7 +826,7 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     model->report.n_patterns = T->n;
     model->report.n_rows = T->total;
     model->report.tables = x.o.tables;
-    model->report.abstain = x.o.abstain;
+    model->report.abstain = x.mode;
     model->report.prior = x.o.prior;
     model->fitted = 1;
 done:
@@ -666,7 +843,9 @@ done:
     wsl__free(a, x.all);
     wsl__free(a, x.hist);
     wsl__free(a, x.best_hist);
-    wsl__free(a, fire);
-    wsl__free(a, share);
+    wsl__free(a, x.fire);
+    wsl__free(a, x.share);
+    wsl__free(a, x.single);
+    wsl__free(a, x.acc);
     return st;
 }

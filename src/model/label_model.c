@@ -6,6 +6,9 @@
 #include <math.h>
 #include <string.h>
 
+/* Log-score added per vote for its class at prediction: far below any fitted difference. */
+#define TIE_NUDGE 1e-6
+
 wsl_status wsl_label_model_create(wsl_label_model **out, int32_t k, const wsl_allocator *alloc)
 {
     wsl_allocator a = wsl__allocator(alloc);
@@ -68,13 +71,35 @@ wsl_status wsl__model_alloc_params(wsl_label_model *model, size_t m)
     return WSL_OK;
 }
 
+int32_t wsl__model_single_class(const wsl_label_model *model, size_t j)
+{
+    const double *row = model->table + wsl__tab_index(model->k, j, 0, -1);
+    int32_t a = -1;
+    for (int32_t v = 0; v < model->k; v++) {
+        if (row[v + 1] > 0) {
+            if (a >= 0)
+                return -1;
+            a = v;
+        }
+    }
+    return a;
+}
+
 void wsl__model_refresh_logs(wsl_label_model *model)
 {
-    size_t len = model->m * (size_t)model->k * ((size_t)model->k + 1);
+    int32_t k = model->k;
+    size_t len = model->m * (size_t)k * ((size_t)k + 1);
     for (size_t t = 0; t < len; t++)
         model->log_table[t] = model->table[t] > 0 ? log(model->table[t]) : -INFINITY;
-    for (int32_t c = 0; c < model->k; c++)
+    for (int32_t c = 0; c < k; c++)
         model->log_prior[c] = model->prior[c] > 0 ? log(model->prior[c]) : -INFINITY;
+    /* Votes only: a single-class source's abstains weigh nothing in the posterior (log 1). The
+     * tables keep the fitted probabilities for inspection; only the scoring cache changes. */
+    if (model->report.abstain == WSL_ABSTAIN_VOTES_ONLY)
+        for (size_t j = 0; j < model->m; j++)
+            if (wsl__model_single_class(model, j) >= 0)
+                for (int32_t c = 0; c < k; c++)
+                    model->log_table[wsl__tab_index(k, j, c, -1)] = 0;
 }
 
 void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
@@ -237,11 +262,12 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
         size_t nnz = wsl__lm_row_votes(L, i, cols, vals);
         if (covered)
             covered[i] = nnz > 0;
-        if (nnz == 0) {
-            memcpy(p, model->prior, (size_t)k * sizeof *p);
-            continue;
-        }
+        /* A row with no vote gets the posterior given that every source abstained: the class
+         * prior when abstaining says nothing about the class. */
         wsl__model_scores(model, abstain_sum, cols, vals, nnz, p);
+        /* Exact ties (a symmetric fit) go the way of the votes: majority vote breaks them. */
+        for (size_t e = 0; e < nnz; e++)
+            p[vals[e]] += TIE_NUDGE;
         wsl__softmax_inplace(p, (size_t)k);
     }
 done:

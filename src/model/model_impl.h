@@ -31,6 +31,9 @@ void wsl__fit_options_resolve(const wsl_fit_options *opts, wsl_fit_options *out)
 /* Allocate the parameter arrays of a model for m sources (frees previous ones). */
 wsl_status wsl__model_alloc_params(wsl_label_model *model, size_t m);
 
+/* The class source j votes when it votes a single class, else -1 (from its fitted table). */
+int32_t wsl__model_single_class(const wsl_label_model *model, size_t j);
+
 /* Recompute log_table and log_prior from table and prior. */
 void wsl__model_refresh_logs(wsl_label_model *model);
 
@@ -47,5 +50,17 @@ void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum);
 /* Fit on a pattern table; gold_col (if < T->m) is the column holding clamped gold labels. */
 wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
                        const wsl_fit_options *opts);
+
+/*
+ * Posterior-predictive check of the fitted model on the firing of single-class sources
+ * (single[j] >= 0): for every pair, the G statistic of the 2 x 2 co-firing table against the
+ * model's expected co-firing with the observed margins. Under the model each is about
+ * chi-square with one degree of freedom, so their mean is about 1 with standard deviation
+ * sqrt(2 / pairs): *limit = 1 + 3 sqrt(2 / pairs). *g and *limit are NaN with fewer than two
+ * such sources (or too many to pair up).
+ */
+wsl_status wsl__cofire_test(const wsl_label_model *model, const wsl_pattern_table *T,
+                            const size_t *order, const int32_t *single, size_t m, double *g,
+                            double *limit);
 
 #endif

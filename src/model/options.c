@@ -22,7 +22,7 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
                    WSL_FIT_OPTIONS_VERSION, o->version);
     if ((unsigned)o->tables > WSL_TABLES_POLARITY)
         return BAD("opts->tables must be a wsl_lm_tables value (got %d)", (int)o->tables);
-    if ((unsigned)o->abstain > WSL_ABSTAIN_BY_POLARITY)
+    if ((unsigned)o->abstain > WSL_ABSTAIN_AUTO)
         return BAD("opts->abstain must be a wsl_lm_abstain value (got %d)", (int)o->abstain);
     if ((unsigned)o->prior > WSL_PRIOR_GOLD)
         return BAD("opts->prior must be a wsl_lm_prior value (got %d)", (int)o->prior);
@@ -73,9 +73,9 @@ void wsl__fit_options_resolve(const wsl_fit_options *opts, wsl_fit_options *out)
     if (out->tables == WSL_TABLES_DEFAULT)
         out->tables = WSL_TABLES_POLARITY;
     if (out->abstain == WSL_ABSTAIN_DEFAULT)
-        out->abstain = WSL_ABSTAIN_BY_POLARITY;
+        out->abstain = WSL_ABSTAIN_AUTO;
     if (out->prior == WSL_PRIOR_DEFAULT)
         out->prior = WSL_PRIOR_LEARNED;
     if (out->pseudo_count < 0)
-        out->pseudo_count = 10.0;
+        out->pseudo_count = 2.0;
 }

@@ -24,6 +24,12 @@ static const char *tables_name(wsl_lm_tables t)
     }
 }
 
+/* JSON has no NaN: a statistic that was not computed is left out (and reads back as NaN). */
+static int add_finite(cJSON *obj, const char *key, double v)
+{
+    return isfinite(v) ? cJSON_AddNumberToObject(obj, key, v) != NULL : 1;
+}
+
 static const char *abstain_name(wsl_lm_abstain a)
 {
     switch (a) {
@@ -33,6 +39,8 @@ static const char *abstain_name(wsl_lm_abstain a)
         return "never";
     case WSL_ABSTAIN_BY_POLARITY:
         return "by_polarity";
+    case WSL_ABSTAIN_VOTES_ONLY:
+        return "votes_only";
     default:
         return "informative";
     }
@@ -118,7 +126,9 @@ wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out)
         !cJSON_AddNumberToObject(report, "penalized", model->report.penalized) ||
         !cJSON_AddNumberToObject(report, "n_patterns", (double)model->report.n_patterns) ||
         !cJSON_AddNumberToObject(report, "n_rows", (double)model->report.n_rows) ||
-        !cJSON_AddBoolToObject(report, "fallback", model->report.fallback))
+        !cJSON_AddBoolToObject(report, "fallback", model->report.fallback) ||
+        !add_finite(report, "cofire_g", model->report.cofire_g) ||
+        !add_finite(report, "cofire_limit", model->report.cofire_limit))
         goto oom;
     text = cJSON_Print(root);
     if (!text)
@@ -193,7 +203,8 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
                                     const wsl_allocator *alloc)
 {
     static const char *const tnames[] = {"", "full", "class_accuracy", "accuracy", "polarity"};
-    static const char *const anames[] = {"", "informative", "random", "never", "by_polarity"};
+    static const char *const anames[] = {"",      "informative", "random",
+                                         "never", "by_polarity", "votes_only"};
     static const char *const pnames[] = {"", "learned", "fixed", "uniform", "gold"};
     cJSON *root = NULL;
     const cJSON *f, *report;
@@ -227,7 +238,7 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
         goto done;
     }
     t = parse_enum(root, "tables", tnames, 5);
-    a = parse_enum(root, "abstain", anames, 5);
+    a = parse_enum(root, "abstain", anames, 6);
     p = parse_enum(root, "class_prior_mode", pnames, 5);
     if (t < 1 || a < 1 || p < 1) {
         st = bad("\"tables\", \"abstain\" or \"class_prior_mode\" is missing or unknown");
@@ -271,6 +282,9 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
         model->report.n_rows =
             (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "n_rows"));
         model->report.fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report, "fallback"));
+        model->report.cofire_g = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "cofire_g"));
+        model->report.cofire_limit =
+            cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "cofire_limit"));
     }
     model->report.tables = (wsl_lm_tables)t;
     model->report.abstain = (wsl_lm_abstain)a;
