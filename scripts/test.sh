@@ -13,7 +13,7 @@ cmake --build build-test -j"$jobs"
 (cd build-test && ctest --output-on-failure -j"$jobs")
 
 echo "== every Check suite under Valgrind memcheck"
-bash scripts/valgrind.sh build-test
+bash scripts/valgrind.sh build-test "$jobs"
 
 echo "== build and test under AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWSL_WERROR=ON -DWSL_ENABLE_SANITIZERS=ON \
