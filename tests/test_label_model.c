@@ -3,6 +3,7 @@
 #include "wsl_test_util.h"
 
 #include "core/core.h"
+#include "model/model_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -499,6 +500,54 @@ START_TEST(test_auto_cofiring)
 }
 END_TEST
 
+START_TEST(test_symmetry_breaking)
+{
+    /* A fit whose latent classes are permuted (the same likelihood) is put back in the
+     * labelling where the sources agree with the classes, bit for bit: a cycle for k = 3, a
+     * permutation with no fixed point for k = 6. */
+    const double acc[] = {0.9, 0.6, 0.7, 0.65};
+    const double cov[] = {0.5, 0.6, 0.7, 0.5};
+    const size_t perm3[] = {1, 2, 0}, perm6[] = {3, 5, 0, 4, 1, 2};
+    for (int t = 0; t < 2; t++) {
+        size_t k = t ? 6 : 3, n = 3000, K1 = k + 1, m = 4;
+        const size_t *perm = t ? perm6 : perm3;
+        wsl_label_matrix *L = gen(n, m, (int32_t)k, acc, cov, 31, NULL);
+        wsl_label_model *M = fit(L, NULL);
+        double *p = proba(M, L), *q, *table = malloc(m * k * K1 * sizeof *table), prior[6];
+        wsl_fit_report r;
+        int changed = -1;
+        WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+        ck_assert_int_eq(r.relabeled, 0);
+        memcpy(table, M->table, m * k * K1 * sizeof *table);
+        memcpy(prior, M->prior, k * sizeof *prior);
+        for (size_t c = 0; c < k; c++) {
+            M->prior[perm[c]] = prior[c];
+            for (size_t j = 0; j < m; j++)
+                memcpy(M->table + (j * k + perm[c]) * K1, table + (j * k + c) * K1,
+                       K1 * sizeof *table);
+        }
+        wsl__model_refresh_logs(M);
+        q = proba(M, L);
+        for (size_t c = 0; c < k; c++) /* column c of p is column perm[c] of q */
+            ck_assert_double_eq_tol(q[perm[c]], p[c], 1e-5);
+        free(q);
+        WSL_ASSERT_OK(wsl__model_relabel(M, &changed));
+        ck_assert_int_eq(changed, 1);
+        ck_assert_mem_eq(M->table, table, m * k * K1 * sizeof *table);
+        q = proba(M, L);
+        ck_assert_mem_eq(p, q, n * k * sizeof *p);
+        /* Already agreeing: nothing moves. */
+        WSL_ASSERT_OK(wsl__model_relabel(M, &changed));
+        ck_assert_int_eq(changed, 0);
+        free(p);
+        free(q);
+        free(table);
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
 START_TEST(test_deterministic_bits)
 {
     const double acc[] = {0.9, 0.6, 0.7, 0.65, 0.8};
@@ -913,6 +962,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_uncovered_rows_get_prior);
     tcase_add_test(edge, test_worse_than_chance_and_single_class);
     tcase_add_test(edge, test_auto_cofiring);
+    tcase_add_test(edge, test_symmetry_breaking);
     tcase_add_test(edge, test_deterministic_bits);
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);

@@ -228,6 +228,11 @@ typedef struct wsl_fit_report {
     double cofire_g;             /**< WSL_ABSTAIN_AUTO: mean G statistic (one degree of freedom
                                       each) of the single-class source pairs' co-firing against
                                       the fitted model; NaN when not computed */
+    int relabeled;               /**< 1 when EM ended in a labelling where the sources agree
+                                      with other classes than their own, and the latent classes
+                                      were permuted (prior and tables together; the likelihood
+                                      is unchanged) to the labelling that maximizes agreement,
+                                      sum over classes and sources of pi_c P(vote c | y = c) */
     double cofire_limit;         /**< the mean G above which the fit switched to VOTES_ONLY:
                                       1 + 3 sqrt(2 / pairs); NaN when not computed */
 } wsl_fit_report;

@@ -813,6 +813,15 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
                 goto done;
         }
     }
+    /* Symmetry breaking, unless gold labels or a fixed prior already tie classes to labels. */
+    if (!model->report.fallback && gold_col >= T->m &&
+        (x.o.prior == WSL_PRIOR_LEARNED || x.o.prior == WSL_PRIOR_UNIFORM)) {
+        if ((st = wsl__model_relabel(model, &model->report.relabeled)) != WSL_OK)
+            goto done;
+        if (model->report.relabeled)
+            wsl__log(x.o.log_fn, x.o.log_payload, WSL_LOG_INFO,
+                     "the latent classes were permuted to agree with the votes");
+    }
     {
         double *h = wsl__reallocarray(a, model->history, model->n_history ? model->n_history : 1,
                                       sizeof *h);

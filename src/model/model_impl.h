@@ -51,6 +51,9 @@ void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum);
 wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
                        const wsl_fit_options *opts);
 
+/* Permute the latent classes so that the sources agree with them (see relabel.c). */
+wsl_status wsl__model_relabel(wsl_label_model *model, int *changed);
+
 /*
  * Posterior-predictive check of the fitted model on the firing of single-class sources
  * (single[j] >= 0): for every pair, the G statistic of the 2 x 2 co-firing table against the

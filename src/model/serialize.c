@@ -127,6 +127,7 @@ wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out)
         !cJSON_AddNumberToObject(report, "n_patterns", (double)model->report.n_patterns) ||
         !cJSON_AddNumberToObject(report, "n_rows", (double)model->report.n_rows) ||
         !cJSON_AddBoolToObject(report, "fallback", model->report.fallback) ||
+        !cJSON_AddBoolToObject(report, "relabeled", model->report.relabeled) ||
         !add_finite(report, "cofire_g", model->report.cofire_g) ||
         !add_finite(report, "cofire_limit", model->report.cofire_limit))
         goto oom;
@@ -282,6 +283,8 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
         model->report.n_rows =
             (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "n_rows"));
         model->report.fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report, "fallback"));
+        model->report.relabeled =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report, "relabeled"));
         model->report.cofire_g = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "cofire_g"));
         model->report.cofire_limit =
             cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "cofire_limit"));
