@@ -500,6 +500,54 @@ START_TEST(test_auto_cofiring)
 }
 END_TEST
 
+START_TEST(test_moments_start)
+{
+    /* The triplet method alone (no EM) recovers one-coin accuracies of sources voting several
+     * classes; single-class sources and a source with no co-votes get the fallback; EM from
+     * that start alone recovers them too. */
+    const double acc[] = {0.9, 0.8, 0.7, 0.6, 0.75, 0.85};
+    const double cov[] = {0.5, 0.6, 0.7, 0.5, 0.6, 0.4};
+    const int32_t single[] = {-1, -1, -1, -1, -1, -1};
+    size_t n = 50000, m = 6;
+    wsl_label_matrix *L = gen(n, m, 4, acc, cov, 77, NULL);
+    wsl_pattern_table *T = NULL;
+    wsl_label_model *M = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_fit_report r;
+    double est[6];
+    size_t *order;
+    WSL_ASSERT_OK(wsl_pattern_table_create(&T, m, 4, NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_add(T, L, NULL, 0));
+    order = malloc(T->n * sizeof *order);
+    wsl__patterns_canonical_order(T, order);
+    WSL_ASSERT_OK(wsl_label_model_create(&M, 4, NULL));
+    WSL_ASSERT_OK(wsl__moment_accuracies(M, T, order, single, cov, m, 0.7, est));
+    for (size_t j = 0; j < m; j++)
+        ck_assert_msg(fabs(est[j] - acc[j]) < 0.03, "source %zu: moments %.4f, true %.2f", j,
+                      est[j], acc[j]);
+    {
+        const int32_t two_single[] = {0, 2, -1, -1, -1, -1};
+        WSL_ASSERT_OK(wsl__moment_accuracies(M, T, order, two_single, cov, m, 0.55, est));
+        ck_assert_double_eq(est[0], 0.55);
+        ck_assert_double_eq(est[1], 0.55);
+        ck_assert_double_gt(est[2], 0.6);
+    }
+    wsl_label_model_free(M);
+    o.starts = WSL_START_MOMENTS;
+    M = fit(L, &o);
+    WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+    ck_assert_int_eq(r.start, WSL_START_MOMENTS);
+    WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, m));
+    for (size_t j = 0; j < m; j++)
+        ck_assert_msg(fabs(est[j] - acc[j]) < 0.02, "source %zu: EM %.4f, true %.2f", j, est[j],
+                      acc[j]);
+    free(order);
+    wsl_pattern_table_free(T);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
 START_TEST(test_symmetry_breaking)
 {
     /* A fit whose latent classes are permuted (the same likelihood) is put back in the
@@ -963,6 +1011,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_worse_than_chance_and_single_class);
     tcase_add_test(edge, test_auto_cofiring);
     tcase_add_test(edge, test_symmetry_breaking);
+    tcase_add_test(core, test_moments_start);
     tcase_add_test(edge, test_deterministic_bits);
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);

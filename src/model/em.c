@@ -500,6 +500,41 @@ static void start_precise(em_ctx *x, wsl_label_model *model)
     wsl__model_refresh_logs(model);
 }
 
+/*
+ * Moments start: sources voting several classes are one-coin voters with their triplet-method
+ * accuracies; single-class sources sit at their prior centres; abstains at the observed rates.
+ */
+static wsl_status start_moments(em_ctx *x, wsl_label_model *model)
+{
+    int32_t k = x->k;
+    int abstain_ok = x->o.abstain != WSL_ABSTAIN_NEVER;
+    WSL_TRY(wsl__moment_accuracies(model, x->T, x->order, x->single, x->fire, x->m,
+                                   PRIOR_ACCURACY, x->acc));
+    for (size_t j = 0; j < x->m; j++) {
+        const uint8_t *em = x->emits + j * (size_t)k;
+        int32_t a = x->single[j];
+        double Mh, h0 = PRIOR_ACCURACY, Mf, f0 = 1 - PRIOR_ACCURACY;
+        if (a >= 0 && x->fire[j] > 0)
+            single_class_prior(x, j, &Mh, &h0, &Mf, &f0);
+        for (int32_t c = 0; c < k; c++) {
+            double *t = model->table + wsl__tab_index(k, j, c, -1);
+            for (int32_t v = 0; v < k; v++) {
+                if (a >= 0)
+                    t[v + 1] = v != a ? 0 : c == a ? h0 : f0;
+                else
+                    t[v + 1] = x->fire[j] * (v == c ? x->acc[j] : (1 - x->acc[j]) / (k - 1));
+            }
+            t[0] = a >= 0 ? 1 - t[a + 1] : 1 - x->fire[j];
+            normalize_row(t, em, k, abstain_ok);
+        }
+    }
+    if (x->o.prior == WSL_PRIOR_LEARNED)
+        for (int32_t c = 0; c < k; c++)
+            model->prior[c] = 1.0 / (double)k;
+    wsl__model_refresh_logs(model);
+    return WSL_OK;
+}
+
 static void set_fixed_prior(em_ctx *x, wsl_label_model *model)
 {
     int32_t k = x->k;
@@ -643,7 +678,8 @@ static void set_fallback(em_ctx *x, wsl_label_model *model, const double *fire)
 /* Run every requested start; the one with the best penalized likelihood is left in model. */
 static wsl_status fit_starts(em_ctx *x, wsl_label_model *model)
 {
-    static const wsl_lm_start start_ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE};
+    static const wsl_lm_start start_ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE,
+                                             WSL_START_MOMENTS};
     int32_t k = x->k;
     double best_pen = -INFINITY;
     int have_best = 0;
@@ -658,6 +694,9 @@ static wsl_status fit_starts(em_ctx *x, wsl_label_model *model)
         if (start_ids[si] == WSL_START_MAJORITY) {
             start_majority(x);
             m_step(x, model);
+        } else if (start_ids[si] == WSL_START_MOMENTS) {
+            if ((st = start_moments(x, model)) != WSL_OK)
+                return st;
         } else {
             start_precise(x, model);
         }

@@ -51,6 +51,14 @@ void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum);
 wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
                        const wsl_fit_options *opts);
 
+/*
+ * Triplet-method accuracies of the sources voting several classes (single[j] < 0) into acc[m];
+ * the others, and sources without enough joint votes, get `fallback`. See moments.c.
+ */
+wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_pattern_table *T,
+                                  const size_t *order, const int32_t *single, const double *fire,
+                                  size_t m, double fallback, double *acc);
+
 /* Permute the latent classes so that the sources agree with them (see relabel.c). */
 wsl_status wsl__model_relabel(wsl_label_model *model, int *changed);
 
