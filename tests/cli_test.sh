@@ -143,6 +143,20 @@ expect 0 "fit votes-only" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m4.j
 contains "$TMP/out" '"abstain": "votes-only"' "fit --abstain votes-only"
 contains "$TMP/m4.json" '"votes_only"' "votes-only saved in the model"
 expect 0 "fit auto" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m4.json" --abstain auto
+printf '{"1": [[0.5, 0.4, 0.1], [0.5, 0.1, 0.4]]}' > "$TMP/sp.json"
+expect 0 "fit source priors" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/sp.json" --source-prior-strength 50
+printf '{"1": [[0.5, 0.4, 0.2], [0.5, 0.1, 0.4]]}' > "$TMP/sp_bad.json"
+expect 2 "fit source priors not summing to 1" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/sp_bad.json"
+contains "$TMP/err" 'source "1" row 0 sums to' "bad source prior row named"
+printf '{"7": [[0.5, 0.4, 0.1], [0.5, 0.1, 0.4]]}' > "$TMP/sp_bad.json"
+expect 2 "fit source priors unknown source" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/sp_bad.json"
+contains "$TMP/err" '"7" is not a source index in 0..2' "bad source index named"
+printf '{"0": [[0.5, 0.5]]}' > "$TMP/sp_bad.json"
+expect 2 "fit source priors wrong shape" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/sp_bad.json"
+printf '[1,2' > "$TMP/sp_bad.json"
+expect 2 "fit source priors not JSON" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/sp_bad.json"
+expect 3 "fit source priors missing" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/none.json"
+expect 1 "fit bad source prior strength" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/sp.json" --source-prior-strength -1
 expect 1 "fit bad abstain" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --abstain sometimes
 contains "$TMP/err" "unknown value 'sometimes'" "bad abstain named"
 expect 0 "predict csv" -- "$WSL" predict "$TMP/m.json" "$DATA/cli_small.csv" -o "$TMP/p.csv" --labels-out "$TMP/l.csv" --tie lowest

@@ -548,6 +548,64 @@ START_TEST(test_moments_start)
 }
 END_TEST
 
+START_TEST(test_source_priors)
+{
+    /* Per-source prior tables: a strong one pins the source's table to it, a weak one lets the
+     * data speak; bad tables are clear errors; a version-1 options struct has no such fields. */
+    const double acc[] = {0.9, 0.7, 0.8};
+    const double cov[] = {0.6, 0.6, 0.6};
+    /* k = 2, rows (abstain, class 0, class 1): source 0 believed 60% accurate, firing half */
+    const double belief[] = {0.5, 0.3, 0.2, 0.5, 0.2, 0.3};
+    const double *priors[3] = {belief, NULL, NULL};
+    size_t n = 20000;
+    wsl_label_matrix *L = gen(n, 3, 2, acc, cov, 12, NULL);
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_label_model *M;
+    double tab[6], est[3];
+    o.source_priors = priors;
+    o.n_source_priors = 3;
+    o.source_prior_strength = 1e7;
+    M = fit(L, &o);
+    WSL_ASSERT_OK(wsl_label_model_source_table(M, 0, tab, 6));
+    for (int t = 0; t < 6; t++)
+        ck_assert_double_eq_tol(tab[t], belief[t], 2e-3);
+    wsl_label_model_free(M);
+    o.source_prior_strength = 1e-3;
+    M = fit(L, &o);
+    WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, 3));
+    ck_assert_double_eq_tol(est[0], 0.9, 0.02);
+    wsl_label_model_free(M);
+    /* Errors. */
+    WSL_ASSERT_OK(wsl_label_model_create(&M, 2, NULL));
+    o.n_source_priors = 2;
+    WSL_ASSERT_STATUS(wsl_label_model_fit(M, L, &o), WSL_EDIM);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "n_source_priors"));
+    {
+        const double bad_sum[] = {0.5, 0.3, 0.3, 0.5, 0.2, 0.3};
+        const double bad_value[] = {1.5, -0.3, -0.2, 0.5, 0.2, 0.3};
+        const double *bp[3] = {NULL, bad_sum, NULL};
+        o.n_source_priors = 3;
+        o.source_priors = bp;
+        WSL_ASSERT_STATUS(wsl_label_model_fit(M, L, &o), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "source_priors[1] row 0 must sum to 1"));
+        bp[1] = bad_value;
+        WSL_ASSERT_STATUS(wsl_label_model_fit(M, L, &o), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "source_priors[1][0][0]"));
+        o.source_priors = priors;
+        o.source_prior_strength = INFINITY;
+        WSL_ASSERT_STATUS(wsl_fit_options_validate(&o, 2), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "source_prior_strength"));
+        /* A version-1 struct ends before these fields: whatever lies there is never read. */
+        o.version = 1;
+        o.source_priors = (const double *const *)bp;
+        o.n_source_priors = 99;
+        WSL_ASSERT_OK(wsl_label_model_fit(M, L, &o));
+    }
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
 START_TEST(test_symmetry_breaking)
 {
     /* A fit whose latent classes are permuted (the same likelihood) is put back in the
@@ -1012,6 +1070,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_auto_cofiring);
     tcase_add_test(edge, test_symmetry_breaking);
     tcase_add_test(core, test_moments_start);
+    tcase_add_test(core, test_source_priors);
     tcase_add_test(edge, test_deterministic_bits);
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);

@@ -124,12 +124,22 @@ typedef struct wsl_fit_options {
     void *iter_payload;
     wsl_log_fn log_fn;          /**< NULL = silent */
     void *log_payload;
+    /* version 2 */
+    const double *const *source_priors; /**< NULL, or m pointers, one per source: NULL (the
+                                             default prior) or k x (k + 1) prior means
+                                             P(vote v | y = c), row c = (abstain, class 0, ...,
+                                             class k-1), each row summing to 1. Such a source
+                                             gets a full table with informative abstains,
+                                             MAP under this Dirichlet prior */
+    size_t n_source_priors;             /**< entries of source_priors; must equal m */
+    double source_prior_strength;       /**< pseudo-rows behind each class row of a given
+                                             table, > 0; <= 0 = default (100) */
 } wsl_fit_options;
 
-#define WSL_FIT_OPTIONS_VERSION 1
+#define WSL_FIT_OPTIONS_VERSION 2
 #define WSL_FIT_OPTIONS_INIT                                                                    \
     {WSL_FIT_OPTIONS_VERSION, WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_DEFAULT, NULL,  \
-     -1.0, 500, 1e-7, WSL_START_ALL, 0, 1, NULL, 0, NULL, NULL, NULL, NULL}
+     -1.0, 500, 1e-7, WSL_START_ALL, 0, 1, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, -1.0}
 
 /** Set *opts to WSL_FIT_OPTIONS_INIT. @return WSL_OK, WSL_EINVAL (NULL). @since 0.1 */
 WSL_API wsl_status wsl_fit_options_init(wsl_fit_options *opts);

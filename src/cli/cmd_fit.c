@@ -1,4 +1,5 @@
 #include "args.h"
+#include "source_priors.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ static int run(int argc, char **argv)
 {
     const char *format = NULL, *ktext = NULL, *out = NULL, *tables = NULL, *abstain = NULL,
                *prior = NULL, *pc = NULL, *iters = NULL, *tol = NULL, *gold_path = NULL,
-               *threads = NULL, *pos[1];
+               *threads = NULL, *sp_path = NULL, *sp_strength = NULL, *pos[1];
     int rc, verbose = 0, json = 0;
     size_t n_pos, n_gold = 0;
     long long k = 0, v;
@@ -65,6 +66,7 @@ static int run(int argc, char **argv)
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     wsl_fit_report rep;
     wsl_status st = WSL_OK;
+    wsl_cli_source_priors sp = {NULL, NULL};
     static const char *const tnames[] = {"default", "full", "class-accuracy", "accuracy", "polarity"};
     static const char *const anames[] = {"default", "informative", "random", "never",
                                          "by-polarity", "votes-only", "auto"};
@@ -76,6 +78,8 @@ static int run(int argc, char **argv)
         {"--tol", NULL, &tol, NULL},         {"--gold", NULL, &gold_path, NULL},
         {"--threads", "-j", &threads, NULL}, {"--verbose", "-v", NULL, &verbose},
         {"--json", NULL, NULL, &json},
+        {"--source-priors", NULL, &sp_path, NULL},
+        {"--source-prior-strength", NULL, &sp_strength, NULL},
     };
     if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &n_pos)))
         return rc;
@@ -118,10 +122,20 @@ static int run(int argc, char **argv)
         o.n_threads = (int)v;
     if (rc)
         goto done;
+    if (sp_strength && (rc = wsl_cli_double("fit", "--source-prior-strength", sp_strength, 1e-300,
+                                            1e300, &o.source_prior_strength)))
+        goto done;
     if (verbose)
         o.iter_fn = log_iter;
     if ((rc = wsl_cli_read_votes("fit", pos[0], format, (int32_t)k, &L)))
         goto done;
+    if (sp_path) {
+        if ((rc = wsl_cli_source_priors_read(sp_path, wsl_label_matrix_n_sources(L), (int32_t)k,
+                                             &sp)))
+            goto done;
+        o.source_priors = sp.rows;
+        o.n_source_priors = wsl_label_matrix_n_sources(L);
+    }
     if (gold_path) {
         if ((st = wsl_gold_read(&gold, &n_gold, gold_path, (int32_t)k, NULL)))
             goto fail;
@@ -157,6 +171,7 @@ done:
     wsl_label_matrix_free(L);
     wsl_array_free(gold, NULL);
     free(prior_buf);
+    wsl_cli_source_priors_free(&sp);
     return rc;
 }
 
@@ -176,6 +191,9 @@ const wsl_cli_command wsl_cmd_fit = {
     "  --max-iter N        EM iterations per start (default 500)\n"
     "  --tol T             convergence tolerance (default 1e-7)\n"
     "  --gold Y.csv        gold labels for some rows (-1 = unknown), clamped during the fit\n"
+    "  --source-priors F   prior tables per source, JSON: {\"3\": [[abstain, class 0, ...],\n"
+    "                      ... one row per class]} (source 3, rows summing to 1)\n"
+    "  --source-prior-strength X  pseudo-rows behind each row of those tables (default 100)\n"
     "  -j, --threads N     threads (the result does not depend on it)\n"
     "  -v, --verbose       log every EM iteration to stderr\n"
     "  --json              print a JSON summary on stdout\n"

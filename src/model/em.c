@@ -51,6 +51,12 @@ static const wsl_allocator *ctx_alloc(const wsl_label_model *model)
     return &model->alloc;
 }
 
+/* The user's prior table of source j (k x (k + 1) means), or NULL. */
+static const double *given_prior(const em_ctx *x, size_t j)
+{
+    return x->o.source_priors ? x->o.source_priors[j] : NULL;
+}
+
 /* Empirical firing rate and vote shares of each source, from the pattern counts. */
 static void source_stats(const em_ctx *x, double *fire, double *share)
 {
@@ -114,8 +120,14 @@ static void build_priors(em_ctx *x, const double *fire, const double *share)
     int32_t k = x->k;
     double strength = x->o.pseudo_count;
     for (size_t j = 0; j < x->m; j++) {
+        const double *g = given_prior(x, j);
         for (int32_t c = 0; c < k; c++) {
             double *b = x->B + wsl__tab_index(k, j, c, -1);
+            if (g) {
+                for (int32_t v = -1; v < k; v++)
+                    b[v + 1] = x->o.source_prior_strength * g[(size_t)c * ((size_t)k + 1) + (size_t)(v + 1)];
+                continue;
+            }
             prior_mean_row(x, j, c, fire, share, b);
             for (int32_t v = -1; v < k; v++)
                 b[v + 1] *= strength;
@@ -194,6 +206,23 @@ static void normalize_row(double *row, const uint8_t *emits, int32_t k, int abst
         sum += row[v + 1];
     for (int32_t v = -1; v < k; v++)
         row[v + 1] /= sum;
+}
+
+/* A source with a user prior table: a full table, informative abstains, MAP (Dirichlet B). */
+static void given_source(em_ctx *x, wsl_label_model *model, size_t j, int abstain_ok)
+{
+    int32_t k = x->k;
+    for (int32_t c = 0; c < k; c++) {
+        const double *n = x->N + wsl__tab_index(k, j, c, -1);
+        const double *b = x->B + wsl__tab_index(k, j, c, -1);
+        double *t = model->table + wsl__tab_index(k, j, c, -1), voted = 0;
+        for (int32_t v = 0; v < k; v++)
+            voted += n[v + 1];
+        t[0] = (x->Ntot[c] - voted > 0 ? x->Ntot[c] - voted : 0) + b[0];
+        for (int32_t v = 0; v < k; v++)
+            t[v + 1] = n[v + 1] + b[v + 1];
+        normalize_row(t, x->all, k, abstain_ok);
+    }
 }
 
 /* Abstains of a source emitting n_emit classes are missing at random in the current phase. */
@@ -341,8 +370,15 @@ static double log_prior(const em_ctx *x, const wsl_label_model *model)
 {
     double lp = 0;
     if (x->o.tables == WSL_TABLES_POLARITY)
-        for (size_t j = 0; j < x->m; j++)
-            lp += polarity_log_prior(x, model, j);
+        for (size_t j = 0; j < x->m; j++) {
+            if (!given_prior(x, j)) {
+                lp += polarity_log_prior(x, model, j);
+                continue;
+            }
+            for (size_t t = wsl__tab_index(x->k, j, 0, -1); t < wsl__tab_index(x->k, j + 1, 0, -1); t++)
+                if (x->B[t] > 0)
+                    lp += x->B[t] * model->log_table[t];
+        }
     else
         for (size_t t = 0; t < x->tab_len; t++)
             if (x->B[t] > 0)
@@ -367,6 +403,10 @@ static void m_step(em_ctx *x, wsl_label_model *model)
         /* Hybrid: a source voting a single class carries information only in when it fires;
          * a source voting several classes says what it thinks, and its abstains are missing. */
         mar = is_mar(x, n_emit);
+        if (given_prior(x, j)) {
+            given_source(x, model, j, abstain_ok);
+            continue;
+        }
         if (x->o.tables == WSL_TABLES_POLARITY) {
             polarity_source(x, model, j, mar, abstain_ok);
             continue;
@@ -492,7 +532,8 @@ static void start_precise(em_ctx *x, wsl_label_model *model)
         model->table[t] = x->B[t];
     for (size_t j = 0; j < x->m; j++)
         for (int32_t c = 0; c < k; c++)
-            normalize_row(model->table + wsl__tab_index(k, j, c, -1), x->emits + j * (size_t)k, k,
+            normalize_row(model->table + wsl__tab_index(k, j, c, -1),
+                          given_prior(x, j) ? x->all : x->emits + j * (size_t)k, k,
                           x->o.abstain != WSL_ABSTAIN_NEVER);
     if (x->o.prior == WSL_PRIOR_LEARNED)
         for (int32_t c = 0; c < k; c++)
@@ -518,6 +559,12 @@ static wsl_status start_moments(em_ctx *x, wsl_label_model *model)
             single_class_prior(x, j, &Mh, &h0, &Mf, &f0);
         for (int32_t c = 0; c < k; c++) {
             double *t = model->table + wsl__tab_index(k, j, c, -1);
+            if (given_prior(x, j)) {
+                memcpy(t, given_prior(x, j) + (size_t)c * ((size_t)k + 1),
+                       ((size_t)k + 1) * sizeof *t);
+                normalize_row(t, x->all, k, abstain_ok);
+                continue;
+            }
             for (int32_t v = 0; v < k; v++) {
                 if (a >= 0)
                     t[v + 1] = v != a ? 0 : c == a ? h0 : f0;
@@ -613,7 +660,9 @@ static double model_params(const em_ctx *x)
         if (n_emit == 0)
             continue;
         mar = is_mar(x, n_emit);
-        if (x->o.tables == WSL_TABLES_ACCURACY)
+        if (given_prior(x, j))
+            p += (double)k * (double)k;
+        else if (x->o.tables == WSL_TABLES_ACCURACY)
             p += mar ? 2 : 1 + (double)k;
         else if (x->o.tables == WSL_TABLES_CLASS_ACCURACY)
             p += mar ? 1 + (double)k : 2 * (double)k;
@@ -810,6 +859,11 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
             }
         if (n_emit != 1)
             x.single[j] = -1;
+    }
+    if (x.o.source_priors && x.o.n_source_priors != x.m) {
+        st = wsl__error(WSL_EDIM, "wsl_label_model_fit: opts->n_source_priors is %zu, the votes "
+                                  "have %zu sources", x.o.n_source_priors, x.m);
+        goto done;
     }
     if (x.o.abstain == WSL_ABSTAIN_NEVER) {
         for (size_t p = 0; p < T->n; p++) {

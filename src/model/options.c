@@ -1,6 +1,7 @@
 #include "model_impl.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 wsl_status wsl_fit_options_init(wsl_fit_options *opts)
@@ -55,6 +56,29 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
         return BAD("opts->n_threads must be in 1..1024 (got %d)", o->n_threads);
     if (o->gold && o->gold_len == 0)
         return BAD("opts->gold_len must be the number of rows when opts->gold is given (got 0)");
+    if (o->version >= 2 && o->source_priors) {
+        if (isnan(o->source_prior_strength) || isinf(o->source_prior_strength))
+            return BAD("opts->source_prior_strength must be finite (got %g)",
+                       o->source_prior_strength);
+        for (size_t j = 0; j < o->n_source_priors; j++) {
+            const double *t = o->source_priors[j];
+            if (!t)
+                continue;
+            for (int32_t c = 0; c < k; c++) {
+                double sum = 0;
+                for (int32_t v = -1; v < k; v++) {
+                    double p = t[(size_t)c * ((size_t)k + 1) + (size_t)(v + 1)];
+                    if (!(p >= 0 && p <= 1))
+                        return BAD("opts->source_priors[%zu][%ld][%ld] must be in [0, 1] (got %g)",
+                                   j, (long)c, (long)(v + 1), p);
+                    sum += p;
+                }
+                if (fabs(sum - 1) > 1e-6)
+                    return BAD("opts->source_priors[%zu] row %ld must sum to 1 (got %.9g)", j,
+                               (long)c, sum);
+            }
+        }
+    }
     if (o->gold) {
         for (size_t i = 0; i < o->gold_len; i++)
             if (o->gold[i] < WSL_ABSTAIN || o->gold[i] >= k)
@@ -67,8 +91,10 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
 void wsl__fit_options_resolve(const wsl_fit_options *opts, wsl_fit_options *out)
 {
     wsl_fit_options_init(out);
+    /* A version-1 caller's struct ends before the version-2 fields: copy only what it has. */
     if (opts)
-        *out = *opts;
+        memcpy(out, opts, opts->version >= 2 ? sizeof *out
+                                             : offsetof(wsl_fit_options, source_priors));
     out->version = WSL_FIT_OPTIONS_VERSION;
     if (out->tables == WSL_TABLES_DEFAULT)
         out->tables = WSL_TABLES_POLARITY;
@@ -78,4 +104,6 @@ void wsl__fit_options_resolve(const wsl_fit_options *opts, wsl_fit_options *out)
         out->prior = WSL_PRIOR_LEARNED;
     if (out->pseudo_count < 0)
         out->pseudo_count = 2.0;
+    if (!(out->source_prior_strength > 0))
+        out->source_prior_strength = 100.0;
 }
