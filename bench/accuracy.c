@@ -36,22 +36,27 @@ typedef struct variant {
     wsl_lm_tables tables;
     wsl_lm_abstain abstain;
     wsl_lm_prior prior;
+    wsl_lm_deps deps;
 } variant;
 
 /* The default first, then the textbook variants it is measured against. */
 static const variant variants[] = {
-    {"default", WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_DEFAULT},
-    {"full+informative", WSL_TABLES_FULL, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT},
-    {"full+random (Dawid-Skene)", WSL_TABLES_FULL, WSL_ABSTAIN_RANDOM, WSL_PRIOR_DEFAULT},
-    {"class-accuracy+random", WSL_TABLES_CLASS_ACCURACY, WSL_ABSTAIN_RANDOM, WSL_PRIOR_DEFAULT},
+    {"default", WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_DEFAULT, WSL_DEPS_DEFAULT},
+    {"full+informative", WSL_TABLES_FULL, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT, WSL_DEPS_DEFAULT},
+    {"full+random (Dawid-Skene)", WSL_TABLES_FULL, WSL_ABSTAIN_RANDOM, WSL_PRIOR_DEFAULT, WSL_DEPS_DEFAULT},
+    {"class-accuracy+random", WSL_TABLES_CLASS_ACCURACY, WSL_ABSTAIN_RANDOM, WSL_PRIOR_DEFAULT, WSL_DEPS_DEFAULT},
     {"class-accuracy+random, uniform prior", WSL_TABLES_CLASS_ACCURACY, WSL_ABSTAIN_RANDOM,
-     WSL_PRIOR_UNIFORM},
-    {"accuracy+informative", WSL_TABLES_ACCURACY, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT},
-    {"polarity+informative", WSL_TABLES_POLARITY, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT},
+     WSL_PRIOR_UNIFORM, WSL_DEPS_DEFAULT},
+    {"accuracy+informative", WSL_TABLES_ACCURACY, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT, WSL_DEPS_DEFAULT},
+    {"polarity+informative", WSL_TABLES_POLARITY, WSL_ABSTAIN_INFORMATIVE, WSL_PRIOR_DEFAULT, WSL_DEPS_DEFAULT},
     {"polarity+by-polarity (no co-firing check)", WSL_TABLES_POLARITY, WSL_ABSTAIN_BY_POLARITY,
-     WSL_PRIOR_DEFAULT},
-    {"polarity+votes-only", WSL_TABLES_POLARITY, WSL_ABSTAIN_VOTES_ONLY, WSL_PRIOR_UNIFORM},
-    {"default, uniform prior", WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_UNIFORM},
+     WSL_PRIOR_DEFAULT, WSL_DEPS_DEFAULT},
+    {"polarity+votes-only", WSL_TABLES_POLARITY, WSL_ABSTAIN_VOTES_ONLY, WSL_PRIOR_UNIFORM, WSL_DEPS_DEFAULT},
+    {"default, uniform prior", WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_UNIFORM, WSL_DEPS_DEFAULT},
+    {"default + learned dependencies", WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_DEFAULT,
+     WSL_DEPS_LEARN},
+    {"polarity+by-polarity + learned dependencies", WSL_TABLES_POLARITY, WSL_ABSTAIN_BY_POLARITY,
+     WSL_PRIOR_DEFAULT, WSL_DEPS_LEARN},
 };
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 
@@ -203,6 +208,7 @@ static int run_dataset(const char *data, const char *name, row *out)
         o.tables = variants[v].tables;
         o.abstain = variants[v].abstain;
         o.prior = variants[v].prior;
+        o.deps = variants[v].deps;
         CHECK(wsl_label_model_create(&M, k, NULL));
         CHECK(wsl_label_model_fit(M, Lfit, &o));
         CHECK(wsl_label_model_predict_proba(M, Leval, probs, n * (size_t)k, NULL, 0));

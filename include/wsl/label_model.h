@@ -101,6 +101,16 @@ typedef enum wsl_lm_start {
     WSL_START_ALL = 7
 } wsl_lm_start;
 
+/** Whether the fit looks for dependent sources (see the README, "Correlated LFs"). */
+typedef enum wsl_lm_deps {
+    WSL_DEPS_DEFAULT = 0,          /**< the benchmark-chosen default (see the README) */
+    WSL_DEPS_OFF = 1,              /**< only the groups declared in the options */
+    WSL_DEPS_LEARN = 2             /**< declared groups, plus groups learned from the votes: a
+                                        pair of sources (or cliques) that co-vote beyond the
+                                        model is merged when the likelihood gain pays for the
+                                        joint table by BIC, then refitted, until none does */
+} wsl_lm_deps;
+
 /** Called after each EM iteration; return non-zero to stop the fit (WSL_ECALLBACK). */
 typedef int (*wsl_lm_iter_fn)(int start, int iteration, double log_likelihood, void *payload);
 
@@ -134,12 +144,20 @@ typedef struct wsl_fit_options {
     size_t n_source_priors;             /**< entries of source_priors; must equal m */
     double source_prior_strength;       /**< pseudo-rows behind each class row of a given
                                              table, > 0; <= 0 = default (100) */
+    const size_t *dep_members;          /**< declared groups of dependent sources: the source
+                                             indices of every group, concatenated */
+    const size_t *dep_sizes;            /**< n_dep_groups sizes (groups must be disjoint; a
+                                             group's joint table has (k + 1)^size outcomes
+                                             per class, at most 4096) */
+    size_t n_dep_groups;
+    wsl_lm_deps deps;                   /**< learn more groups from the votes or not */
 } wsl_fit_options;
 
 #define WSL_FIT_OPTIONS_VERSION 2
 #define WSL_FIT_OPTIONS_INIT                                                                    \
     {WSL_FIT_OPTIONS_VERSION, WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_DEFAULT, NULL,  \
-     -1.0, 500, 1e-7, WSL_START_ALL, 0, 1, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, -1.0}
+     -1.0, 500, 1e-7, WSL_START_ALL, 0, 1, NULL, 0, NULL, NULL, NULL, NULL, NULL, 0, -1.0, NULL, \
+     NULL, 0, WSL_DEPS_DEFAULT}
 
 /** Set *opts to WSL_FIT_OPTIONS_INIT. @return WSL_OK, WSL_EINVAL (NULL). @since 0.1 */
 WSL_API wsl_status wsl_fit_options_init(wsl_fit_options *opts);
@@ -238,6 +256,7 @@ typedef struct wsl_fit_report {
     double cofire_g;             /**< WSL_ABSTAIN_AUTO: mean G statistic (one degree of freedom
                                       each) of the single-class source pairs' co-firing against
                                       the fitted model; NaN when not computed */
+    size_t learned_cliques;      /**< WSL_DEPS_LEARN: merges the structure search accepted */
     int relabeled;               /**< 1 when EM ended in a labelling where the sources agree
                                       with other classes than their own, and the latent classes
                                       were permuted (prior and tables together; the likelihood

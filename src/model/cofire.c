@@ -72,6 +72,9 @@ wsl_status wsl__cofire_test(const wsl_label_model *model, const wsl_pattern_tabl
         size_t ju = src[u];
         for (size_t w = u + 1; w < q; w++) {
             size_t jw = src[w];
+            if (model->cl.n && model->cl.of_source[ju] >= 0 &&
+                model->cl.of_source[ju] == model->cl.of_source[jw])
+                continue; /* modelled jointly */
             double e11 = 0, o11 = both[u * q + w], nu = nfire[u], nw = nfire[w];
             for (int32_t c = 0; c < k; c++)
                 e11 += model->prior[c] * model->table[wsl__tab_index(k, ju, c, single[ju])] *
@@ -82,8 +85,10 @@ wsl_status wsl__cofire_test(const wsl_label_model *model, const wsl_pattern_tabl
             pairs += 1;
         }
     }
-    *g = sum / pairs;
-    *limit = 1 + 3 * sqrt(2 / pairs);
+    if (pairs > 0) {
+        *g = sum / pairs;
+        *limit = 1 + 3 * sqrt(2 / pairs);
+    }
 done:
     wsl__free(a, pos);
     wsl__free(a, src);

@@ -8,7 +8,7 @@
  * Patterns are visited in a canonical order so that the sums do not depend on how the table was
  * built (threads, merges, streams).
  */
-#include "model_impl.h"
+#include "em_impl.h"
 
 #include "matrix/matrix.h"
 
@@ -20,31 +20,7 @@
 /* Smallest probability of any outcome a source emits: keeps logs finite. */
 #define MIN_PROB 1e-6
 
-typedef struct em_ctx {
-    const wsl_pattern_table *T;
-    size_t *order;       /* canonical pattern order */
-    size_t gold_col;     /* column of clamped gold labels, or >= T->m */
-    size_t m;            /* sources (without the gold column) */
-    int32_t k;
-    size_t tab_len;      /* m * k * (k + 1) */
-    wsl_fit_options o;
-    double n_rows;
-    double *N;           /* expected counts, tab_len */
-    double *Ntot;        /* expected class totals, k */
-    double *B;           /* pseudo-counts, tab_len */
-    double *prior_pc;    /* pseudo-counts on the class prior, k */
-    uint8_t *emits;      /* m * k: source j ever votes class v */
-    int32_t *single;     /* m: the class a source votes when it votes only one, else -1 */
-    double *fire;        /* m: share of rows where the source votes */
-    double *share;       /* m * k: the source's vote shares */
-    double *acc;         /* m: one-coin accuracy of a multi-class source (polarity tables) */
-    wsl_lm_abstain mode; /* abstain handling of the current phase (AUTO resolved) */
-    uint8_t *all;        /* k ones: every outcome live */
-    double *s;           /* k scratch */
-    double *abstain_sum; /* k */
-    double *hist;        /* max_iter */
-    double *best_table, *best_prior, *best_hist;
-} em_ctx;
+
 
 static const wsl_allocator *ctx_alloc(const wsl_label_model *model)
 {
@@ -138,15 +114,41 @@ static void build_priors(em_ctx *x, const double *fire, const double *share)
 }
 
 /* One pass over the patterns: scores, posteriors, expected counts, log-likelihood. */
-static double e_step(em_ctx *x, wsl_label_model *model, int accumulate)
+/* Add a pattern's posterior s (weight cnt) to the expected counts of its votes and cliques. */
+static void accumulate(em_ctx *x, const wsl_label_model *model, const uint32_t *cols,
+                       const int32_t *vals, size_t nv, double cnt)
+{
+    int32_t k = x->k;
+    const wsl__cliques *cl = &model->cl;
+    for (int32_t c = 0; c < k; c++)
+        x->Ntot[c] += cnt * x->s[c];
+    for (size_t e = 0; e < nv; e++) {
+        double *nrow = x->N + wsl__tab_index(k, cols[e], 0, vals[e]);
+        for (int32_t c = 0; c < k; c++)
+            nrow[(size_t)c * ((size_t)k + 1)] += cnt * x->s[c];
+    }
+    for (size_t q = 0; q < cl->n; q++) {
+        double *nq = x->Nq + cl->off[q] + x->cidx[q];
+        for (int32_t c = 0; c < k; c++)
+            nq[(size_t)c * cl->size[q]] += cnt * x->s[c];
+    }
+}
+
+static void clear_counts(em_ctx *x, const wsl_label_model *model)
+{
+    memset(x->N, 0, x->tab_len * sizeof *x->N);
+    memset(x->Ntot, 0, (size_t)x->k * sizeof *x->Ntot);
+    if (model->cl.n)
+        memset(x->Nq, 0, model->cl.off[model->cl.n] * sizeof *x->Nq);
+}
+
+double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
 {
     const wsl_pattern_table *T = x->T;
     int32_t k = x->k;
     double ll = 0;
-    if (accumulate) {
-        memset(x->N, 0, x->tab_len * sizeof *x->N);
-        memset(x->Ntot, 0, (size_t)k * sizeof *x->Ntot);
-    }
+    if (accumulate_counts)
+        clear_counts(x, model);
     wsl__model_abstain_sum(model, x->abstain_sum);
     for (size_t oi = 0; oi < T->n; oi++) {
         size_t p = x->order[oi], s0 = T->start[p], nnz = T->start[p + 1] - s0;
@@ -158,7 +160,7 @@ static double e_step(em_ctx *x, wsl_label_model *model, int accumulate)
             gold = T->vals[s0 + nnz - 1];
             nv = nnz - 1;
         }
-        wsl__model_scores(model, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s);
+        wsl__model_scores(model, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s, x->cidx);
         if (gold != WSL_ABSTAIN) {
             ll += cnt * x->s[gold];
             for (int32_t c = 0; c < k; c++)
@@ -166,15 +168,8 @@ static double e_step(em_ctx *x, wsl_label_model *model, int accumulate)
         } else {
             ll += cnt * wsl__softmax_inplace(x->s, (size_t)k);
         }
-        if (!accumulate)
-            continue;
-        for (int32_t c = 0; c < k; c++)
-            x->Ntot[c] += cnt * x->s[c];
-        for (size_t e = s0; e < s0 + nv; e++) {
-            double *nrow = x->N + wsl__tab_index(k, T->cols[e], 0, T->vals[e]);
-            for (int32_t c = 0; c < k; c++)
-                nrow[(size_t)c * ((size_t)k + 1)] += cnt * x->s[c];
-        }
+        if (accumulate_counts)
+            accumulate(x, model, T->cols + s0, T->vals + s0, nv, cnt);
     }
     return ll;
 }
@@ -369,6 +364,12 @@ static double polarity_log_prior(const em_ctx *x, const wsl_label_model *model, 
 static double log_prior(const em_ctx *x, const wsl_label_model *model)
 {
     double lp = 0;
+    const wsl__cliques *cl = &model->cl;
+    for (size_t q = 0; q < cl->n; q++)
+        for (int32_t c = 0; c < x->k; c++)
+            for (size_t idx = 0; idx < cl->size[q]; idx++)
+                lp += x->o.pseudo_count * wsl__clique_prior_mean(model, q, c, idx) *
+                      cl->log_table[cl->off[q] + (size_t)c * cl->size[q] + idx];
     if (x->o.tables == WSL_TABLES_POLARITY)
         for (size_t j = 0; j < x->m; j++) {
             if (!given_prior(x, j)) {
@@ -387,6 +388,31 @@ static double log_prior(const em_ctx *x, const wsl_label_model *model)
         for (int32_t c = 0; c < x->k; c++)
             lp += (x->prior_pc[c] - 1) * model->log_prior[c];
     return lp;
+}
+
+/*
+ * Joint tables of the cliques: MAP under a Dirichlet of pseudo_count pseudo-rows per class
+ * centred on the product of the members' own tables, so an outcome never seen falls back to
+ * what independence would say, and a clique with little data behaves like its members.
+ */
+static void clique_m_step(em_ctx *x, wsl_label_model *model)
+{
+    const wsl__cliques *cl = &model->cl;
+    double W = x->o.pseudo_count > 0 ? x->o.pseudo_count : MIN_PROB;
+    for (size_t q = 0; q < cl->n; q++)
+        for (int32_t c = 0; c < x->k; c++) {
+            const double *nq = x->Nq + cl->off[q] + (size_t)c * cl->size[q];
+            double *t = cl->table + cl->off[q] + (size_t)c * cl->size[q], sum = 0;
+            for (size_t idx = 0; idx < cl->size[q]; idx++) {
+                t[idx] = nq[idx] + W * wsl__clique_prior_mean(model, q, c, idx);
+                if (t[idx] < 1e-300)
+                    t[idx] = 1e-300;
+                sum += t[idx];
+            }
+            for (size_t idx = 0; idx < cl->size[q]; idx++)
+                t[idx] /= sum;
+        }
+    wsl__cliques_refresh_logs(model);
 }
 
 /* Closed-form M-step from x->N, x->Ntot with pseudo-counts x->B. */
@@ -468,6 +494,7 @@ static void m_step(em_ctx *x, wsl_label_model *model)
             normalize_row(t, x->o.tables == WSL_TABLES_FULL ? em : x->all, k, abstain_ok);
         }
     }
+    clique_m_step(x, model);
     /* Class prior. */
     if (x->o.prior == WSL_PRIOR_LEARNED) {
         double sum = 0, floor = 0.2 / (double)k;
@@ -491,12 +518,12 @@ static void m_step(em_ctx *x, wsl_label_model *model)
 }
 
 /* Posteriors of majority vote for every pattern, accumulated as expected counts. */
-static void start_majority(em_ctx *x)
+static void start_majority(em_ctx *x, const wsl_label_model *model)
 {
     const wsl_pattern_table *T = x->T;
     int32_t k = x->k;
-    memset(x->N, 0, x->tab_len * sizeof *x->N);
-    memset(x->Ntot, 0, (size_t)k * sizeof *x->Ntot);
+    const wsl__cliques *cl = &model->cl;
+    clear_counts(x, model);
     for (size_t oi = 0; oi < T->n; oi++) {
         size_t p = x->order[oi], s0 = T->start[p], nnz = T->start[p + 1] - s0, nv = nnz;
         double cnt = (double)T->counts[p], total = 0;
@@ -514,13 +541,13 @@ static void start_majority(em_ctx *x)
         }
         for (int32_t c = 0; c < k; c++)
             x->s[c] = total > 0 ? x->s[c] / total : 1.0 / (double)k;
-        for (int32_t c = 0; c < k; c++)
-            x->Ntot[c] += cnt * x->s[c];
-        for (size_t e = s0; e < s0 + nv; e++) {
-            double *nrow = x->N + wsl__tab_index(k, T->cols[e], 0, T->vals[e]);
-            for (int32_t c = 0; c < k; c++)
-                nrow[(size_t)c * ((size_t)k + 1)] += cnt * x->s[c];
-        }
+        for (size_t q = 0; q < cl->n; q++)
+            x->cidx[q] = 0;
+        for (size_t e = s0; e < s0 + nv; e++)
+            if (cl->n && cl->of_source[T->cols[e]] >= 0)
+                x->cidx[cl->of_source[T->cols[e]]] +=
+                    (size_t)(T->vals[e] + 1) * cl->stride[T->cols[e]];
+        accumulate(x, model, T->cols + s0, T->vals + s0, nv, cnt);
     }
 }
 
@@ -539,6 +566,7 @@ static void start_precise(em_ctx *x, wsl_label_model *model)
         for (int32_t c = 0; c < k; c++)
             model->prior[c] = 1.0 / (double)k;
     wsl__model_refresh_logs(model);
+    wsl__cliques_from_marginals(model);
 }
 
 /*
@@ -579,6 +607,7 @@ static wsl_status start_moments(em_ctx *x, wsl_label_model *model)
         for (int32_t c = 0; c < k; c++)
             model->prior[c] = 1.0 / (double)k;
     wsl__model_refresh_logs(model);
+    wsl__cliques_from_marginals(model);
     return WSL_OK;
 }
 
@@ -618,14 +647,14 @@ static void set_fixed_prior(em_ctx *x, wsl_label_model *model)
 }
 
 /* Run EM from the current parameters; returns the final penalized log-likelihood per row. */
-static wsl_status run_em(em_ctx *x, wsl_label_model *model, int start_id, int *iters,
+wsl_status wsl__em_run(em_ctx *x, wsl_label_model *model, int start_id, int *iters,
                          int *converged, double *pen_out, double *ll_out)
 {
     double prev = -INFINITY, pen = -INFINITY, ll = 0;
     *converged = 0;
     *iters = 0;
     for (int it = 0; it < x->o.max_iter; it++) {
-        ll = e_step(x, model, 1) / x->n_rows;
+        ll = wsl__em_e_step(x, model, 1) / x->n_rows;
         pen = ll + log_prior(x, model) / x->n_rows;
         x->hist[it] = pen;
         *iters = it + 1;
@@ -640,7 +669,7 @@ static wsl_status run_em(em_ctx *x, wsl_label_model *model, int start_id, int *i
         m_step(x, model);
     }
     if (!*converged) {
-        ll = e_step(x, model, 0) / x->n_rows;
+        ll = wsl__em_e_step(x, model, 0) / x->n_rows;
         pen = ll + log_prior(x, model) / x->n_rows;
     }
     *pen_out = pen;
@@ -649,28 +678,56 @@ static wsl_status run_em(em_ctx *x, wsl_label_model *model, int start_id, int *i
 }
 
 /* Free parameters of the fitted model (for the identifiability test). */
-static double model_params(const em_ctx *x)
+/* Rows per outcome of clique q (summed over classes), from the last accumulated E-step. */
+static double clique_outcome_rows(const em_ctx *x, const wsl_label_model *model, size_t q,
+                                  size_t idx)
+{
+    const wsl__cliques *cl = &model->cl;
+    double r = 0;
+    for (int32_t c = 0; c < x->k; c++)
+        r += x->Nq[cl->off[q] + (size_t)c * cl->size[q] + idx];
+    return r;
+}
+
+/* Outcomes of clique q seen in the data: its joint table's free cells per class (+1). */
+static double clique_seen(const em_ctx *x, const wsl_label_model *model, size_t q)
+{
+    double seen = 0;
+    for (size_t idx = 0; idx < model->cl.size[q]; idx++)
+        seen += clique_outcome_rows(x, model, q, idx) > 0.5;
+    return seen;
+}
+
+double wsl__em_source_params(const em_ctx *x, size_t j)
+{
+    int32_t k = x->k;
+    int n_emit = 0, mar;
+    for (int32_t v = 0; v < k; v++)
+        n_emit += x->emits[j * (size_t)k + (size_t)v];
+    if (n_emit == 0)
+        return 0;
+    mar = is_mar(x, n_emit);
+    if (given_prior(x, j))
+        return (double)k * (double)k;
+    if (x->o.tables == WSL_TABLES_ACCURACY)
+        return mar ? 2 : 1 + (double)k;
+    if (x->o.tables == WSL_TABLES_CLASS_ACCURACY)
+        return mar ? 1 + (double)k : 2 * (double)k;
+    if (n_emit == 1 && !mar && x->o.tables == WSL_TABLES_POLARITY)
+        return 2;
+    return mar ? 1 + (double)k * (n_emit - 1) : (double)k * n_emit;
+}
+
+double wsl__em_params(const em_ctx *x, const wsl_label_model *model)
 {
     int32_t k = x->k;
     double p = x->o.prior == WSL_PRIOR_LEARNED ? (double)(k - 1) : 0;
-    for (size_t j = 0; j < x->m; j++) {
-        int n_emit = 0, mar;
-        for (int32_t v = 0; v < k; v++)
-            n_emit += x->emits[j * (size_t)k + (size_t)v];
-        if (n_emit == 0)
-            continue;
-        mar = is_mar(x, n_emit);
-        if (given_prior(x, j))
-            p += (double)k * (double)k;
-        else if (x->o.tables == WSL_TABLES_ACCURACY)
-            p += mar ? 2 : 1 + (double)k;
-        else if (x->o.tables == WSL_TABLES_CLASS_ACCURACY)
-            p += mar ? 1 + (double)k : 2 * (double)k;
-        else if (n_emit == 1 && !mar && x->o.tables == WSL_TABLES_POLARITY)
-            p += 2;
-        else
-            p += mar ? 1 + (double)k * (n_emit - 1) : (double)k * n_emit;
-    }
+    /* A clique's outcomes never seen are pinned by its prior: only seen ones are free. */
+    for (size_t q = 0; q < model->cl.n; q++)
+        p += (double)k * (clique_seen(x, model, q) - 1);
+    for (size_t j = 0; j < x->m; j++)
+        if (!(model->cl.n && model->cl.of_source[j] >= 0))
+            p += wsl__em_source_params(x, j);
     return p;
 }
 
@@ -678,13 +735,25 @@ static double model_params(const em_ctx *x)
  * The null model: every source votes independently of the class, with its observed rates.
  * Returns its log-likelihood (total) and its number of free parameters.
  */
-static double null_loglik(const em_ctx *x, const double *fire, const double *share, double *params)
+static double null_loglik(const em_ctx *x, const wsl_label_model *model, const double *fire,
+                          const double *share, double *params)
 {
     int32_t k = x->k;
     double ll = 0, p = 0;
+    /* A clique votes as a whole: its outcomes' observed rates, independent of the class. */
+    for (size_t q = 0; q < model->cl.n; q++)
+        for (size_t idx = 0; idx < model->cl.size[q]; idx++) {
+            double r = clique_outcome_rows(x, model, q, idx);
+            if (r > 0.5) {
+                ll += r * log(r / x->n_rows);
+                p += 1;
+            }
+        }
+    if (model->cl.n)
+        p -= (double)model->cl.n;
     for (size_t j = 0; j < x->m; j++) {
         double f = fire[j];
-        if (f <= 0)
+        if (f <= 0 || (model->cl.n && model->cl.of_source[j] >= 0))
             continue;
         if (f < 1)
             ll += x->n_rows * (1 - f) * log(1 - f);
@@ -722,10 +791,25 @@ static void set_fallback(em_ctx *x, wsl_label_model *model, const double *fire)
     for (int32_t c = 0; c < k; c++)
         model->prior[c] = 1.0 / (double)k;
     wsl__model_refresh_logs(model);
+    wsl__cliques_from_marginals(model);
+}
+
+/* (Re)allocate the clique scratch of the context for the model's current cliques. */
+wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model)
+{
+    const wsl_allocator *a = ctx_alloc(model);
+    size_t len = model->cl.n ? model->cl.off[model->cl.n] : 1, n = model->cl.n ? model->cl.n : 1;
+    wsl__free(a, x->Nq);
+    wsl__free(a, x->best_cl);
+    wsl__free(a, x->cidx);
+    x->Nq = wsl__calloc(a, len, sizeof *x->Nq);
+    x->best_cl = wsl__mallocarray(a, len, sizeof *x->best_cl);
+    x->cidx = wsl__mallocarray(a, n, sizeof *x->cidx);
+    return x->Nq && x->best_cl && x->cidx ? WSL_OK : WSL_ENOMEM;
 }
 
 /* Run every requested start; the one with the best penalized likelihood is left in model. */
-static wsl_status fit_starts(em_ctx *x, wsl_label_model *model)
+wsl_status wsl__em_fit_starts(em_ctx *x, wsl_label_model *model)
 {
     static const wsl_lm_start start_ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE,
                                              WSL_START_MOMENTS};
@@ -741,7 +825,7 @@ static wsl_status fit_starts(em_ctx *x, wsl_label_model *model)
             continue;
         set_fixed_prior(x, model);
         if (start_ids[si] == WSL_START_MAJORITY) {
-            start_majority(x);
+            start_majority(x, model);
             m_step(x, model);
         } else if (start_ids[si] == WSL_START_MOMENTS) {
             if ((st = start_moments(x, model)) != WSL_OK)
@@ -749,7 +833,7 @@ static wsl_status fit_starts(em_ctx *x, wsl_label_model *model)
         } else {
             start_precise(x, model);
         }
-        if ((st = run_em(x, model, (int)start_ids[si], &iters, &converged, &pen, &ll)) != WSL_OK)
+        if ((st = wsl__em_run(x, model, (int)start_ids[si], &iters, &converged, &pen, &ll)) != WSL_OK)
             return st;
         wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
                  "start %d: %d iterations, penalized log-likelihood %.6f per row%s",
@@ -759,6 +843,8 @@ static wsl_status fit_starts(em_ctx *x, wsl_label_model *model)
             best_pen = pen;
             memcpy(x->best_table, model->table, x->tab_len * sizeof *x->best_table);
             memcpy(x->best_prior, model->prior, (size_t)k * sizeof *x->best_prior);
+            if (model->cl.n)
+                memcpy(x->best_cl, model->cl.table, model->cl.off[model->cl.n] * sizeof *x->best_cl);
             memcpy(x->best_hist, x->hist, (size_t)iters * sizeof *x->hist);
             model->n_history = (size_t)iters;
             model->report.iterations = iters;
@@ -770,6 +856,8 @@ static wsl_status fit_starts(em_ctx *x, wsl_label_model *model)
     }
     memcpy(model->table, x->best_table, x->tab_len * sizeof *x->best_table);
     memcpy(model->prior, x->best_prior, (size_t)k * sizeof *x->best_prior);
+    if (model->cl.n)
+        memcpy(model->cl.table, x->best_cl, model->cl.off[model->cl.n] * sizeof *x->best_cl);
     wsl__model_refresh_logs(model);
     return WSL_OK;
 }
@@ -785,9 +873,9 @@ static int check_identified(em_ctx *x, wsl_label_model *model)
     double null_params, null_ll, gain, cost;
     if (x->gold_col < x->T->m || x->o.prior != WSL_PRIOR_LEARNED)
         return 0;
-    null_ll = null_loglik(x, x->fire, x->share, &null_params);
+    null_ll = null_loglik(x, model, x->fire, x->share, &null_params);
     gain = model->report.log_likelihood * x->n_rows - null_ll;
-    cost = (model_params(x) - null_params) / 2 * log(x->n_rows);
+    cost = (wsl__em_params(x, model) - null_params) / 2 * log(x->n_rows);
     if (gain > cost)
         return 0;
     wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_WARN,
@@ -795,7 +883,7 @@ static int check_identified(em_ctx *x, wsl_label_model *model)
              "falling back to majority vote", gain, cost);
     set_fallback(x, model, x->fire);
     model->report.fallback = 1;
-    model->report.log_likelihood = e_step(x, model, 0) / x->n_rows;
+    model->report.log_likelihood = wsl__em_e_step(x, model, 0) / x->n_rows;
     model->report.penalized = model->report.log_likelihood;
     return 1;
 }
@@ -880,12 +968,21 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     }
     source_stats(&x, x.fire, x.share);
     build_priors(&x, x.fire, x.share);
+    if (x.o.n_dep_groups > 0 &&
+        (st = wsl__cliques_set(model, x.o.dep_members, x.o.dep_sizes, x.o.n_dep_groups,
+                               "wsl_label_model_fit")) != WSL_OK)
+        goto done;
+    if ((st = wsl__em_ctx_cliques(&x, model)) != WSL_OK)
+        goto done;
 
     model->report.cofire_g = model->report.cofire_limit = NAN;
     x.mode = x.o.abstain == WSL_ABSTAIN_AUTO ? WSL_ABSTAIN_BY_POLARITY : x.o.abstain;
-    if ((st = fit_starts(&x, model)) != WSL_OK)
+    if ((st = wsl__em_fit_starts(&x, model)) != WSL_OK)
         goto done;
-    if (!check_identified(&x, model) && x.o.abstain == WSL_ABSTAIN_AUTO) {
+    if (!check_identified(&x, model) && x.o.deps == WSL_DEPS_LEARN &&
+        (st = wsl__em_learn_structure(&x, model)) != WSL_OK)
+        goto done;
+    if (!model->report.fallback && x.o.abstain == WSL_ABSTAIN_AUTO) {
         /* Single-class sources that fire together more than the class explains (shared
          * keywords, copies) make their abstains count many times over: the posterior then
          * rests on their votes alone, and the class prior, learned from those abstains, is not
@@ -902,7 +999,7 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
             x.mode = WSL_ABSTAIN_VOTES_ONLY;
             if (x.o.prior == WSL_PRIOR_LEARNED)
                 x.o.prior = WSL_PRIOR_UNIFORM;
-            if ((st = fit_starts(&x, model)) != WSL_OK)
+            if ((st = wsl__em_fit_starts(&x, model)) != WSL_OK)
                 goto done;
         }
     }
@@ -949,5 +1046,8 @@ done:
     wsl__free(a, x.share);
     wsl__free(a, x.single);
     wsl__free(a, x.acc);
+    wsl__free(a, x.Nq);
+    wsl__free(a, x.best_cl);
+    wsl__free(a, x.cidx);
     return st;
 }

@@ -35,6 +35,7 @@ static void release_params(wsl_label_model *model)
     wsl__free(&model->alloc, model->log_table);
     wsl__free(&model->alloc, model->history);
     model->prior = model->log_prior = model->table = model->log_table = model->history = NULL;
+    wsl__cliques_release(model);
     model->n_history = 0;
     model->m = 0;
     model->fitted = 0;
@@ -100,6 +101,7 @@ void wsl__model_refresh_logs(wsl_label_model *model)
             if (wsl__model_single_class(model, j) >= 0)
                 for (int32_t c = 0; c < k; c++)
                     model->log_table[wsl__tab_index(k, j, c, -1)] = 0;
+    wsl__cliques_refresh_logs(model);
 }
 
 void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
@@ -109,6 +111,8 @@ void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
         double s = 0;
         for (size_t j = 0; j < model->m; j++) {
             double l = model->log_table[wsl__tab_index(k, j, c, -1)];
+            if (model->cl.n && model->cl.of_source[j] >= 0)
+                continue; /* its clique's joint table scores it */
             /* Sources that never abstain contribute nothing to rows where they voted. */
             if (l != -INFINITY)
                 s += l;
@@ -118,18 +122,31 @@ void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
 }
 
 void wsl__model_scores(const wsl_label_model *model, const double *abstain_sum,
-                       const uint32_t *cols, const int32_t *vals, size_t nnz, double *s)
+                       const uint32_t *cols, const int32_t *vals, size_t nnz, double *s,
+                       size_t *cidx)
 {
     int32_t k = model->k;
+    const wsl__cliques *cl = &model->cl;
     for (int32_t c = 0; c < k; c++)
         s[c] = model->log_prior[c] + abstain_sum[c];
+    for (size_t q = 0; q < cl->n; q++)
+        cidx[q] = 0; /* every member abstains until a vote says otherwise */
     for (size_t e = 0; e < nnz; e++) {
         const double *lt = model->log_table + wsl__tab_index(k, cols[e], 0, -1);
+        if (cl->n && cl->of_source[cols[e]] >= 0) {
+            cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
+            continue;
+        }
         for (int32_t c = 0; c < k; c++) {
             const double *row = lt + (size_t)c * ((size_t)k + 1);
             double la = row[0] == -INFINITY ? 0 : row[0];
             s[c] += row[vals[e] + 1] - la;
         }
+    }
+    for (size_t q = 0; q < cl->n; q++) {
+        const double *lt = cl->log_table + cl->off[q] + cidx[q];
+        for (int32_t c = 0; c < k; c++)
+            s[c] += lt[(size_t)c * cl->size[q]];
     }
 }
 
@@ -234,7 +251,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
     uint32_t *cols = NULL;
     int32_t *vals = NULL;
     double *abstain_sum = NULL;
-    size_t cells;
+    size_t cells, *cidx = NULL;
     int32_t k;
     wsl_status st = WSL_OK;
     WSL_CHECK_ARG(model != NULL);
@@ -252,7 +269,8 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
     cols = wsl__mallocarray(&model->alloc, L->m, sizeof *cols);
     vals = wsl__mallocarray(&model->alloc, L->m, sizeof *vals);
     abstain_sum = wsl__mallocarray(&model->alloc, (size_t)k, sizeof *abstain_sum);
-    if (!cols || !vals || !abstain_sum) {
+    cidx = wsl__mallocarray(&model->alloc, model->cl.n ? model->cl.n : 1, sizeof *cidx);
+    if (!cols || !vals || !abstain_sum || !cidx) {
         st = WSL_ENOMEM;
         goto done;
     }
@@ -264,7 +282,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
             covered[i] = nnz > 0;
         /* A row with no vote gets the posterior given that every source abstained: the class
          * prior when abstaining says nothing about the class. */
-        wsl__model_scores(model, abstain_sum, cols, vals, nnz, p);
+        wsl__model_scores(model, abstain_sum, cols, vals, nnz, p, cidx);
         /* Exact ties (a symmetric fit) go the way of the votes: majority vote breaks them. */
         for (size_t e = 0; e < nnz; e++)
             p[vals[e]] += TIE_NUDGE;
@@ -274,6 +292,7 @@ done:
     wsl__free(&model->alloc, cols);
     wsl__free(&model->alloc, vals);
     wsl__free(&model->alloc, abstain_sum);
+    wsl__free(&model->alloc, cidx);
     return st;
 }
 

@@ -6,6 +6,27 @@
 #include "votes/patterns_impl.h"
 #include "wsl/label_model.h"
 
+/* Limit on a clique's joint table: (k + 1)^size outcomes per class. */
+#define WSL__CLIQUE_MAX_OUTCOMES 4096
+
+/*
+ * Groups of dependent sources. Each clique has one joint class-conditional table over its
+ * members' votes (abstain included): P(v_1..v_s | y = c) at table[off[q] + c * size[q] + idx],
+ * idx = sum_j (v_j + 1) * stride[j]. Members keep their own (marginal) tables for inspection
+ * and as the prior mean of the joint table; the joint replaces them in the likelihood.
+ */
+typedef struct wsl__cliques {
+    size_t n;            /* cliques */
+    size_t *start;       /* n + 1 offsets into members */
+    uint32_t *members;   /* source indices, ascending within each clique */
+    size_t *size;        /* n: (k + 1)^members */
+    size_t *off;         /* n + 1 offsets into table */
+    double *table;       /* joint tables, off[n] values */
+    double *log_table;
+    int32_t *of_source;  /* m: the clique of source j, or -1 */
+    size_t *stride;      /* m: (k + 1)^(position of j in its clique) */
+} wsl__cliques;
+
 struct wsl_label_model {
     wsl_allocator alloc;
     int32_t k;
@@ -18,6 +39,7 @@ struct wsl_label_model {
     wsl_fit_report report;
     double *history;    /* penalized log-likelihood per row, per iteration of the winner */
     size_t n_history;
+    wsl__cliques cl;    /* dependent sources; cl.n == 0 when every source is independent */
 };
 
 static inline size_t wsl__tab_index(int32_t k, size_t j, int32_t c, int32_t v)
@@ -39,12 +61,15 @@ void wsl__model_refresh_logs(wsl_label_model *model);
 
 /*
  * Log joint scores s[c] = log pi_c + sum_j log P(vote_j | c) for one row given by its
- * non-abstain votes. abstain_sum[c] = sum_j log P(abstain_j | c) is precomputed.
+ * non-abstain votes. abstain_sum[c] = sum_j log P(abstain_j | c) over sources outside cliques
+ * is precomputed. cidx (cl.n entries, may be NULL without cliques) receives each clique's
+ * outcome index for the row.
  */
 void wsl__model_scores(const wsl_label_model *model, const double *abstain_sum,
-                       const uint32_t *cols, const int32_t *vals, size_t nnz, double *s);
+                       const uint32_t *cols, const int32_t *vals, size_t nnz, double *s,
+                       size_t *cidx);
 
-/* abstain_sum[c] = sum_j log P(abstain_j | c), k entries. */
+/* abstain_sum[c] = sum_j log P(abstain_j | c) over sources outside cliques, k entries. */
 void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum);
 
 /* Fit on a pattern table; gold_col (if < T->m) is the column holding clamped gold labels. */
@@ -58,6 +83,31 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
 wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_pattern_table *T,
                                   const size_t *order, const int32_t *single, const double *fire,
                                   size_t m, double fallback, double *acc);
+
+/*
+ * Set the cliques of a model with m sources (frees previous ones): n_groups groups, group g
+ * holding sizes[g] source indices from members (concatenated). Groups of one source are
+ * dropped. Errors name the group: an index >= m, a source in two groups, a joint table over
+ * WSL__CLIQUE_MAX_OUTCOMES outcomes per class. Tables are zeroed.
+ */
+wsl_status wsl__cliques_set(wsl_label_model *model, const size_t *members, const size_t *sizes,
+                            size_t n_groups, const char *fn);
+void wsl__cliques_release(wsl_label_model *model);
+/* Deep copy of src's cliques into dst (same k and m). */
+wsl_status wsl__cliques_copy(wsl_label_model *dst, const wsl_label_model *src);
+/* Joint tables = product of the members' tables (independence), then logs. */
+void wsl__cliques_from_marginals(wsl_label_model *model);
+void wsl__cliques_refresh_logs(wsl_label_model *model);
+/* Prior mean of clique q's outcome idx under class c: the product of the members' tables. */
+double wsl__clique_prior_mean(const wsl_label_model *model, size_t q, int32_t c, size_t idx);
+
+/*
+ * Pair statistics of co-voting beyond the model on a pattern table (votes of columns >= m
+ * ignored): g[i * m + j] the G statistic, df[i * m + j] its degrees of freedom (df may be
+ * NULL); NaN for two members of one clique, 0 on the diagonal. order may be NULL.
+ */
+wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_table *T,
+                                const size_t *order, size_t m, double *g, double *df);
 
 /* Permute the latent classes so that the sources agree with them (see relabel.c). */
 wsl_status wsl__model_relabel(wsl_label_model *model, int *changed);

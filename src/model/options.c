@@ -79,6 +79,13 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
             }
         }
     }
+    if (o->version >= 2) {
+        if ((unsigned)o->deps > WSL_DEPS_LEARN)
+            return BAD("opts->deps must be a wsl_lm_deps value (got %d)", (int)o->deps);
+        if (o->n_dep_groups > 0 && (!o->dep_members || !o->dep_sizes))
+            return BAD("opts->dep_members and opts->dep_sizes must be given with "
+                       "opts->n_dep_groups = %zu", o->n_dep_groups);
+    }
     if (o->gold) {
         for (size_t i = 0; i < o->gold_len; i++)
             if (o->gold[i] < WSL_ABSTAIN || o->gold[i] >= k)
@@ -104,6 +111,8 @@ void wsl__fit_options_resolve(const wsl_fit_options *opts, wsl_fit_options *out)
         out->prior = WSL_PRIOR_LEARNED;
     if (out->pseudo_count < 0)
         out->pseudo_count = 2.0;
+    if (out->deps == WSL_DEPS_DEFAULT)
+        out->deps = WSL_DEPS_OFF;
     if (!(out->source_prior_strength > 0))
         out->source_prior_strength = 100.0;
 }

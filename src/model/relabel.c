@@ -103,7 +103,13 @@ wsl_status wsl__model_relabel(wsl_label_model *model, int *changed)
     iscratch = wsl__mallocarray(a, 2 * (K + 1), sizeof *iscratch);
     to = wsl__mallocarray(a, K, sizeof *to);
     used = wsl__mallocarray(a, K + 1, 1);
-    old = wsl__mallocarray(a, K * K1 > K ? K * K1 : K, sizeof *old);
+    {
+        size_t need = K * K1; /* the largest block moved at once: a source's or a clique's */
+        for (size_t q = 0; q < model->cl.n; q++)
+            if (K * model->cl.size[q] > need)
+                need = K * model->cl.size[q];
+        old = wsl__mallocarray(a, need, sizeof *old);
+    }
     if (!scratch || !iscratch || !to || !used || !old) {
         st = WSL_ENOMEM;
         goto done;
@@ -130,6 +136,14 @@ wsl_status wsl__model_relabel(wsl_label_model *model, int *changed)
         memcpy(old, tab, K * row_len);
         for (size_t cl = 0; cl < K; cl++)
             memcpy(tab + to[cl] * K1, old + cl * K1, row_len);
+    }
+    for (size_t q = 0; q < model->cl.n; q++) {
+        /* A clique's joint table has one row of cl.size[q] outcomes per class. */
+        size_t sz = model->cl.size[q], bytes = sz * sizeof(double);
+        double *tab = model->cl.table + model->cl.off[q];
+        memcpy(old, tab, K * bytes);
+        for (size_t cl = 0; cl < K; cl++)
+            memcpy(tab + to[cl] * sz, old + cl * sz, bytes);
     }
     wsl__model_refresh_logs(model);
     *changed = 1;

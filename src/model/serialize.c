@@ -81,6 +81,102 @@ static cJSON *number_array(const double *v, size_t n)
     return arr;
 }
 
+/* "cliques": [{"members": [j, ...], "table": [P(outcome | c) row by class]}, ...] */
+static int add_cliques(cJSON *root, const wsl_label_model *model)
+{
+    const wsl__cliques *cl = &model->cl;
+    cJSON *arr = cJSON_AddArrayToObject(root, "cliques");
+    if (!arr)
+        return 0;
+    for (size_t q = 0; q < cl->n; q++) {
+        cJSON *obj = cJSON_CreateObject(), *mem = cJSON_CreateArray(), *tab;
+        if (!obj || !mem || !cJSON_AddItemToArray(arr, obj)) {
+            cJSON_Delete(obj);
+            cJSON_Delete(mem);
+            return 0;
+        }
+        cJSON_AddItemToObject(obj, "members", mem);
+        for (size_t i = cl->start[q]; i < cl->start[q + 1]; i++) {
+            cJSON *num = cJSON_CreateNumber((double)cl->members[i]);
+            if (!num || !cJSON_AddItemToArray(mem, num)) {
+                cJSON_Delete(num);
+                return 0;
+            }
+        }
+        tab = number_array(cl->table + cl->off[q], cl->off[q + 1] - cl->off[q]);
+        if (!tab)
+            return 0;
+        cJSON_AddItemToObject(obj, "table", tab);
+    }
+    return 1;
+}
+
+static wsl_status bad(const char *what);
+static wsl_status read_array(const cJSON *root, const char *key, double *out, size_t n,
+                             int probabilities);
+
+/* Read "cliques" (absent: none) into a model whose m and k are set. */
+static wsl_status read_cliques(const cJSON *root, wsl_label_model *model)
+{
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "cliques"), *obj;
+    size_t n, total = 0, *sizes = NULL, *members = NULL, q = 0;
+    wsl_status st = WSL_OK;
+    if (!arr)
+        return WSL_OK;
+    if (!cJSON_IsArray(arr))
+        return bad("\"cliques\" is not an array");
+    n = (size_t)cJSON_GetArraySize(arr);
+    cJSON_ArrayForEach(obj, arr)
+    {
+        const cJSON *mem = cJSON_GetObjectItemCaseSensitive(obj, "members");
+        if (!cJSON_IsArray(mem) || cJSON_GetArraySize(mem) < 2 || cJSON_GetArraySize(mem) > 64)
+            return bad("a clique's \"members\" is missing or not an array of 2..64 sources");
+        total += (size_t)cJSON_GetArraySize(mem);
+    }
+    sizes = wsl__mallocarray(&model->alloc, n ? n : 1, sizeof *sizes);
+    members = wsl__mallocarray(&model->alloc, total ? total : 1, sizeof *members);
+    if (!sizes || !members) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    total = 0;
+    cJSON_ArrayForEach(obj, arr)
+    {
+        const cJSON *mem = cJSON_GetObjectItemCaseSensitive(obj, "members"), *it;
+        sizes[q++] = (size_t)cJSON_GetArraySize(mem);
+        cJSON_ArrayForEach(it, mem)
+        {
+            double v = cJSON_GetNumberValue(it);
+            if (!(v >= 0 && v < (double)model->m && v == floor(v))) {
+                st = bad("a clique member is not a source index");
+                goto done;
+            }
+            members[total++] = (size_t)v;
+        }
+    }
+    if ((st = wsl__cliques_set(model, members, sizes, n, "wsl_label_model_load")) != WSL_OK) {
+        if (st == WSL_EINVAL) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", wsl_last_error());
+            st = wsl__error(WSL_EFORMAT, "%s", why);
+        }
+        goto done;
+    }
+    q = 0;
+    cJSON_ArrayForEach(obj, arr)
+    {
+        const wsl__cliques *cl = &model->cl;
+        if ((st = read_array(obj, "table", cl->table + cl->off[q], cl->off[q + 1] - cl->off[q],
+                             1)) != WSL_OK)
+            goto done;
+        q++;
+    }
+done:
+    wsl__free(&model->alloc, sizes);
+    wsl__free(&model->alloc, members);
+    return st;
+}
+
 wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out)
 {
     cJSON *root = NULL, *report;
@@ -118,6 +214,8 @@ wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out)
         cJSON_AddItemToObject(root, "tables_values", table);
         cJSON_AddItemToObject(root, "history", hist);
     }
+    if (model->cl.n && !add_cliques(root, model))
+        goto oom;
     report = cJSON_AddObjectToObject(root, "report");
     if (!report || !cJSON_AddNumberToObject(report, "iterations", model->report.iterations) ||
         !cJSON_AddBoolToObject(report, "converged", model->report.converged) ||
@@ -253,6 +351,8 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
         goto done;
     if ((st = read_array(root, "tables_values", model->table,
                          model->m * (size_t)model->k * ((size_t)model->k + 1), 1)) != WSL_OK)
+        goto done;
+    if ((st = read_cliques(root, model)) != WSL_OK)
         goto done;
     f = cJSON_GetObjectItemCaseSensitive(root, "history");
     if (cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0) {

@@ -1,0 +1,138 @@
+/*
+ * How much each pair of sources co-votes beyond what the model explains.
+ *
+ * For sources i and j, the observed table of their joint votes (abstain included) is compared
+ * with the model's expectation n sum_c pi_c P(v_i = a | c) P(v_j = b | c) by a G statistic.
+ * Under the model G is about chi-square with (S_i - 1)(S_j - 1) degrees of freedom, S being
+ * the number of outcomes a source shows; sources that share logic score far above that.
+ */
+#include "model_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Above this many pair cells the tables compare firing only (voted or abstained). */
+#define MAX_PAIR_CELLS ((size_t)1 << 22)
+
+static double g_term(double o, double e)
+{
+    if (o <= 0.5)
+        return 0; /* counts are integers: an empty cell adds nothing */
+    if (e < 1e-12)
+        e = 1e-12;
+    return o * log(o / e);
+}
+
+/* P(outcome s of source j | c): s = 0 abstain, else the vote s - 1 (or any vote, firing only). */
+static double outcome_prob(const wsl_label_model *model, size_t j, int32_t c, size_t s,
+                           int fire_only)
+{
+    const double *row = model->table + wsl__tab_index(model->k, j, c, -1);
+    return fire_only && s == 1 ? 1 - row[0] : row[s];
+}
+
+wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_table *T,
+                                const size_t *order, size_t m, double *g, double *df)
+{
+    const wsl_allocator *a = &model->alloc;
+    int32_t k = model->k;
+    size_t K1 = (size_t)k + 1, S, pairs = m * (m - 1) / 2, cells;
+    int fire_only;
+    double *both = NULL, *margin = NULL, *obs = NULL, *expct = NULL, n = (double)T->total;
+    uint32_t *vc = NULL;
+    int32_t *vv = NULL;
+    wsl_status st = WSL_OK;
+    fire_only = m > 1 && pairs > MAX_PAIR_CELLS / (K1 * K1);
+    S = fire_only ? 2 : K1;
+    cells = (S - 1) * (S - 1); /* both voted: the other cells follow from the margins */
+    for (size_t t = 0; t < m * m; t++) {
+        g[t] = 0;
+        if (df)
+            df[t] = 0;
+    }
+    if (m < 2)
+        return WSL_OK;
+    both = wsl__calloc(a, pairs * cells, sizeof *both);
+    margin = wsl__calloc(a, m * S, sizeof *margin);
+    obs = wsl__mallocarray(a, S * S, sizeof *obs);
+    expct = wsl__mallocarray(a, S * S, sizeof *expct);
+    vc = wsl__mallocarray(a, m, sizeof *vc);
+    vv = wsl__mallocarray(a, m, sizeof *vv);
+    if (!both || !margin || !obs || !expct || !vc || !vv) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+#define PAIR(i, j) ((i) * m - (i) * ((i) + 1) / 2 + (j) - (i) - 1) /* i < j, row-major triangle */
+    for (size_t oi = 0; oi < T->n; oi++) {
+        size_t p = order ? order[oi] : oi, nv = 0;
+        double cnt = (double)T->counts[p];
+        for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
+            if (T->cols[e] < m) {
+                vc[nv] = T->cols[e];
+                vv[nv++] = fire_only ? 0 : T->vals[e];
+            }
+        for (size_t u = 0; u < nv; u++) {
+            margin[vc[u] * S + (size_t)vv[u] + 1] += cnt;
+            for (size_t w = u + 1; w < nv; w++)
+                both[PAIR(vc[u], vc[w]) * cells + (size_t)vv[u] * (S - 1) + (size_t)vv[w]] += cnt;
+        }
+    }
+    for (size_t j = 0; j < m; j++) {
+        double voted = 0;
+        for (size_t s = 1; s < S; s++)
+            voted += margin[j * S + s];
+        margin[j * S] = n - voted;
+    }
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = i + 1; j < m; j++) {
+            const double *b = both + PAIR(i, j) * cells;
+            double G = 0, si = 0, sj = 0;
+            if (model->cl.n && model->cl.of_source[i] >= 0 &&
+                model->cl.of_source[i] == model->cl.of_source[j]) {
+                g[i * m + j] = g[j * m + i] = NAN; /* modelled jointly */
+                if (df)
+                    df[i * m + j] = df[j * m + i] = NAN;
+                continue;
+            }
+            /* Observed: both-voted cells counted, the rest from the margins. */
+            obs[0] = n;
+            for (size_t x = 1; x < S; x++) {
+                obs[x * S] = margin[i * S + x];
+                obs[x] = margin[j * S + x];
+                obs[0] -= margin[i * S + x] + margin[j * S + x];
+            }
+            for (size_t x = 1; x < S; x++)
+                for (size_t y = 1; y < S; y++) {
+                    double o = b[(x - 1) * (S - 1) + (y - 1)];
+                    obs[x * S + y] = o;
+                    obs[x * S] -= o;
+                    obs[y] -= o;
+                    obs[0] += o;
+                }
+            memset(expct, 0, S * S * sizeof *expct);
+            for (int32_t c = 0; c < k; c++)
+                for (size_t x = 0; x < S; x++) {
+                    double px = model->prior[c] * outcome_prob(model, i, c, x, fire_only);
+                    for (size_t y = 0; y < S; y++)
+                        expct[x * S + y] += px * outcome_prob(model, j, c, y, fire_only);
+                }
+            for (size_t t = 0; t < S * S; t++)
+                G += g_term(obs[t], n * expct[t]);
+            for (size_t x = 0; x < S; x++) {
+                si += margin[i * S + x] > 0.5;
+                sj += margin[j * S + x] > 0.5;
+            }
+            g[i * m + j] = g[j * m + i] = 2 * G;
+            if (df)
+                df[i * m + j] = df[j * m + i] = (si - 1) * (sj - 1);
+        }
+#undef PAIR
+done:
+    wsl__free(a, both);
+    wsl__free(a, margin);
+    wsl__free(a, obs);
+    wsl__free(a, expct);
+    wsl__free(a, vc);
+    wsl__free(a, vv);
+    return st;
+}

@@ -1,0 +1,63 @@
+/* The EM engine's working state, shared by em.c and the structure search (structure.c). */
+#ifndef WSL_SRC_MODEL_EM_IMPL_H
+#define WSL_SRC_MODEL_EM_IMPL_H
+
+#include "model_impl.h"
+
+typedef struct em_ctx {
+    const wsl_pattern_table *T;
+    size_t *order;       /* canonical pattern order */
+    size_t gold_col;     /* column of clamped gold labels, or >= T->m */
+    size_t m;            /* sources (without the gold column) */
+    int32_t k;
+    size_t tab_len;      /* m * k * (k + 1) */
+    wsl_fit_options o;
+    double n_rows;
+    double *N;           /* expected counts, tab_len */
+    double *Ntot;        /* expected class totals, k */
+    double *B;           /* pseudo-counts, tab_len */
+    double *prior_pc;    /* pseudo-counts on the class prior, k */
+    uint8_t *emits;      /* m * k: source j ever votes class v */
+    int32_t *single;     /* m: the class a source votes when it votes only one, else -1 */
+    double *fire;        /* m: share of rows where the source votes */
+    double *share;       /* m * k: the source's vote shares */
+    double *acc;         /* m: one-coin accuracy of a multi-class source (polarity tables) */
+    wsl_lm_abstain mode; /* abstain handling of the current phase (AUTO resolved) */
+    uint8_t *all;        /* k ones: every outcome live */
+    double *s;           /* k scratch */
+    double *abstain_sum; /* k */
+    double *hist;        /* max_iter */
+    double *best_table, *best_prior, *best_hist;
+    double *Nq;          /* expected counts of the cliques' outcomes, cl.off[cl.n] */
+    double *best_cl;     /* the winning start's joint tables */
+    size_t *cidx;        /* cl.n: outcome index of each clique for the current pattern */
+} em_ctx;
+
+/* One pass over the patterns: posteriors, log-likelihood (total), and with accumulate_counts
+ * the expected counts of votes and clique outcomes. */
+double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts);
+
+/* EM from the current parameters until the tolerance or max_iter; per-row results. */
+wsl_status wsl__em_run(em_ctx *x, wsl_label_model *model, int start_id, int *iters,
+                       int *converged, double *pen_out, double *ll_out);
+
+/* Run every requested start from scratch; the best penalized likelihood is left in model. */
+wsl_status wsl__em_fit_starts(em_ctx *x, wsl_label_model *model);
+
+/* Free parameters of the model (for BIC). Needs the counts of the last accumulated E-step. */
+double wsl__em_params(const em_ctx *x, const wsl_label_model *model);
+
+/* Free parameters of source j's own table. */
+double wsl__em_source_params(const em_ctx *x, size_t j);
+
+/* (Re)allocate the clique scratch of the context for the model's current cliques. */
+wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model);
+
+/*
+ * Learn groups of dependent sources (WSL_DEPS_LEARN): greedy merges of the pair that co-votes
+ * most beyond the model, accepted while the likelihood gain pays for the joint table by BIC.
+ * The model is fitted on entry and on return.
+ */
+wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model);
+
+#endif
