@@ -238,6 +238,20 @@ START_TEST(test_validation)
     BAD_FIELD(accuracy_max, 1.5, "accuracy_max");
     BAD_FIELD(accuracy_min, NAN, "accuracy_min");
     BAD_FIELD(coverage_min, 0.7, "coverage_max"); /* min above the default max of 0.6 */
+    BAD_FIELD(n_copies, 10, "n_copies");
+    BAD_FIELD(copy_redraw, 1.5, "copy_redraw");
+    BAD_FIELD(n_error_pairs, 6, "n_error_pairs");
+    BAD_FIELD(error_coupling, -0.5, "error_coupling");
+    {
+        wsl_synth_options b = WSL_SYNTH_OPTIONS_INIT;
+        b.n_copies = 4;
+        b.copy_source = 6; /* must come before the copies (sources 6..9) */
+        WSL_ASSERT_STATUS(wsl_synth_options_validate(&b), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "copy_source"));
+        /* A version-1 struct ends before the version-2 fields: never read. */
+        b.version = 1;
+        WSL_ASSERT_OK(wsl_synth_options_validate(&b));
+    }
 #undef BAD_FIELD
     WSL_ASSERT_STATUS(wsl_synth_options_validate(NULL), WSL_EINVAL);
     WSL_ASSERT_STATUS(wsl_synth_generate(NULL, &o, NULL, 0, NULL, 0, NULL, 0), WSL_EINVAL);
@@ -283,6 +297,72 @@ START_TEST(test_oom_walk)
 }
 END_TEST
 
+START_TEST(test_planted_dependencies)
+{
+    /* (a) exact copies repeat their source; (b) noisy copies agree with it on about
+     * 1 - redraw + redraw P(agree by chance); (c) the second of an error pair repeats its
+     * partner's wrong votes, and its reported accuracy is what the votes show. */
+    size_t n = 40000, m = 10;
+    int32_t *votes = malloc(n * m * sizeof *votes), *gold = malloc(n * sizeof *gold);
+    double acc[10];
+    for (int t = 0; t < 3; t++) {
+        wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+        wsl_label_matrix *L = NULL;
+        size_t same = 0, both = 0, wrong1 = 0, repeated = 0;
+        o.n_points = n;
+        o.n_sources = m;
+        o.seed = 5 + (uint64_t)t;
+        if (t < 2) {
+            o.n_copies = 4;
+            o.copy_source = 0;
+            o.copy_redraw = t == 0 ? 0 : 0.3;
+        } else {
+            o.n_error_pairs = 2;
+            o.error_coupling = 0.8;
+        }
+        WSL_ASSERT_OK(wsl_synth_generate(&L, &o, gold, n, acc, m, NULL, 0));
+        WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, votes, n * m));
+        for (size_t i = 0; i < n; i++) {
+            const int32_t *r = votes + i * m;
+            if (t < 2) {
+                both += 4;
+                for (size_t j = 6; j < 10; j++)
+                    same += r[j] == r[0];
+            } else if (r[0] != WSL_ABSTAIN && r[0] != gold[i] && r[1] != WSL_ABSTAIN) {
+                wrong1++;
+                repeated += r[1] == r[0];
+            }
+        }
+        if (t == 0) {
+            ck_assert_uint_eq(same, both);
+        } else if (t == 1) {
+            double agree = (double)same / (double)both;
+            ck_assert_double_gt(agree, 0.7);
+            ck_assert_double_lt(agree, 0.95);
+        } else {
+            /* repeats: coupled 80% of the time, plus chance agreement when not */
+            ck_assert_double_gt((double)repeated / (double)wrong1, 0.8);
+            for (size_t j = 0; j < 4; j++) {
+                size_t right = 0, fired = 0;
+                for (size_t i = 0; i < n; i++) {
+                    fired += votes[i * m + j] != WSL_ABSTAIN;
+                    right += votes[i * m + j] != WSL_ABSTAIN && votes[i * m + j] == gold[i];
+                }
+                ck_assert_msg(fabs((double)right / (double)fired - acc[j]) < 0.02,
+                              "source %zu: empirical %.4f, reported %.4f", j,
+                              (double)right / (double)fired, acc[j]);
+            }
+        }
+        if (t < 2)
+            for (size_t j = 6; j < 10; j++)
+                ck_assert_double_eq(acc[j], acc[0]);
+        wsl_label_matrix_free(L);
+    }
+    free(votes);
+    free(gold);
+}
+END_TEST
+
 static Suite *synth_suite(void)
 {
     Suite *s = suite_create("synth");
@@ -295,6 +375,7 @@ static Suite *synth_suite(void)
     tcase_add_test(core, test_storages_same_votes);
     tcase_add_test(core, test_one_polarity_out_of_reach);
     tcase_add_test(core, test_prior_with_empty_classes);
+    tcase_add_test(core, test_planted_dependencies);
     tcase_add_test(errors, test_validation);
     tcase_add_test(oom, test_oom_walk);
     tcase_set_timeout(core, 120);

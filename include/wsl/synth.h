@@ -41,14 +41,24 @@ typedef struct wsl_synth_options {
                                       votes (the matrix is built once, never converted) */
     uint64_t seed;               /**< any value; the same seed gives the same votes */
     const wsl_allocator *alloc;  /**< allocator of the votes; NULL = C library */
-    /* Version 2 will append fields here (planted dependencies: number of copying sources,
-     * which source each copies, copy probability). Never reorder the fields above. */
+    /* version 2: planted dependencies (never reorder the fields above) */
+    size_t n_copies;             /**< the last n_copies sources copy source copy_source */
+    size_t copy_source;          /**< < n_sources - n_copies */
+    double copy_redraw;          /**< a copied vote is redrawn independently (with the copied
+                                      source's parameters) with this probability: 0 = exact
+                                      copies; copiers report the copied source's accuracy */
+    size_t n_error_pairs;        /**< sources (0, 1), (2, 3), ... up to 2 n_error_pairs: when the
+                                      first of a pair votes a wrong class and the second votes,
+                                      the second repeats that wrong vote with probability
+                                      error_coupling (pairs with a one-polarity source are left
+                                      independent); the second reports its accuracy after this */
+    double error_coupling;       /**< in [0, 1] */
 } wsl_synth_options;
 
-#define WSL_SYNTH_OPTIONS_VERSION 1
+#define WSL_SYNTH_OPTIONS_VERSION 2
 #define WSL_SYNTH_OPTIONS_INIT                                                                  \
     {WSL_SYNTH_OPTIONS_VERSION, 10000, 10, 2, 0.55, 0.9, 0.2, 0.6, NULL, 0.0,                   \
-     WSL_STORAGE_AUTO, 1, NULL}
+     WSL_STORAGE_AUTO, 1, NULL, 0, 0, 0.0, 0, 0.0}
 
 /** Check options; the message names the field. @return WSL_OK, WSL_EINVAL. @since 0.1 */
 WSL_API wsl_status wsl_synth_options_validate(const wsl_synth_options *opts);

@@ -1,39 +1,9 @@
 #include "args.h"
+#include "sources_file.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* One name per line; returns an exit code. */
-static int read_names(const char *path, size_t m, char ***out)
-{
-    FILE *f = fopen(path, "r");
-    char line[1100];
-    size_t n = 0;
-    char **names;
-    if (!f) {
-        wsl_cli_errorf("analyze", "cannot open %s", path);
-        return WSL_EXIT_IO;
-    }
-    names = calloc(m, sizeof *names);
-    while (names && fgets(line, sizeof line, f)) {
-        size_t len = strcspn(line, "\r\n");
-        line[len] = '\0';
-        if (n < m)
-            names[n] = strdup(line);
-        n++;
-    }
-    fclose(f);
-    if (!names || n != m) {
-        for (size_t j = 0; names && j < m; j++)
-            free(names[j]);
-        free(names);
-        wsl_cli_errorf("analyze", "%s has %zu names, the votes have %zu sources", path, n, m);
-        return WSL_EXIT_INPUT;
-    }
-    *out = names;
-    return WSL_EXIT_OK;
-}
 
 static void json_string(const char *s)
 {
@@ -98,7 +68,7 @@ static int run(int argc, char **argv)
     if ((rc = wsl_cli_read_votes("analyze", pos[0], format, (int32_t)k, &L)))
         goto done;
     m = wsl_label_matrix_n_sources(L);
-    if (names_path && (rc = read_names(names_path, m, &names)))
+    if (names_path && (rc = wsl_cli_read_names("analyze", names_path, m, &names)))
         goto done;
     if (gold_path) {
         if ((st = wsl_gold_read(&gold, &n_gold, gold_path, wsl_label_matrix_cardinality(L), NULL)))
@@ -170,9 +140,7 @@ static int run(int argc, char **argv)
 fail:
     rc = wsl_cli_fail("analyze", st);
 done:
-    for (size_t j = 0; names && j < wsl_label_matrix_n_sources(L); j++)
-        free(names[j]);
-    free(names);
+    wsl_cli_free_names(names, wsl_label_matrix_n_sources(L));
     wsl_lf_summary_free(S);
     wsl_array_free(gold, NULL);
     wsl_label_model_free(model);

@@ -1,5 +1,6 @@
 #include "args.h"
 #include "source_priors.h"
+#include "sources_file.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +52,19 @@ static int log_iter(int start, int iteration, double ll, void *payload)
     return 0;
 }
 
+static void log_message(wsl_log_level level, const char *msg, void *payload)
+{
+    (void)level;
+    (void)payload;
+    fprintf(stderr, "wsl fit: %s\n", msg);
+}
+
 static int run(int argc, char **argv)
 {
     const char *format = NULL, *ktext = NULL, *out = NULL, *tables = NULL, *abstain = NULL,
                *prior = NULL, *pc = NULL, *iters = NULL, *tol = NULL, *gold_path = NULL,
-               *threads = NULL, *sp_path = NULL, *sp_strength = NULL, *pos[1];
+               *threads = NULL, *sp_path = NULL, *sp_strength = NULL, *deps = NULL,
+               *names_path = NULL, *pos[1];
     int rc, verbose = 0, json = 0;
     size_t n_pos, n_gold = 0;
     long long k = 0, v;
@@ -67,6 +76,8 @@ static int run(int argc, char **argv)
     wsl_fit_report rep;
     wsl_status st = WSL_OK;
     wsl_cli_source_priors sp = {NULL, NULL};
+    char **names = NULL;
+    size_t *dep_members = NULL, *dep_sizes = NULL, n_groups = 0;
     static const char *const tnames[] = {"default", "full", "class-accuracy", "accuracy", "polarity"};
     static const char *const anames[] = {"default", "informative", "random", "never",
                                          "by-polarity", "votes-only", "auto"};
@@ -80,6 +91,7 @@ static int run(int argc, char **argv)
         {"--json", NULL, NULL, &json},
         {"--source-priors", NULL, &sp_path, NULL},
         {"--source-prior-strength", NULL, &sp_strength, NULL},
+        {"--deps", NULL, &deps, NULL},       {"--names", NULL, &names_path, NULL},
     };
     if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &n_pos)))
         return rc;
@@ -125,10 +137,27 @@ static int run(int argc, char **argv)
     if (sp_strength && (rc = wsl_cli_double("fit", "--source-prior-strength", sp_strength, 1e-300,
                                             1e300, &o.source_prior_strength)))
         goto done;
-    if (verbose)
+    if (verbose) {
         o.iter_fn = log_iter;
+        o.log_fn = log_message;
+    }
     if ((rc = wsl_cli_read_votes("fit", pos[0], format, (int32_t)k, &L)))
         goto done;
+    if (names_path &&
+        (rc = wsl_cli_read_names("fit", names_path, wsl_label_matrix_n_sources(L), &names)))
+        goto done;
+    if (deps && strcmp(deps, "learn") == 0) {
+        o.deps = WSL_DEPS_LEARN;
+    } else if (deps && strcmp(deps, "off") == 0) {
+        o.deps = WSL_DEPS_OFF;
+    } else if (deps) {
+        if ((rc = wsl_cli_read_groups("fit", deps, wsl_label_matrix_n_sources(L), names,
+                                      &dep_members, &dep_sizes, &n_groups)))
+            goto done;
+        o.dep_members = dep_members;
+        o.dep_sizes = dep_sizes;
+        o.n_dep_groups = n_groups;
+    }
     if (sp_path) {
         if ((rc = wsl_cli_source_priors_read(sp_path, wsl_label_matrix_n_sources(L), (int32_t)k,
                                              &sp)))
@@ -167,11 +196,14 @@ static int run(int argc, char **argv)
 fail:
     rc = wsl_cli_fail("fit", st);
 done:
+    wsl_cli_free_names(names, L ? wsl_label_matrix_n_sources(L) : 0);
     wsl_label_model_free(model);
     wsl_label_matrix_free(L);
     wsl_array_free(gold, NULL);
     free(prior_buf);
     wsl_cli_source_priors_free(&sp);
+    free(dep_members);
+    free(dep_sizes);
     return rc;
 }
 
@@ -194,8 +226,12 @@ const wsl_cli_command wsl_cmd_fit = {
     "  --source-priors F   prior tables per source, JSON: {\"3\": [[abstain, class 0, ...],\n"
     "                      ... one row per class]} (source 3, rows summing to 1)\n"
     "  --source-prior-strength X  pseudo-rows behind each row of those tables (default 100)\n"
+    "  --deps D            learn: find groups of dependent sources; off (default); or a\n"
+    "                      file with one group per line, sources (indices or --names)\n"
+    "                      separated by commas\n"
+    "  --names FILE        source names, one per line (for --deps files)\n"
     "  -j, --threads N     threads (the result does not depend on it)\n"
-    "  -v, --verbose       log every EM iteration to stderr\n"
+    "  -v, --verbose       log every EM iteration and the fit's decisions to stderr\n"
     "  --json              print a JSON summary on stdout\n"
     "\n"
     "example:\n"

@@ -968,10 +968,15 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     }
     source_stats(&x, x.fire, x.share);
     build_priors(&x, x.fire, x.share);
-    if (x.o.n_dep_groups > 0 &&
-        (st = wsl__cliques_set(model, x.o.dep_members, x.o.dep_sizes, x.o.n_dep_groups,
-                               "wsl_label_model_fit")) != WSL_OK)
-        goto done;
+    /* Declared groups are checked before any work, and fitted after the independent model:
+     * whether the votes identify a class at all is asked of that simpler model, so that a
+     * clique's many parameters cannot hide the class the other sources show. */
+    if (x.o.n_dep_groups > 0) {
+        if ((st = wsl__cliques_set(model, x.o.dep_members, x.o.dep_sizes, x.o.n_dep_groups,
+                                   "wsl_label_model_fit")) != WSL_OK)
+            goto done;
+        wsl__cliques_release(model);
+    }
     if ((st = wsl__em_ctx_cliques(&x, model)) != WSL_OK)
         goto done;
 
@@ -979,7 +984,14 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.mode = x.o.abstain == WSL_ABSTAIN_AUTO ? WSL_ABSTAIN_BY_POLARITY : x.o.abstain;
     if ((st = wsl__em_fit_starts(&x, model)) != WSL_OK)
         goto done;
-    if (!check_identified(&x, model) && x.o.deps == WSL_DEPS_LEARN &&
+    if (!check_identified(&x, model) && x.o.n_dep_groups > 0) {
+        if ((st = wsl__cliques_set(model, x.o.dep_members, x.o.dep_sizes, x.o.n_dep_groups,
+                                   "wsl_label_model_fit")) != WSL_OK ||
+            (st = wsl__em_ctx_cliques(&x, model)) != WSL_OK ||
+            (st = wsl__em_fit_starts(&x, model)) != WSL_OK)
+            goto done;
+    }
+    if (!model->report.fallback && x.o.deps == WSL_DEPS_LEARN &&
         (st = wsl__em_learn_structure(&x, model)) != WSL_OK)
         goto done;
     if (!model->report.fallback && x.o.abstain == WSL_ABSTAIN_AUTO) {

@@ -340,9 +340,12 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
             (st = wsl__cliques_set(model, members, sizes, n_groups, "wsl_label_model_fit")) ==
                 WSL_OK &&
             (st = wsl__em_ctx_cliques(x, model)) == WSL_OK) {
-            /* From scratch, every start: a warm start from the model without the clique can
-             * keep the latent class where the undeclared copies had pulled it. */
+            /* From scratch (the majority-vote start): a warm start from the model without
+             * the clique can keep the latent class where the undeclared copies pulled it. */
+            unsigned starts = x->o.starts;
+            x->o.starts = (starts & WSL_START_MAJORITY) ? WSL_START_MAJORITY : starts;
             st = wsl__em_fit_starts(x, model);
+            x->o.starts = starts;
         }
         wsl__free(a, members);
         wsl__free(a, sizes);

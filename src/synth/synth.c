@@ -43,8 +43,41 @@ wsl_status wsl_synth_options_validate(const wsl_synth_options *o)
         if (fabs(sum - 1) > 1e-6)
             return BAD("opts->class_prior must sum to 1 (got %.9g)", sum);
     }
-    /* Version 2 fields (planted dependencies) will be checked here when version >= 2. */
+    if (o->version >= 2) {
+        if (o->n_copies >= o->n_sources && o->n_copies > 0)
+            return BAD("opts->n_copies must be < n_sources (got %zu of %zu sources)", o->n_copies,
+                       o->n_sources);
+        if (o->n_copies > 0 && o->copy_source >= o->n_sources - o->n_copies)
+            return BAD("opts->copy_source must be < n_sources - n_copies = %zu (got %zu)",
+                       o->n_sources - o->n_copies, o->copy_source);
+        if (!(o->copy_redraw >= 0 && o->copy_redraw <= 1))
+            return BAD("opts->copy_redraw must be in [0, 1] (got %g)", o->copy_redraw);
+        if (o->n_error_pairs > (o->n_sources - o->n_copies) / 2)
+            return BAD("opts->n_error_pairs must be <= (n_sources - n_copies) / 2 = %zu (got %zu)",
+                       (o->n_sources - o->n_copies) / 2, o->n_error_pairs);
+        if (!(o->error_coupling >= 0 && o->error_coupling <= 1))
+            return BAD("opts->error_coupling must be in [0, 1] (got %g)", o->error_coupling);
+    }
     return WSL_OK;
+}
+
+/* Version-2 fields as the caller gave them, zero for a version-1 struct (which ends before). */
+typedef struct planted {
+    size_t n_copies, copy_source, n_error_pairs;
+    double copy_redraw, error_coupling;
+} planted;
+
+static planted planted_of(const wsl_synth_options *o)
+{
+    planted p = {0, 0, 0, 0, 0};
+    if (o->version >= 2) {
+        p.n_copies = o->n_copies;
+        p.copy_source = o->copy_source;
+        p.n_error_pairs = o->n_error_pairs;
+        p.copy_redraw = o->copy_redraw;
+        p.error_coupling = o->error_coupling;
+    }
+    return p;
 }
 
 typedef struct source {
@@ -132,6 +165,25 @@ static int32_t draw_vote(const source *s, wsl__rng *rng, int32_t y, int32_t k)
     return v + (v >= y);
 }
 
+/* One record's votes, dependencies included. The error pair's partner votes first, then
+ * the pairs' second sources, then the copies of an already drawn source. */
+static void draw_row(const source *src, planted pl, wsl__rng *rng, int32_t y, int32_t k,
+                     size_t m, int32_t *row)
+{
+    size_t first_copy = m - pl.n_copies;
+    for (size_t j = 0; j < first_copy; j++) {
+        row[j] = draw_vote(&src[j], rng, y, k);
+        if (j % 2 == 1 && j / 2 < pl.n_error_pairs && src[j - 1].polarity == WSL_ABSTAIN &&
+            src[j].polarity == WSL_ABSTAIN && row[j - 1] != WSL_ABSTAIN && row[j - 1] != y &&
+            row[j] != WSL_ABSTAIN && wsl__rng_uniform(rng) < pl.error_coupling)
+            row[j] = row[j - 1];
+    }
+    for (size_t j = first_copy; j < m; j++)
+        row[j] = pl.copy_redraw > 0 && wsl__rng_uniform(rng) < pl.copy_redraw
+                     ? draw_vote(&src[j], rng, y, k)
+                     : row[pl.copy_source];
+}
+
 wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_options *o,
                               int32_t *gold, size_t gold_len, double *accuracy,
                               size_t accuracy_len, int32_t *polarity, size_t polarity_len)
@@ -140,6 +192,8 @@ wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_opti
     wsl__rng rng;
     source *src = NULL;
     int32_t *row = NULL;
+    double *rate_of = NULL;
+    planted pl;
     void *cells = NULL;
     wsl_label_matrix *L = NULL;
     wsl_status st = WSL_OK;
@@ -163,20 +217,36 @@ wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_opti
     if (polarity && polarity_len < m)
         return wsl__error(WSL_EBUFS, "%s: polarity has %zu entries, n_sources is %zu", __func__,
                           polarity_len, m);
+    pl = planted_of(o);
     a = wsl__allocator(o->alloc);
     src = wsl__mallocarray(&a, m, sizeof *src);
     row = wsl__mallocarray(&a, m, sizeof *row);
-    if (!src || !row) {
+    rate_of = wsl__mallocarray(&a, m, sizeof *rate_of);
+    if (!src || !row || !rate_of) {
         st = WSL_ENOMEM;
         goto done;
     }
     wsl__rng_seed(&rng, o->seed);
     for (size_t j = 0; j < m; j++) {
-        rate += draw_source(&src[j], &rng, o);
+        if (j >= m - pl.n_copies) {
+            src[j] = src[pl.copy_source]; /* a copy votes like its original */
+            rate += rate_of[pl.copy_source];
+        } else {
+            rate += rate_of[j] = draw_source(&src[j], &rng, o);
+        }
+    }
+    for (size_t j = 0; j < m; j++) {
         if (accuracy)
             accuracy[j] = src[j].acc;
         if (polarity)
             polarity[j] = src[j].polarity;
+    }
+    /* The second of an error pair is right only when it would have been and its partner did
+     * not pull it: acc (1 - coupling P(partner votes wrong)). */
+    for (size_t p = 0; accuracy && p < pl.n_error_pairs; p++) {
+        const source *s1 = &src[2 * p], *s2 = &src[2 * p + 1];
+        if (s1->polarity == WSL_ABSTAIN && s2->polarity == WSL_ABSTAIN)
+            accuracy[2 * p + 1] = s2->acc * (1 - pl.error_coupling * s1->cov * (1 - s1->acc));
     }
     /* AUTO decides on the expected number of votes, so the matrix is built once, never copied. */
     storage = o->storage;
@@ -202,13 +272,12 @@ wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_opti
         int32_t y = draw_class(&rng, o->class_prior, k);
         if (gold)
             gold[i] = y;
+        draw_row(src, pl, &rng, y, k, m, row);
         if (cells) {
             for (size_t j = 0; j < m; j++)
-                wsl__store_vote(cells, L->elem, i * m + j, draw_vote(&src[j], &rng, y, k));
+                wsl__store_vote(cells, L->elem, i * m + j, row[j]);
             continue;
         }
-        for (size_t j = 0; j < m; j++)
-            row[j] = draw_vote(&src[j], &rng, y, k);
         if ((st = wsl_label_matrix_append_row(L, row, m)) != WSL_OK)
             goto done;
     }
@@ -219,6 +288,7 @@ wsl_status wsl_synth_generate(wsl_label_matrix **votes_out, const wsl_synth_opti
 done:
     wsl__free(&a, src);
     wsl__free(&a, row);
+    wsl__free(&a, rate_of);
     wsl__free(&a, cells);
     if (st != WSL_OK) {
         wsl_label_matrix_free(L);
