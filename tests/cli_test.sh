@@ -187,6 +187,33 @@ expect 0 "analyze json" -- "$WSL" analyze "$DATA/cli_small.csv" --gold "$DATA/cl
 contains "$TMP/out" '{"lfs": \[{"name": "lf0", "polarity": \[0, 1\], "coverage": 0.750000, "overlaps": 0.750000, "conflicts": 0.250000, "correct": 3, "incorrect": 0, "precision": 1.000000}' "analyze json keys in column order"
 expect 0 "analyze with a model" -- "$WSL" analyze "$DATA/cli_small.csv" --model "$TMP/m.json" --json
 contains "$TMP/out" '"learned_accuracy"' "analyze learned accuracy"
+# dependencies: sources 3, 4, 5 copy source 0 (a deterministic awk generator)
+awk 'BEGIN { srand(7); for (i = 0; i < 3000; i++) { y = rand() < 0.5; line = "";
+  for (j = 0; j < 3; j++) { v = -1; if (rand() < 0.4) v = (rand() < 0.6 + 0.1 * j) ? y : 1 - y;
+    r[j] = v; line = line (j ? "," : "") v }
+  print line "," r[0] "," r[0] "," r[0] } }' > "$TMP/copies.csv"
+printf 'base\nkw_b\nkw_c\ncopy1\ncopy2\ncopy3\n' > "$TMP/copies_names.txt"
+printf '# the copies of base\nbase, copy1,copy2 , 5\n' > "$TMP/deps.txt"
+expect 0 "fit declared deps by name and index" -- "$WSL" fit "$TMP/copies.csv" -k 2 -o "$TMP/dm.json" --deps "$TMP/deps.txt" --names "$TMP/copies_names.txt"
+contains "$TMP/dm.json" '"cliques"' "declared clique saved"
+expect 0 "analyze dependencies" -- "$WSL" analyze "$TMP/copies.csv" --model "$TMP/dm.json" --names "$TMP/copies_names.txt"
+contains "$TMP/out" "{base, copy1, copy2, copy3}" "analyze lists the clique"
+contains "$TMP/out" "pairs co-voting beyond the model" "analyze pair table"
+expect 0 "analyze dependencies json" -- "$WSL" analyze "$TMP/copies.csv" --model "$TMP/dm.json" --json
+contains "$TMP/out" '"dependencies": {"cliques": \[\["lf0", "lf3", "lf4", "lf5"\]\], "pairs": \[{"i": ' "analyze json dependencies"
+expect 0 "fit learned deps" -- "$WSL" fit "$TMP/copies.csv" -k 2 -o "$TMP/lm.json" --deps learn
+expect 0 "analyze learned clique" -- "$WSL" analyze "$TMP/copies.csv" --model "$TMP/lm.json"
+contains "$TMP/out" "{lf0, lf3, lf4, lf5}" "learned clique is the copies"
+printf 'base,nobody\n' > "$TMP/deps_bad.txt"
+expect 2 "fit deps unknown name" -- "$WSL" fit "$TMP/copies.csv" -k 2 -o "$TMP/x.json" --deps "$TMP/deps_bad.txt" --names "$TMP/copies_names.txt"
+contains "$TMP/err" "deps_bad.txt:1: 'nobody' is not a source" "unknown source named with its line"
+printf '0\n' > "$TMP/deps_bad.txt"
+expect 2 "fit deps group of one" -- "$WSL" fit "$TMP/copies.csv" -k 2 -o "$TMP/x.json" --deps "$TMP/deps_bad.txt"
+contains "$TMP/err" "at least two sources" "group of one refused"
+printf '0,1\n1,2\n' > "$TMP/deps_bad.txt"
+expect 2 "fit deps overlapping groups" -- "$WSL" fit "$TMP/copies.csv" -k 2 -o "$TMP/x.json" --deps "$TMP/deps_bad.txt"
+contains "$TMP/err" "deps_bad.txt:2: source '1' is already in a group" "overlapping groups refused"
+expect 3 "fit deps missing file" -- "$WSL" fit "$TMP/copies.csv" -k 2 -o "$TMP/x.json" --deps "$TMP/none.txt"
 printf 'only_one\n' > "$TMP/names1.txt"
 expect 2 "analyze names count mismatch" -- "$WSL" analyze "$DATA/cli_small.csv" --names "$TMP/names1.txt"
 expect 2 "analyze gold length mismatch" -- "$WSL" analyze "$DATA/cli_small.csv" --gold "$DATA/cli_gold.txt" --format csv

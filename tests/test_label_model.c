@@ -606,6 +606,189 @@ START_TEST(test_source_priors)
 }
 END_TEST
 
+/* Synthetic votes with four exact copies of source `src` (the last four sources). */
+static wsl_label_matrix *gen_copies(size_t n, size_t copy_source, uint64_t seed, int32_t *gold)
+{
+    wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    o.n_points = n;
+    o.n_sources = 10;
+    o.coverage_min = o.coverage_max = 0.3;
+    o.accuracy_min = 0.6;
+    o.n_copies = 4;
+    o.copy_source = copy_source;
+    o.seed = seed;
+    WSL_ASSERT_OK(wsl_synth_generate(&L, &o, gold, n, NULL, 0, NULL, 0));
+    return L;
+}
+
+START_TEST(test_dependencies)
+{
+    size_t n = 30000, sizes[4], members[16], nq = 99, nm = 99, outcomes = 0;
+    int32_t *gold = malloc(n * sizeof *gold);
+    wsl_label_matrix *L = gen_copies(n, 2, 3, gold);
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_label_model *I = fit(L, NULL), *D, *R = NULL;
+    const size_t group[] = {2, 6, 7, 8, 9}, group_size[] = {5};
+    double *pi = proba(I, L), *pd, *g = malloc(100 * sizeof *g), *df = malloc(100 * sizeof *df);
+    double *tab = malloc(2 * 243 * sizeof *tab);
+    wsl_fit_report r;
+    wsl_buf buf = WSL_BUF_INIT;
+
+    /* Independent model: no cliques; the copies co-vote far beyond it. */
+    WSL_ASSERT_OK(wsl_label_model_cliques(I, NULL, 0, NULL, 0, &nq, &nm));
+    ck_assert_uint_eq(nq, 0);
+    ck_assert_uint_eq(nm, 0);
+    WSL_ASSERT_OK(wsl_label_model_dependencies(I, L, g, 100, df, 100));
+    ck_assert_double_gt(g[2 * 10 + 6], 100 * df[2 * 10 + 6]);
+    ck_assert_double_eq(g[3 * 10 + 3], 0);
+
+    /* Declared: one joint table for the five; more accurate than the independent model. */
+    o.dep_members = group;
+    o.dep_sizes = group_size;
+    o.n_dep_groups = 1;
+    D = fit(L, &o);
+    pd = proba(D, L);
+    ck_assert_double_gt(accuracy(pd, gold, n, 2), accuracy(pi, gold, n, 2) + 0.01);
+    WSL_ASSERT_OK(wsl_label_model_cliques(D, sizes, 4, members, 16, &nq, &nm));
+    ck_assert_uint_eq(nq, 1);
+    ck_assert_uint_eq(nm, 5);
+    ck_assert_uint_eq(sizes[0], 5);
+    ck_assert_mem_eq(members, group, sizeof group);
+    WSL_ASSERT_STATUS(wsl_label_model_cliques(D, sizes, 0, members, 16, &nq, &nm), WSL_EBUFS);
+    WSL_ASSERT_OK(wsl_label_model_clique_table(D, 0, tab, 2 * 243, &outcomes));
+    ck_assert_uint_eq(outcomes, 243);
+    {
+        /* Exact copies: "all abstain" and "all vote c" carry nearly all the mass. */
+        double diag = 0;
+        for (int c = 0; c < 2; c++) {
+            size_t all_c = 0, stride = 1;
+            for (int i = 0; i < 5; i++, stride *= 3)
+                all_c += (size_t)(c + 1) * stride;
+            diag += tab[0 * 243 + all_c] + tab[1 * 243 + all_c];
+        }
+        ck_assert_double_gt(diag + tab[0] + tab[243], 1.99);
+    }
+    WSL_ASSERT_STATUS(wsl_label_model_clique_table(D, 1, tab, 2 * 243, NULL), WSL_ERANGE);
+    WSL_ASSERT_STATUS(wsl_label_model_clique_table(D, 0, tab, 10, NULL), WSL_EBUFS);
+    WSL_ASSERT_OK(wsl_label_model_dependencies(D, L, g, 100, df, 100));
+    ck_assert(isnan(g[2 * 10 + 6]));
+    /* With the copies modelled, independent sources look independent (G near its df). */
+    ck_assert_msg(g[0 * 10 + 1] < df[0 * 10 + 1] + 6 * sqrt(2 * df[0 * 10 + 1]),
+                  "G %.2f with %.0f degrees of freedom", g[1], df[1]);
+    /* Saved and loaded: same cliques, same bits. */
+    WSL_ASSERT_OK(wsl_label_model_save_buf(D, &buf));
+    ck_assert_ptr_nonnull(strstr(buf.ptr, "\"cliques\""));
+    WSL_ASSERT_OK(wsl_label_model_load_buf(&R, buf.ptr, buf.size, NULL));
+    {
+        double *pr = proba(R, L);
+        ck_assert_mem_eq(pd, pr, n * 2 * sizeof *pd);
+        free(pr);
+        WSL_ASSERT_OK(wsl_label_model_cliques(R, sizes, 4, members, 16, &nq, &nm));
+        ck_assert_uint_eq(nq, 1);
+    }
+    wsl_label_model_free(R);
+    {
+        /* A corrupt clique is a format error, never a crash. */
+        char *copy = malloc(buf.size + 1), *at;
+        memcpy(copy, buf.ptr, buf.size + 1);
+        at = strstr(copy, "\"members\":");
+        ck_assert_ptr_nonnull(at);
+        at = strchr(at, '[') + 1;
+        while (*at == ' ')
+            at++;
+        *at = '7'; /* member 2 -> 7: now in the clique twice */
+        WSL_ASSERT_STATUS(wsl_label_model_load_buf(&R, copy, buf.size, NULL), WSL_EFORMAT);
+        ck_assert_ptr_null(R);
+        free(copy);
+    }
+    wsl_buf_dispose(&buf);
+
+    /* Learned: finds the same group. */
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.deps = WSL_DEPS_LEARN;
+    wsl_label_model_free(D);
+    D = fit(L, &o);
+    WSL_ASSERT_OK(wsl_label_model_report(D, &r));
+    ck_assert_uint_ge(r.learned_cliques, 1);
+    WSL_ASSERT_OK(wsl_label_model_cliques(D, sizes, 4, members, 16, &nq, &nm));
+    ck_assert_uint_eq(nq, 1);
+    ck_assert_mem_eq(members, group, sizeof group);
+    wsl_label_model_free(D);
+
+    /* Bad groups are clear errors. */
+    {
+        const size_t out_of_range[] = {2, 12}, overlap[] = {1, 2, 2, 3}, sz2[] = {2, 2};
+        size_t big[9], big_size[] = {9};
+        WSL_ASSERT_OK(wsl_label_model_create(&D, 2, NULL));
+        o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+        o.dep_members = out_of_range;
+        o.dep_sizes = sz2;
+        o.n_dep_groups = 1;
+        WSL_ASSERT_STATUS(wsl_label_model_fit(D, L, &o), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "names source 12"));
+        o.dep_members = overlap;
+        o.n_dep_groups = 2;
+        WSL_ASSERT_STATUS(wsl_label_model_fit(D, L, &o), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "source 2 is in two"));
+        for (size_t i = 0; i < 9; i++)
+            big[i] = i;
+        o.dep_members = big;
+        o.dep_sizes = big_size;
+        o.n_dep_groups = 1;
+        WSL_ASSERT_STATUS(wsl_label_model_fit(D, L, &o), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "limit of 4096"));
+        o.n_dep_groups = 1;
+        o.dep_sizes = NULL;
+        WSL_ASSERT_STATUS(wsl_label_model_fit(D, L, &o), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "dep_sizes"));
+        o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+        o.deps = (wsl_lm_deps)9;
+        WSL_ASSERT_STATUS(wsl_label_model_fit(D, L, &o), WSL_EINVAL);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "deps"));
+        WSL_ASSERT_STATUS(wsl_label_model_cliques(D, NULL, 0, NULL, 0, &nq, &nm), WSL_ESTATE);
+        WSL_ASSERT_STATUS(wsl_label_model_dependencies(D, L, g, 100, NULL, 0), WSL_ESTATE);
+        WSL_ASSERT_STATUS(wsl_label_model_clique_table(D, 0, tab, 10, NULL), WSL_ESTATE);
+        WSL_ASSERT_STATUS(wsl_label_model_cliques(NULL, NULL, 0, NULL, 0, &nq, &nm), WSL_EINVAL);
+        wsl_label_model_free(D);
+        WSL_ASSERT_STATUS(wsl_label_model_dependencies(I, L, g, 99, NULL, 0), WSL_EBUFS);
+        WSL_ASSERT_STATUS(wsl_label_model_dependencies(I, L, NULL, 100, NULL, 0), WSL_EINVAL);
+    }
+    free(pi);
+    free(pd);
+    free(g);
+    free(df);
+    free(tab);
+    free(gold);
+    wsl_label_model_free(I);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+START_TEST(test_dependencies_not_invented)
+{
+    /* Conditionally independent votes: learning adds nothing, for several seeds. */
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        wsl_synth_options so = WSL_SYNTH_OPTIONS_INIT;
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        wsl_label_matrix *L = NULL;
+        wsl_label_model *M;
+        wsl_fit_report r;
+        so.n_points = 20000;
+        so.seed = seed;
+        so.one_polarity = seed % 2 ? 0.5 : 0;
+        WSL_ASSERT_OK(wsl_synth_generate(&L, &so, NULL, 0, NULL, 0, NULL, 0));
+        o.deps = WSL_DEPS_LEARN;
+        M = fit(L, &o);
+        WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+        ck_assert_msg(r.learned_cliques == 0, "seed %d: %zu cliques", (int)seed,
+                      r.learned_cliques);
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
 START_TEST(test_symmetry_breaking)
 {
     /* A fit whose latent classes are permuted (the same likelihood) is put back in the
@@ -1071,6 +1254,8 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_symmetry_breaking);
     tcase_add_test(core, test_moments_start);
     tcase_add_test(core, test_source_priors);
+    tcase_add_test(core, test_dependencies);
+    tcase_add_test(core, test_dependencies_not_invented);
     tcase_add_test(edge, test_deterministic_bits);
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);

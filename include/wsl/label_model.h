@@ -297,6 +297,43 @@ WSL_API wsl_status wsl_label_model_source_table(const wsl_label_model *model, si
  */
 WSL_API wsl_status wsl_label_model_accuracies(const wsl_label_model *model, double *out, size_t len);
 
+/* ---------------------------------------------------------------- Dependencies */
+
+/**
+ * The cliques (groups of dependent sources) of the fit, declared or learned. Sets *n_cliques
+ * and *n_members (either may be NULL) and, when the buffers are long enough, sizes[q] (members
+ * of clique q) and members (all cliques' sources, concatenated, ascending within a clique).
+ * @return WSL_OK, WSL_EINVAL, WSL_ESTATE (not fitted), WSL_EBUFS (a buffer too short: the
+ *         counts are still set; pass NULL buffers with length 0 to ask for them).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_cliques(const wsl_label_model *model, size_t *sizes,
+                                           size_t sizes_len, size_t *members, size_t members_len,
+                                           size_t *n_cliques, size_t *n_members);
+
+/**
+ * Clique q's joint table: out[c * outcomes + idx] = P(outcome idx | y = c), where the outcome
+ * index of votes v_1..v_s of its members (ascending) is sum_i (v_i + 1) (k + 1)^(i - 1).
+ * *outcomes (may be NULL) receives (k + 1)^s; len >= k * outcomes.
+ * @return WSL_OK, WSL_EINVAL, WSL_ESTATE, WSL_ERANGE (q >= cliques), WSL_EBUFS.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_clique_table(const wsl_label_model *model, size_t q,
+                                                double *out, size_t len, size_t *outcomes);
+
+/**
+ * How much each pair of sources co-votes on L beyond what the model explains: g[i * m + j] is
+ * the G statistic of their joint votes (abstain included) against the model's expectation,
+ * df[i * m + j] its degrees of freedom (about chi-square under the model: G far above df means
+ * the two share logic). NaN for two members of one clique, 0 on the diagonal. With many
+ * sources and classes (more than 2^22 pair cells) only firing is compared. df may be NULL.
+ * @return WSL_OK, WSL_EINVAL, WSL_ESTATE, WSL_EDIM (L's m or k differ), WSL_EBUFS, WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_dependencies(const wsl_label_model *model,
+                                                const wsl_label_matrix *L, double *g,
+                                                size_t g_len, double *df, size_t df_len);
+
 /* ---------------------------------------------------------------- Save and load */
 
 /**

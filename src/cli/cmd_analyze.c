@@ -1,5 +1,6 @@
 #include "args.h"
 #include "sources_file.h"
+#include "deps_report.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -102,8 +103,14 @@ static int run(int argc, char **argv)
             printf("}");
         }
         printf("], \"totals\": {\"n\": %zu, \"m\": %zu, \"coverage\": %.6f, \"overlap\": %.6f, "
-               "\"conflict\": %.6f}}\n",
+               "\"conflict\": %.6f}",
                t.n_points, t.n_sources, t.coverage, t.overlap, t.conflict);
+        if (model) {
+            printf(", ");
+            if ((st = wsl_cli_print_dependencies(model, L, names, 1)))
+                goto fail;
+        }
+        printf("}\n");
     } else {
         size_t w = 4;
         for (size_t j = 0; names && j < m; j++)
@@ -135,6 +142,8 @@ static int run(int argc, char **argv)
         if (gold)
             printf("precision = correct / (correct + incorrect) over the %zu records with gold\n",
                    t.n_gold);
+        if (model && (st = wsl_cli_print_dependencies(model, L, names, 0)))
+            goto fail;
     }
     goto done;
 fail:

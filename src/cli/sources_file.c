@@ -105,6 +105,14 @@ int wsl_cli_read_groups(const char *cmd, const char *path, size_t m, char *const
                 rc = WSL_EXIT_INPUT;
                 break;
             }
+            for (size_t t = 0; t < n_m; t++)
+                if (mem[t] == j) {
+                    wsl_cli_errorf(cmd, "%s:%zu: source '%s' is already in a group (groups must "
+                                        "be disjoint; merge them)", path, lineno, tok);
+                    rc = WSL_EXIT_INPUT;
+                }
+            if (rc != WSL_EXIT_OK)
+                break;
             if (n_m == cap_m) {
                 size_t *p = realloc(mem, (cap_m *= 2) * sizeof *mem);
                 if (!p)

@@ -174,3 +174,52 @@ void wsl__cliques_from_marginals(wsl_label_model *model)
         }
     wsl__cliques_refresh_logs(model);
 }
+
+wsl_status wsl_label_model_cliques(const wsl_label_model *model, size_t *sizes,
+                                   size_t sizes_len, size_t *members, size_t members_len,
+                                   size_t *n_cliques, size_t *n_members)
+{
+    const wsl__cliques *cl;
+    size_t total;
+    WSL_CHECK_ARG(model != NULL);
+    if (!model->fitted)
+        return wsl__error(WSL_ESTATE, "%s: the model is not fitted", __func__);
+    cl = &model->cl;
+    total = cl->n ? cl->start[cl->n] : 0;
+    if (n_cliques)
+        *n_cliques = cl->n;
+    if (n_members)
+        *n_members = total;
+    if ((sizes_len < cl->n || members_len < total) && (cl->n > 0))
+        return wsl__error(WSL_EBUFS, "%s: %zu cliques of %zu members in all do not fit in "
+                                     "sizes[%zu] and members[%zu]", __func__, cl->n, total,
+                          sizes_len, members_len);
+    WSL_CHECK_ARG(cl->n == 0 || (sizes != NULL && members != NULL));
+    for (size_t q = 0; q < cl->n; q++)
+        sizes[q] = cl->start[q + 1] - cl->start[q];
+    for (size_t i = 0; i < total; i++)
+        members[i] = cl->members[i];
+    return WSL_OK;
+}
+
+wsl_status wsl_label_model_clique_table(const wsl_label_model *model, size_t q, double *out,
+                                        size_t len, size_t *outcomes)
+{
+    const wsl__cliques *cl;
+    size_t need;
+    WSL_CHECK_ARG(model != NULL);
+    WSL_CHECK_ARG(out != NULL);
+    if (!model->fitted)
+        return wsl__error(WSL_ESTATE, "%s: the model is not fitted", __func__);
+    cl = &model->cl;
+    if (q >= cl->n)
+        return wsl__error(WSL_ERANGE, "%s: clique %zu is outside the %zu cliques", __func__, q,
+                          cl->n);
+    need = cl->off[q + 1] - cl->off[q];
+    if (outcomes)
+        *outcomes = cl->size[q];
+    if (len < need)
+        return wsl__error(WSL_EBUFS, "%s: out holds %zu values, needs %zu", __func__, len, need);
+    memcpy(out, cl->table + cl->off[q], need * sizeof *out);
+    return WSL_OK;
+}

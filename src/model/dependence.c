@@ -136,3 +136,32 @@ done:
     wsl__free(a, vv);
     return st;
 }
+
+wsl_status wsl_label_model_dependencies(const wsl_label_model *model, const wsl_label_matrix *L,
+                                        double *g, size_t g_len, double *df, size_t df_len)
+{
+    wsl_pattern_table *T = NULL;
+    size_t m, cells;
+    wsl_status st;
+    WSL_CHECK_ARG(model != NULL);
+    WSL_CHECK_ARG(L != NULL);
+    WSL_CHECK_ARG(g != NULL);
+    if (!model->fitted)
+        return wsl__error(WSL_ESTATE, "%s: the model is not fitted", __func__);
+    m = wsl_label_matrix_n_sources(L);
+    if (m != model->m || wsl_label_matrix_cardinality(L) != model->k)
+        return wsl__error(WSL_EDIM, "%s: votes have %zu sources and %ld classes, the model was "
+                                    "fitted with %zu and %ld", __func__, m,
+                          (long)wsl_label_matrix_cardinality(L), model->m, (long)model->k);
+    if (!wsl__mul_size(&cells, m, m) || g_len < cells || (df && df_len < cells))
+        return wsl__error(WSL_EBUFS, "%s: g and df need %zu x %zu values (got %zu and %zu)",
+                          __func__, m, m, g_len, df ? df_len : 0);
+    WSL_TRY(wsl_pattern_table_create(&T, m, model->k, &model->alloc));
+    st = wsl_pattern_table_add(T, L, NULL, 0);
+    if (st == WSL_OK && T->total == 0)
+        st = wsl__error(WSL_EINVAL, "%s: the label matrix has no rows", __func__);
+    if (st == WSL_OK)
+        st = wsl__pair_dependence(model, T, NULL, m, g, df);
+    wsl_pattern_table_free(T);
+    return st;
+}
