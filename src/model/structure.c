@@ -248,6 +248,7 @@ static void snapshot_free(snapshot *sn)
     wsl__free(&sn->holder.alloc, sn->table);
     wsl__free(&sn->holder.alloc, sn->prior);
     wsl__cliques_release(&sn->holder);
+    sn->table = sn->prior = NULL;
 }
 
 /* BIC of the model as it stands (one accumulating E-step refreshes the counts it needs). */
@@ -321,6 +322,10 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
         }
         if (st == WSL_OK) {
             score_candidates(x, model, cds, n_cd);
+            for (size_t d = 0; d < n_cd; d++)
+                wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_DEBUG,
+                         "dependencies: candidate %zu + %zu (%zu sources): excess z %.1f, "
+                         "BIC score %.1f", cds[d].i, cds[d].j, cds[d].nu, cds[d].z, cds[d].score);
             for (size_t d = 0; d < n_cd; d++)
                 if (cds[d].score > 0 && (best == SIZE_MAX || cds[d].score > cds[best].score))
                     best = d;
