@@ -33,6 +33,9 @@ static void release_params(wsl_label_model *model)
     wsl__free(&model->alloc, model->log_prior);
     wsl__free(&model->alloc, model->table);
     wsl__free(&model->alloc, model->log_table);
+    wsl__free(&model->alloc, model->delta);
+    wsl__free(&model->alloc, model->abstain_log);
+    model->delta = model->abstain_log = NULL;
     wsl__free(&model->alloc, model->history);
     model->prior = model->log_prior = model->table = model->log_table = model->history = NULL;
     wsl__cliques_release(model);
@@ -64,7 +67,10 @@ wsl_status wsl__model_alloc_params(wsl_label_model *model, size_t m)
     model->log_prior = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
     model->table = wsl__calloc(a, len, sizeof(double));
     model->log_table = wsl__mallocarray(a, len, sizeof(double));
-    if (!model->prior || !model->log_prior || !model->table || !model->log_table) {
+    model->delta = wsl__mallocarray(a, len ? len : 1, sizeof(double));
+    model->abstain_log = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
+    if (!model->prior || !model->log_prior || !model->table || !model->log_table ||
+        !model->delta || !model->abstain_log) {
         release_params(model);
         return WSL_ENOMEM;
     }
@@ -102,23 +108,29 @@ void wsl__model_refresh_logs(wsl_label_model *model)
                 for (int32_t c = 0; c < k; c++)
                     model->log_table[wsl__tab_index(k, j, c, -1)] = 0;
     wsl__cliques_refresh_logs(model);
+    /* The scoring caches: a vote adds delta to each class, a row starts from abstain_log. */
+    for (size_t j = 0; j < model->m; j++)
+        for (int32_t c = 0; c < k; c++) {
+            const double *row = model->log_table + wsl__tab_index(k, j, c, -1);
+            double la = row[0] == -INFINITY ? 0 : row[0];
+            for (int32_t v = -1; v < k; v++)
+                model->delta[(j * ((size_t)k + 1) + (size_t)(v + 1)) * (size_t)k + (size_t)c] =
+                    row[v + 1] - la;
+        }
+    for (int32_t c = 0; c < k; c++) {
+        double sum = 0;
+        for (size_t j = 0; j < model->m; j++) {
+            double l = model->log_table[wsl__tab_index(k, j, c, -1)];
+            if (l != -INFINITY && !(model->cl.n && model->cl.of_source[j] >= 0))
+                sum += l; /* never-abstaining sources add nothing; cliques score themselves */
+        }
+        model->abstain_log[c] = sum;
+    }
 }
 
 void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
 {
-    int32_t k = model->k;
-    for (int32_t c = 0; c < k; c++) {
-        double s = 0;
-        for (size_t j = 0; j < model->m; j++) {
-            double l = model->log_table[wsl__tab_index(k, j, c, -1)];
-            if (model->cl.n && model->cl.of_source[j] >= 0)
-                continue; /* its clique's joint table scores it */
-            /* Sources that never abstain contribute nothing to rows where they voted. */
-            if (l != -INFINITY)
-                s += l;
-        }
-        abstain_sum[c] = s;
-    }
+    memcpy(abstain_sum, model->abstain_log, (size_t)model->k * sizeof *abstain_sum);
 }
 
 void wsl__model_scores(const wsl_label_model *model, const double *abstain_sum,
@@ -132,16 +144,14 @@ void wsl__model_scores(const wsl_label_model *model, const double *abstain_sum,
     for (size_t q = 0; q < cl->n; q++)
         cidx[q] = 0; /* every member abstains until a vote says otherwise */
     for (size_t e = 0; e < nnz; e++) {
-        const double *lt = model->log_table + wsl__tab_index(k, cols[e], 0, -1);
+        const double *d =
+            model->delta + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
         if (cl->n && cl->of_source[cols[e]] >= 0) {
             cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
             continue;
         }
-        for (int32_t c = 0; c < k; c++) {
-            const double *row = lt + (size_t)c * ((size_t)k + 1);
-            double la = row[0] == -INFINITY ? 0 : row[0];
-            s[c] += row[vals[e] + 1] - la;
-        }
+        for (int32_t c = 0; c < k; c++)
+            s[c] += d[c];
     }
     for (size_t q = 0; q < cl->n; q++) {
         const double *lt = cl->log_table + cl->off[q] + cidx[q];

@@ -36,6 +36,9 @@ struct wsl_label_model {
     double *table;      /* m * k * (k + 1): P(v | c) at [(j * k + c) * (k + 1) + v + 1] */
     double *log_table;  /* log of table, -inf where 0 */
     double *log_prior;  /* k */
+    double *delta;      /* scoring cache: log P(v | c) - log P(abstain | c) (0 when a source
+                           never abstains) at [(j * (k + 1) + v + 1) * k + c], c contiguous */
+    double *abstain_log; /* scoring cache: sum over sources outside cliques of log P(abstain | c) */
     wsl_fit_report report;
     double *history;    /* penalized log-likelihood per row, per iteration of the winner */
     size_t n_history;

@@ -1,4 +1,5 @@
 #include "patterns_impl.h"
+#include "row_keys.h"
 
 #include "label_matrix_impl.h"
 
@@ -163,6 +164,8 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
     uint32_t *cols = NULL;
     int32_t *vals = NULL;
     wsl_status st = WSL_OK;
+    wsl__keymap map = {NULL, NULL, 0, 0, NULL};
+    unsigned bits;
     WSL_CHECK_ARG(T != NULL);
     WSL_CHECK_ARG(L != NULL);
     if (L->m != T->m || L->k != T->k)
@@ -171,10 +174,31 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
     if (row_pattern && len < L->n)
         return wsl__error(WSL_EBUFS, "%s: row_pattern holds %zu entries, votes have %zu rows",
                           __func__, len, L->n);
-    cols = wsl__mallocarray(&T->alloc, T->m, sizeof *cols);
-    vals = wsl__mallocarray(&T->alloc, T->m, sizeof *vals);
+    cols = wsl__mallocarray(&T->alloc, T->m ? T->m : 1, sizeof *cols);
+    vals = wsl__mallocarray(&T->alloc, T->m ? T->m : 1, sizeof *vals);
     if (!cols || !vals) {
         st = WSL_ENOMEM;
+        goto done;
+    }
+    if ((bits = wsl__row_key_bits(L)) != 0) {
+        /* Dense rows that pack into a key: each distinct row is hashed and compared once. */
+        if ((st = wsl__keymap_init(&map, &T->alloc)) != WSL_OK)
+            goto done;
+        for (size_t i = 0; i < L->n; i++) {
+            uint64_t key = wsl__row_key(L, i, bits);
+            size_t p = wsl__keymap_get(&map, key);
+            if (p != SIZE_MAX) {
+                T->counts[p]++;
+                T->total++;
+            } else {
+                size_t nnz = wsl__lm_row_votes(L, i, cols, vals);
+                if ((st = wsl__patterns_insert(T, cols, vals, nnz, 1, &p)) != WSL_OK ||
+                    (st = wsl__keymap_put(&map, key, p)) != WSL_OK)
+                    goto done;
+            }
+            if (row_pattern)
+                row_pattern[i] = p;
+        }
         goto done;
     }
     for (size_t i = 0; i < L->n; i++) {
@@ -185,6 +209,7 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
             row_pattern[i] = p;
     }
 done:
+    wsl__keymap_release(&map);
     wsl__free(&T->alloc, cols);
     wsl__free(&T->alloc, vals);
     return st;
@@ -281,10 +306,15 @@ wsl_status wsl_pattern_table_get(const wsl_pattern_table *T, size_t p, int32_t *
     return WSL_OK;
 }
 
-/* Canonical order: compare patterns by their (column, vote) sequences. */
+/*
+ * Canonical order: by the hash of the votes, then by the (column, vote) sequences. The hash is
+ * a function of the votes alone, so the order depends only on which patterns the table holds.
+ */
 static int cmp_pattern(const wsl_pattern_table *T, size_t a, size_t b)
 {
     size_t ia = T->start[a], ea = T->start[a + 1], ib = T->start[b], eb = T->start[b + 1];
+    if (T->hashes[a] != T->hashes[b])
+        return T->hashes[a] < T->hashes[b] ? -1 : 1;
     for (; ia < ea && ib < eb; ia++, ib++) {
         if (T->cols[ia] != T->cols[ib])
             return T->cols[ia] < T->cols[ib] ? -1 : 1;
@@ -317,14 +347,10 @@ static void sift_down(const wsl_pattern_table *T, size_t *order, size_t root, si
     }
 }
 
-void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order)
+/* Heap sort: the same order without memory (used when the radix sort cannot allocate). */
+static void heap_order(const wsl_pattern_table *T, size_t *order)
 {
-    /* Heap sort: allocation-free and O(P log P). */
     size_t n = T->n;
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    if (n < 2)
-        return;
     for (size_t start = n / 2; start-- > 0;)
         sift_down(T, order, start, n);
     for (size_t end = n - 1; end > 0; end--) {
@@ -333,4 +359,39 @@ void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order)
         order[end] = t;
         sift_down(T, order, 0, end);
     }
+}
+
+void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order)
+{
+    size_t n = T->n, *tmp;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (n < 2)
+        return;
+    tmp = wsl__mallocarray(&T->alloc, n, sizeof *tmp);
+    if (!tmp) {
+        heap_order(T, order);
+        return;
+    }
+    /* LSD radix sort on the 64-bit hashes, 8 bits a pass (stable), then the rare runs of
+     * equal hashes by their votes. */
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((T->hashes[order[i]] >> shift) & 0xff) + 1]++;
+        for (size_t b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(T->hashes[order[i]] >> shift) & 0xff]++] = order[i];
+        memcpy(order, tmp, n * sizeof *order);
+    }
+    for (size_t i = 1; i < n; i++) {
+        size_t cur = order[i], j = i;
+        for (; j > 0 && T->hashes[order[j - 1]] == T->hashes[cur] &&
+               cmp_pattern(T, order[j - 1], cur) > 0;
+             j--)
+            order[j] = order[j - 1];
+        order[j] = cur;
+    }
+    wsl__free(&T->alloc, tmp);
 }

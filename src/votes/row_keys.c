@@ -1,0 +1,72 @@
+#include "row_keys.h"
+
+#include <string.h>
+
+unsigned wsl__row_key_bits(const wsl_label_matrix *L)
+{
+    unsigned bits = 1;
+    if (L->storage != WSL_STORAGE_DENSE || L->m == 0)
+        return 0;
+    while (((uint64_t)1 << bits) < (uint64_t)L->k + 1)
+        bits++;
+    return L->m * bits <= 64 ? bits : 0;
+}
+
+static wsl_status alloc_slots(wsl__keymap *map, size_t cap)
+{
+    map->keys = wsl__mallocarray(map->alloc, cap, sizeof *map->keys);
+    map->vals = wsl__mallocarray(map->alloc, cap, sizeof *map->vals);
+    if (!map->keys || !map->vals) {
+        wsl__free(map->alloc, map->keys);
+        wsl__free(map->alloc, map->vals);
+        map->keys = NULL;
+        map->vals = NULL;
+        return WSL_ENOMEM;
+    }
+    memset(map->vals, 0xff, cap * sizeof *map->vals); /* SIZE_MAX everywhere */
+    map->cap = cap;
+    return WSL_OK;
+}
+
+wsl_status wsl__keymap_init(wsl__keymap *map, const wsl_allocator *alloc)
+{
+    memset(map, 0, sizeof *map);
+    map->alloc = alloc;
+    return alloc_slots(map, 1024);
+}
+
+void wsl__keymap_release(wsl__keymap *map)
+{
+    wsl__free(map->alloc, map->keys);
+    wsl__free(map->alloc, map->vals);
+    memset(map, 0, sizeof *map);
+}
+
+static void insert_slot(wsl__keymap *map, uint64_t key, size_t val)
+{
+    size_t s = (size_t)wsl__splitmix64(key) & (map->cap - 1);
+    while (map->vals[s] != SIZE_MAX)
+        s = (s + 1) & (map->cap - 1);
+    map->keys[s] = key;
+    map->vals[s] = val;
+}
+
+wsl_status wsl__keymap_put(wsl__keymap *map, uint64_t key, size_t val)
+{
+    if (2 * (map->n + 1) > map->cap) {
+        /* Keep the load at most one half: probes stay short. */
+        wsl__keymap old = *map;
+        if (old.cap > SIZE_MAX / 4 || alloc_slots(map, 2 * old.cap) != WSL_OK) {
+            *map = old;
+            return WSL_ENOMEM;
+        }
+        for (size_t s = 0; s < old.cap; s++)
+            if (old.vals[s] != SIZE_MAX)
+                insert_slot(map, old.keys[s], old.vals[s]);
+        wsl__free(map->alloc, old.keys);
+        wsl__free(map->alloc, old.vals);
+    }
+    insert_slot(map, key, val);
+    map->n++;
+    return WSL_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * Packed keys of dense rows, for the hot loops that map rows to vote patterns (building a
+ * pattern table, predicting). A row of m votes packs into one 64-bit key when m * bits <= 64,
+ * bits = the width of (vote + 1) in 0..k; equal keys are equal rows. A small open-addressing
+ * map from keys to indices caches what a key maps to, so each distinct row is looked at once.
+ */
+#ifndef WSL_SRC_ROW_KEYS_H
+#define WSL_SRC_ROW_KEYS_H
+
+#include "label_matrix_impl.h"
+
+/* Bits per vote when L's rows pack into 64-bit keys (dense storage), else 0. */
+unsigned wsl__row_key_bits(const wsl_label_matrix *L);
+
+/* The packed key of row i (bits from wsl__row_key_bits). */
+static inline uint64_t wsl__row_key(const wsl_label_matrix *L, size_t i, unsigned bits)
+{
+    uint64_t key = 0;
+    size_t m = L->m;
+    if (L->elem == 1) {
+        const int8_t *c = (const int8_t *)L->cells + i * m;
+        for (size_t j = 0; j < m; j++)
+            key |= (uint64_t)(uint8_t)(c[j] + 1) << (bits * j);
+    } else {
+        for (size_t j = 0; j < m; j++)
+            key |= (uint64_t)(uint32_t)(wsl__load_vote(L->cells, L->elem, i * m + j) + 1)
+                   << (bits * j);
+    }
+    return key;
+}
+
+typedef struct wsl__keymap {
+    uint64_t *keys;
+    size_t *vals;          /* SIZE_MAX = empty slot */
+    size_t cap, n;         /* cap: a power of two */
+    const wsl_allocator *alloc;
+} wsl__keymap;
+
+wsl_status wsl__keymap_init(wsl__keymap *map, const wsl_allocator *alloc);
+void wsl__keymap_release(wsl__keymap *map);
+
+/* The value stored for key, or SIZE_MAX. */
+static inline size_t wsl__keymap_get(const wsl__keymap *map, uint64_t key)
+{
+    size_t s = (size_t)wsl__splitmix64(key) & (map->cap - 1);
+    while (map->vals[s] != SIZE_MAX) {
+        if (map->keys[s] == key)
+            return map->vals[s];
+        s = (s + 1) & (map->cap - 1);
+    }
+    return SIZE_MAX;
+}
+
+/* Store key -> val (val != SIZE_MAX; key not yet present). */
+wsl_status wsl__keymap_put(wsl__keymap *map, uint64_t key, size_t val);
+
+#endif
