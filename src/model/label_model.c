@@ -2,6 +2,7 @@
 
 #include "matrix/matrix.h"
 #include "votes/label_matrix_impl.h"
+#include "votes/row_keys.h"
 
 #include <math.h>
 #include <string.h>
@@ -262,6 +263,8 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
     int32_t *vals = NULL;
     double *abstain_sum = NULL;
     size_t cells, *cidx = NULL;
+    wsl__keymap seen = {NULL, NULL, 0, 0, NULL};
+    unsigned bits;
     int32_t k;
     wsl_status st = WSL_OK;
     WSL_CHECK_ARG(model != NULL);
@@ -285,9 +288,24 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
         goto done;
     }
     wsl__model_abstain_sum(model, abstain_sum);
+    if ((bits = wsl__row_key_bits(L)) != 0 && (st = wsl__keymap_init(&seen, &model->alloc)) != WSL_OK)
+        goto done;
     for (size_t i = 0; i < L->n; i++) {
         double *p = probs + i * (size_t)k;
-        size_t nnz = wsl__lm_row_votes(L, i, cols, vals);
+        size_t nnz;
+        uint64_t key = 0;
+        if (bits) {
+            /* A row seen before copies that row's probabilities: the same bits. */
+            size_t first;
+            key = wsl__row_key(L, i, bits);
+            if ((first = wsl__keymap_get(&seen, key)) != SIZE_MAX) {
+                memcpy(p, probs + first * (size_t)k, (size_t)k * sizeof *p);
+                if (covered)
+                    covered[i] = key != 0; /* key 0: every source abstained */
+                continue;
+            }
+        }
+        nnz = wsl__lm_row_votes(L, i, cols, vals);
         if (covered)
             covered[i] = nnz > 0;
         /* A row with no vote gets the posterior given that every source abstained: the class
@@ -297,8 +315,11 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
         for (size_t e = 0; e < nnz; e++)
             p[vals[e]] += TIE_NUDGE;
         wsl__softmax_inplace(p, (size_t)k);
+        if (bits && (st = wsl__keymap_put(&seen, key, i)) != WSL_OK)
+            goto done;
     }
 done:
+    wsl__keymap_release(&seen);
     wsl__free(&model->alloc, cols);
     wsl__free(&model->alloc, vals);
     wsl__free(&model->alloc, abstain_sum);
