@@ -123,9 +123,9 @@ static void accumulate(em_ctx *x, const wsl_label_model *model, const uint32_t *
     for (int32_t c = 0; c < k; c++)
         x->Ntot[c] += cnt * x->s[c];
     for (size_t e = 0; e < nv; e++) {
-        double *nrow = x->N + wsl__tab_index(k, cols[e], 0, vals[e]);
+        double *nt = x->NT + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
         for (int32_t c = 0; c < k; c++)
-            nrow[(size_t)c * ((size_t)k + 1)] += cnt * x->s[c];
+            nt[c] += cnt * x->s[c];
     }
     for (size_t q = 0; q < cl->n; q++) {
         double *nq = x->Nq + cl->off[q] + x->cidx[q];
@@ -136,7 +136,7 @@ static void accumulate(em_ctx *x, const wsl_label_model *model, const uint32_t *
 
 static void clear_counts(em_ctx *x, const wsl_label_model *model)
 {
-    memset(x->N, 0, x->tab_len * sizeof *x->N);
+    memset(x->NT, 0, x->tab_len * sizeof *x->NT);
     memset(x->Ntot, 0, (size_t)x->k * sizeof *x->Ntot);
     if (model->cl.n)
         memset(x->Nq, 0, model->cl.off[model->cl.n] * sizeof *x->Nq);
@@ -420,6 +420,13 @@ static void m_step(em_ctx *x, wsl_label_model *model)
 {
     int32_t k = x->k;
     int abstain_ok = x->o.abstain != WSL_ABSTAIN_NEVER;
+    /* The E-step's counts into the table layout (abstain entries are derived below). */
+    for (size_t j = 0; j < x->m; j++)
+        for (int32_t v = 0; v < k; v++) {
+            const double *nt = x->NT + (j * ((size_t)k + 1) + (size_t)(v + 1)) * (size_t)k;
+            for (int32_t c = 0; c < k; c++)
+                x->N[wsl__tab_index(k, j, c, v)] = nt[c];
+        }
     for (size_t j = 0; j < x->m; j++) {
         const uint8_t *em = x->emits + j * (size_t)k;
         double rho_num = 0, rho_den = 0;
@@ -895,21 +902,32 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     em_ctx x;
     wsl_status st = WSL_OK;
     int32_t k = model->k;
+    wsl_pattern_table *canon = NULL;
 
     memset(&x, 0, sizeof x);
+    /* EM passes over the patterns many times: in canonical order and in sequence in memory. */
+    if (T->total > 0)
+        WSL_TRY(wsl__patterns_canonical_copy(T, &canon));
+    T = canon ? canon : T;
     x.T = T;
     x.k = k;
     x.gold_col = gold_col;
     x.m = gold_col < T->m ? T->m - 1 : T->m;
     x.o = *opts;
     x.n_rows = (double)T->total;
-    if (T->total == 0)
-        return wsl__error(WSL_EINVAL, "wsl_label_model_fit: no rows to fit");
-    WSL_TRY(wsl__model_alloc_params(model, x.m));
-    if (!wsl__mul_size(&x.tab_len, x.m, (size_t)k * ((size_t)k + 1)))
-        return wsl__error(WSL_ENOMEM, "wsl_label_model_fit: tables overflow");
+    if (T->total == 0) {
+        st = wsl__error(WSL_EINVAL, "wsl_label_model_fit: no rows to fit");
+        goto done;
+    }
+    if ((st = wsl__model_alloc_params(model, x.m)) != WSL_OK)
+        goto done;
+    if (!wsl__mul_size(&x.tab_len, x.m, (size_t)k * ((size_t)k + 1))) {
+        st = wsl__error(WSL_ENOMEM, "wsl_label_model_fit: tables overflow");
+        goto done;
+    }
     x.order = wsl__mallocarray(a, T->n ? T->n : 1, sizeof *x.order);
-    x.N = wsl__mallocarray(a, x.tab_len, sizeof *x.N);
+    x.N = wsl__calloc(a, x.tab_len, sizeof *x.N);
+    x.NT = wsl__mallocarray(a, x.tab_len, sizeof *x.NT);
     x.B = wsl__mallocarray(a, x.tab_len, sizeof *x.B);
     x.best_table = wsl__mallocarray(a, x.tab_len, sizeof *x.best_table);
     x.Ntot = wsl__mallocarray(a, (size_t)k, sizeof *x.Ntot);
@@ -925,13 +943,14 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.share = wsl__mallocarray(a, x.m * (size_t)k, sizeof *x.share);
     x.single = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.single);
     x.acc = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.acc);
-    if (!x.order || !x.N || !x.B || !x.best_table || !x.Ntot || !x.prior_pc || !x.best_prior ||
+    if (!x.order || !x.N || !x.NT || !x.B || !x.best_table || !x.Ntot || !x.prior_pc || !x.best_prior ||
         !x.s || !x.abstain_sum || !x.emits || !x.all || !x.hist || !x.best_hist || !x.fire ||
         !x.share || !x.single || !x.acc) {
         st = WSL_ENOMEM;
         goto done;
     }
-    wsl__patterns_canonical_order(T, x.order);
+    for (size_t p = 0; p < T->n; p++)
+        x.order[p] = p; /* the copy is already in canonical order */
     memset(x.all, 1, (size_t)k);
     for (size_t e = 0; e < T->n_votes; e++)
         if (T->cols[e] < x.m)
@@ -1042,7 +1061,9 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     model->fitted = 1;
 done:
     wsl__free(a, x.order);
+    wsl_pattern_table_free(canon);
     wsl__free(a, x.N);
+    wsl__free(a, x.NT);
     wsl__free(a, x.B);
     wsl__free(a, x.best_table);
     wsl__free(a, x.Ntot);

@@ -13,7 +13,9 @@ typedef struct em_ctx {
     size_t tab_len;      /* m * k * (k + 1) */
     wsl_fit_options o;
     double n_rows;
-    double *N;           /* expected counts, tab_len */
+    double *N;           /* expected counts, tab_len, in the table layout (for the M-step) */
+    double *NT;          /* the same counts as the E-step adds them: class contiguous,
+                            [(j * (k + 1) + v + 1) * k + c] */
     double *Ntot;        /* expected class totals, k */
     double *B;           /* pseudo-counts, tab_len */
     double *prior_pc;    /* pseudo-counts on the class prior, k */

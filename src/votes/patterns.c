@@ -395,3 +395,47 @@ void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order)
     }
     wsl__free(&T->alloc, tmp);
 }
+
+wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_table **out)
+{
+    const wsl_allocator *a = &T->alloc;
+    size_t n = T->n, *order;
+    wsl_pattern_table *C;
+    *out = NULL;
+    order = wsl__mallocarray(a, n ? n : 1, sizeof *order);
+    C = wsl__calloc(a, 1, sizeof *C);
+    if (!order || !C) {
+        wsl__free(a, order);
+        wsl__free(a, C);
+        return WSL_ENOMEM;
+    }
+    C->alloc = T->alloc;
+    C->m = T->m;
+    C->k = T->k;
+    C->start = wsl__mallocarray(a, n + 1, sizeof *C->start);
+    C->counts = wsl__mallocarray(a, n ? n : 1, sizeof *C->counts);
+    C->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *C->hashes);
+    C->cols = wsl__mallocarray(a, T->n_votes ? T->n_votes : 1, sizeof *C->cols);
+    C->vals = wsl__mallocarray(a, T->n_votes ? T->n_votes : 1, sizeof *C->vals);
+    if (!C->start || !C->counts || !C->hashes || !C->cols || !C->vals) {
+        wsl__free(a, order);
+        wsl_pattern_table_free(C);
+        return WSL_ENOMEM;
+    }
+    wsl__patterns_canonical_order(T, order);
+    C->start[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t p = order[i], len = T->start[p + 1] - T->start[p];
+        memcpy(C->cols + C->start[i], T->cols + T->start[p], len * sizeof *C->cols);
+        memcpy(C->vals + C->start[i], T->vals + T->start[p], len * sizeof *C->vals);
+        C->start[i + 1] = C->start[i] + len;
+        C->counts[i] = T->counts[p];
+        C->hashes[i] = T->hashes[p];
+    }
+    C->n = C->cap = n;
+    C->n_votes = C->votes_cap = T->n_votes;
+    C->total = T->total;
+    wsl__free(a, order);
+    *out = C;
+    return WSL_OK;
+}

@@ -29,4 +29,10 @@ wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, cons
  * patterns do not depend on insertion order. order has T->n entries. */
 void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order);
 
+/*
+ * A copy of T with its patterns stored in canonical order (no hash slots: not for inserting),
+ * so that passes over the patterns read memory in sequence. Free with wsl_pattern_table_free.
+ */
+wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_table **out);
+
 #endif
