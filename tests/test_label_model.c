@@ -789,6 +789,42 @@ START_TEST(test_dependencies_not_invented)
 }
 END_TEST
 
+START_TEST(test_threads_same_bits)
+{
+    /* Enough distinct patterns for many E-step blocks: 1, 2 and 7 threads give the same bits. */
+    wsl_synth_options so = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    double *ref = NULL;
+    size_t n = 60000, k = 3;
+    const int threads[] = {1, 2, 7};
+    so.n_points = n;
+    so.n_sources = 24;
+    so.cardinality = (int32_t)k;
+    so.one_polarity = 0.3;
+    WSL_ASSERT_OK(wsl_synth_generate(&L, &so, NULL, 0, NULL, 0, NULL, 0));
+    for (size_t t = 0; t < 3; t++) {
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        wsl_label_model *M;
+        wsl_fit_report r;
+        double *p;
+        o.n_threads = threads[t];
+        M = fit(L, &o);
+        WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+        ck_assert_uint_gt(r.n_patterns, 20000);
+        p = proba(M, L);
+        if (!ref)
+            ref = p;
+        else {
+            ck_assert_mem_eq(p, ref, n * k * sizeof *p);
+            free(p);
+        }
+        wsl_label_model_free(M);
+    }
+    free(ref);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
 START_TEST(test_symmetry_breaking)
 {
     /* A fit whose latent classes are permuted (the same likelihood) is put back in the
@@ -1257,6 +1293,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(core, test_dependencies);
     tcase_add_test(core, test_dependencies_not_invented);
     tcase_add_test(edge, test_deterministic_bits);
+    tcase_add_test(core, test_threads_same_bits);
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);

@@ -114,64 +114,32 @@ static void build_priors(em_ctx *x, const double *fire, const double *share)
 }
 
 /* One pass over the patterns: scores, posteriors, expected counts, log-likelihood. */
-/* Add a pattern's posterior s (weight cnt) to the expected counts of its votes and cliques. */
-static void accumulate(em_ctx *x, const wsl_label_model *model, const uint32_t *cols,
-                       const int32_t *vals, size_t nv, double cnt)
+void wsl__em_accumulate(const wsl_label_model *model, const double *s, const size_t *cidx,
+                        const uint32_t *cols, const int32_t *vals, size_t nv, double cnt,
+                        double *ntot, double *nt_all, double *nq_all)
 {
-    int32_t k = x->k;
+    int32_t k = model->k;
     const wsl__cliques *cl = &model->cl;
     for (int32_t c = 0; c < k; c++)
-        x->Ntot[c] += cnt * x->s[c];
+        ntot[c] += cnt * s[c];
     for (size_t e = 0; e < nv; e++) {
-        double *nt = x->NT + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
+        double *nt = nt_all + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
         for (int32_t c = 0; c < k; c++)
-            nt[c] += cnt * x->s[c];
+            nt[c] += cnt * s[c];
     }
     for (size_t q = 0; q < cl->n; q++) {
-        double *nq = x->Nq + cl->off[q] + x->cidx[q];
+        double *nq = nq_all + cl->off[q] + cidx[q];
         for (int32_t c = 0; c < k; c++)
-            nq[(size_t)c * cl->size[q]] += cnt * x->s[c];
+            nq[(size_t)c * cl->size[q]] += cnt * s[c];
     }
 }
 
-static void clear_counts(em_ctx *x, const wsl_label_model *model)
+void wsl__em_clear_counts(em_ctx *x, const wsl_label_model *model)
 {
     memset(x->NT, 0, x->tab_len * sizeof *x->NT);
     memset(x->Ntot, 0, (size_t)x->k * sizeof *x->Ntot);
     if (model->cl.n)
         memset(x->Nq, 0, model->cl.off[model->cl.n] * sizeof *x->Nq);
-}
-
-double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
-{
-    const wsl_pattern_table *T = x->T;
-    int32_t k = x->k;
-    double ll = 0;
-    if (accumulate_counts)
-        clear_counts(x, model);
-    wsl__model_abstain_sum(model, x->abstain_sum);
-    for (size_t oi = 0; oi < T->n; oi++) {
-        size_t p = x->order[oi], s0 = T->start[p], nnz = T->start[p + 1] - s0;
-        double cnt = (double)T->counts[p];
-        int32_t gold = WSL_ABSTAIN;
-        size_t nv = nnz;
-        /* The gold column, when present, is the largest column: the last vote. */
-        if (x->gold_col < T->m && nnz > 0 && T->cols[s0 + nnz - 1] == x->gold_col) {
-            gold = T->vals[s0 + nnz - 1];
-            nv = nnz - 1;
-        }
-        wsl__model_scores(model, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s, x->cidx);
-        if (gold != WSL_ABSTAIN) {
-            ll += cnt * x->s[gold];
-            for (int32_t c = 0; c < k; c++)
-                x->s[c] = c == gold;
-        } else {
-            ll += cnt * wsl__softmax_inplace(x->s, (size_t)k);
-        }
-        if (accumulate_counts)
-            accumulate(x, model, T->cols + s0, T->vals + s0, nv, cnt);
-    }
-    return ll;
 }
 
 /* Normalize row[0..k] over the outcomes the source emits (plus abstain), flooring at MIN_PROB. */
@@ -530,7 +498,7 @@ static void start_majority(em_ctx *x, const wsl_label_model *model)
     const wsl_pattern_table *T = x->T;
     int32_t k = x->k;
     const wsl__cliques *cl = &model->cl;
-    clear_counts(x, model);
+    wsl__em_clear_counts(x, model);
     for (size_t oi = 0; oi < T->n; oi++) {
         size_t p = x->order[oi], s0 = T->start[p], nnz = T->start[p + 1] - s0, nv = nnz;
         double cnt = (double)T->counts[p], total = 0;
@@ -554,7 +522,8 @@ static void start_majority(em_ctx *x, const wsl_label_model *model)
             if (cl->n && cl->of_source[T->cols[e]] >= 0)
                 x->cidx[cl->of_source[T->cols[e]]] +=
                     (size_t)(T->vals[e] + 1) * cl->stride[T->cols[e]];
-        accumulate(x, model, T->cols + s0, T->vals + s0, nv, cnt);
+        wsl__em_accumulate(model, x->s, x->cidx, T->cols + s0, T->vals + s0, nv, cnt, x->Ntot,
+                           x->NT, x->Nq);
     }
 }
 
@@ -812,7 +781,9 @@ wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model)
     x->Nq = wsl__calloc(a, len, sizeof *x->Nq);
     x->best_cl = wsl__mallocarray(a, len, sizeof *x->best_cl);
     x->cidx = wsl__mallocarray(a, n, sizeof *x->cidx);
-    return x->Nq && x->best_cl && x->cidx ? WSL_OK : WSL_ENOMEM;
+    if (!x->Nq || !x->best_cl || !x->cidx)
+        return WSL_ENOMEM;
+    return wsl__em_blocks(x, model); /* the blocks' size follows the counts' */
 }
 
 /* Run every requested start; the one with the best penalized likelihood is left in model. */
@@ -1082,5 +1053,6 @@ done:
     wsl__free(a, x.Nq);
     wsl__free(a, x.best_cl);
     wsl__free(a, x.cidx);
+    wsl__em_blocks_free(&x, model);
     return st;
 }

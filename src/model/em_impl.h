@@ -33,10 +33,29 @@ typedef struct em_ctx {
     double *Nq;          /* expected counts of the cliques' outcomes, cl.off[cl.n] */
     double *best_cl;     /* the winning start's joint tables */
     size_t *cidx;        /* cl.n: outcome index of each clique for the current pattern */
+    size_t *block_start; /* n_blocks + 1 pattern offsets: the E-step's units of work */
+    size_t n_blocks;
+    struct wsl__em_worker *workers; /* the E-step's per-thread scratch and partial sums */
+    size_t n_workers;
 } em_ctx;
 
+/* Add a pattern's posterior s (weight cnt) to expected counts: class totals, votes (the
+ * class-contiguous layout of em_ctx.NT) and clique outcomes (cidx from the scoring). */
+void wsl__em_accumulate(const wsl_label_model *model, const double *s, const size_t *cidx,
+                        const uint32_t *cols, const int32_t *vals, size_t nv, double cnt,
+                        double *ntot, double *nt_all, double *nq_all);
+
+/* Zero the expected counts of the context. */
+void wsl__em_clear_counts(em_ctx *x, const wsl_label_model *model);
+
+/* Cut the patterns into the E-step's blocks (by votes: the data alone decides) and allocate
+ * the workers' scratch for the model's current cliques. */
+wsl_status wsl__em_blocks(em_ctx *x, const wsl_label_model *model);
+void wsl__em_blocks_free(em_ctx *x, const wsl_label_model *model);
+
 /* One pass over the patterns: posteriors, log-likelihood (total), and with accumulate_counts
- * the expected counts of votes and clique outcomes. */
+ * the expected counts of votes and clique outcomes. Runs on opts.n_threads threads; the same
+ * bits for any number. */
 double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts);
 
 /* EM from the current parameters until the tolerance or max_iter; per-row results. */
