@@ -19,6 +19,7 @@
 #define PARTNERS 12        /* partners per source: the ones with the most co-votes */
 #define MIN_COVOTES 20.0   /* a pair agreement rate needs this many joint votes */
 #define MIN_SIGNAL 0.05    /* |M_jl| below this makes the ratio noise */
+#define MAX_PAIR_VISITS ((size_t)1 << 24) /* pair updates before the sample is enough */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -62,7 +63,9 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
             src[q++] = j;
         }
     }
-    for (size_t oi = 0; oi < T->n; oi++) {
+    /* Agreement rates need a sample, not every pattern: stop after MAX_PAIR_VISITS pairs
+     * (in canonical order, so the sample depends on the data alone). */
+    for (size_t oi = 0, visits = 0; oi < T->n && visits < MAX_PAIR_VISITS; oi++) {
         size_t p = order[oi], nf = 0;
         double cnt = (double)T->counts[p];
         for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
@@ -70,6 +73,7 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
                 fval[nf] = T->vals[e];
                 fired[nf++] = pos[T->cols[e]];
             }
+        visits += nf * nf / 2 + 1;
         for (size_t u = 0; u < nf; u++)
             for (size_t w = u + 1; w < nf; w++) {
                 size_t lo = fired[u], hi = fired[w];
