@@ -788,6 +788,45 @@ START_TEST(test_save_load_bits)
 }
 END_TEST
 
+/* Fuzz finding (fuzz_model_json, seed corpus): wsl_label_model_history(M, NULL, 0, &n), the
+ * documented way to ask how many values there are, passed NULL to memcpy (undefined behaviour,
+ * reported by UBSan); so did a model loaded without "history" for any out. */
+START_TEST(test_fuzz_history_query)
+{
+    const double acc[] = {0.9, 0.6, 0.7};
+    const double cov[] = {0.5, 0.6, 0.7};
+    wsl_label_matrix *L = gen(300, 3, 2, acc, cov, 5, NULL);
+    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_buf buf = WSL_BUF_INIT;
+    double h[4] = {-1, -1, -1, -1};
+    size_t n = 0;
+    char *doc, *at;
+    WSL_ASSERT_OK(wsl_label_model_history(M, NULL, 0, &n));
+    ck_assert_uint_gt(n, 0);
+    /* The same document without its history: loads, and has none. */
+    WSL_ASSERT_OK(wsl_label_model_save_buf(M, &buf));
+    doc = malloc(buf.size + 1);
+    ck_assert_ptr_nonnull(doc);
+    memcpy(doc, buf.ptr, buf.size + 1);
+    at = strstr(doc, "\"history\"");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at, "\"hxstory\"", 9);
+    WSL_ASSERT_OK(wsl_label_model_load_buf(&R, doc, buf.size, NULL));
+    n = 7;
+    WSL_ASSERT_OK(wsl_label_model_history(R, h, 4, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert(h[0] == -1);
+    WSL_ASSERT_OK(wsl_label_model_history(R, NULL, 0, &n));
+    ck_assert_uint_eq(n, 0);
+    WSL_ASSERT_STATUS(wsl_label_model_history(R, NULL, 1, &n), WSL_EINVAL);
+    free(doc);
+    wsl_buf_dispose(&buf);
+    wsl_label_model_free(R);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
 START_TEST(test_save_load_file)
 {
     const double acc[] = {0.9, 0.6, 0.7, 0.65};
@@ -1053,6 +1092,7 @@ static Suite *label_model_suite(void)
     TCase *edge = tcase_create("edge");
     TCase *errors = tcase_create("errors");
     TCase *oom = tcase_create("oom");
+    TCase *fuzz = tcase_create("fuzz");
     tcase_add_test(mv, test_mv_table);
     tcase_add_test(mv, test_tie_policies);
     tcase_add_test(mv, test_tie_hash_spreads);
@@ -1075,6 +1115,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);
+    tcase_add_test(fuzz, test_fuzz_history_query);
     tcase_set_timeout(core, 120);
     tcase_set_timeout(oom, 120);
     suite_add_tcase(s, mv);
@@ -1082,6 +1123,7 @@ static Suite *label_model_suite(void)
     suite_add_tcase(s, edge);
     suite_add_tcase(s, errors);
     suite_add_tcase(s, oom);
+    suite_add_tcase(s, fuzz);
     return s;
 }
 

@@ -1094,6 +1094,30 @@ START_TEST(test_dict_file_classes)
 }
 END_TEST
 
+/* Fuzz finding (fuzz_dict): a NUL byte in a dictionary file. "\0vhannel\t1" made an empty
+ * term that wsl_dict_create refused with WSL_EINVAL ("term 4 is empty", no file or line), and a
+ * term like "s/\0o" was silently cut to "s/". Both are malformed lines: WSL_EFORMAT at path:line. */
+START_TEST(test_fuzz_dict_nul)
+{
+    static const char in_file[] = "subscribe\t1\nhttp\t1\n\0vhannel\t1\n";
+    static const char one_class[] = "please\ns/\0o\n";
+    char *p1 = wsl_test_write_temp(".tsv", in_file, sizeof in_file - 1);
+    char *p2 = wsl_test_write_temp(".txt", one_class, sizeof one_class - 1);
+    wsl_dict *d = (wsl_dict *)&d;
+    WSL_ASSERT_STATUS(wsl_dict_load(&d, p1, WSL_DICT_CLASS_IN_FILE, NULL, NULL), WSL_EFORMAT);
+    ck_assert_ptr_null(d);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), ":3:1: NUL byte in a term"));
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), p1));
+    WSL_ASSERT_STATUS(wsl_dict_load(&d, p2, 0, NULL, NULL), WSL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), ":2:3: NUL byte in a term"));
+    ck_assert_ptr_null(d);
+    unlink(p1);
+    unlink(p2);
+    free(p1);
+    free(p2);
+}
+END_TEST
+
 START_TEST(test_names)
 {
     wsl_lf_set *set = NULL;
@@ -1191,6 +1215,7 @@ static Suite *lf_suite(void)
     tcase_add_test(dict, test_dict_file_classes);
     tcase_add_test(errors, test_names);
     tcase_add_test(oom, test_dict_oom_walk);
+    tcase_add_test(dict, test_fuzz_dict_nul);
     tcase_add_test(core, test_apply_values);
     tcase_add_test(core, test_threads_identical);
     tcase_add_test(core, test_stream_equals_array);

@@ -342,9 +342,12 @@ wsl_status wsl_label_model_report(const wsl_label_model *model, wsl_fit_report *
 wsl_status wsl_label_model_history(const wsl_label_model *model, double *out, size_t len,
                                    size_t *n_out)
 {
+    size_t n;
     WSL_CHECK_ARG(out != NULL || len == 0);
     WSL_TRY(check_fitted(__func__, model));
-    memcpy(out, model->history, (len < model->n_history ? len : model->n_history) * sizeof *out);
+    n = len < model->n_history ? len : model->n_history;
+    if (n > 0) /* out may be NULL with len 0, history NULL when there is none */
+        memcpy(out, model->history, n * sizeof *out);
     if (n_out)
         *n_out = model->n_history;
     return WSL_OK;
