@@ -827,6 +827,138 @@ START_TEST(test_fuzz_history_query)
 }
 END_TEST
 
+/* An allocator that remembers the largest request. */
+typedef struct big_alloc {
+    size_t largest;
+} big_alloc;
+static void *ba_malloc(size_t size, void *p)
+{
+    big_alloc *b = p;
+    if (size > b->largest)
+        b->largest = size;
+    return malloc(size);
+}
+static void *ba_realloc(void *ptr, size_t size, void *p)
+{
+    big_alloc *b = p;
+    if (size > b->largest)
+        b->largest = size;
+    return realloc(ptr, size);
+}
+static void ba_free(void *ptr, void *p)
+{
+    (void)p;
+    free(ptr);
+}
+
+/* A document claiming 10^9 sources or 10^6 classes with a few values: a clear WSL_EFORMAT,
+ * and nothing near the claimed size (48 GB and 8 TB of tables) is asked of the allocator. */
+START_TEST(test_load_hostile_sizes)
+{
+    static const char *const docs[] = {
+        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 1000000000, "
+        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
+        "\"class_prior\": [0.5, 0.5], \"tables_values\": [0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}",
+        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 1000000, \"m\": 1, "
+        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
+        "\"class_prior\": [0.5, 0.5], \"tables_values\": [0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}",
+        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 1, "
+        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
+        "\"class_prior\": [0.5, 0.5], \"tables_values\": 3}",
+    };
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        big_alloc b = {0};
+        wsl_allocator a = {ba_malloc, ba_realloc, ba_free, &b};
+        wsl_label_model *M = NULL;
+        WSL_ASSERT_STATUS(wsl_label_model_load_buf(&M, docs[d], strlen(docs[d]), &a),
+                          WSL_EFORMAT);
+        ck_assert_ptr_null(M);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "\"tables_values\" must be an array"));
+        ck_assert_uint_lt(b.largest, 1 << 16);
+    }
+}
+END_TEST
+
+/* Fuzz finding (fuzz_model_json): "report" counts were converted from any double, so a
+ * missing "n_rows" (NaN) or "iterations": 1e300 was undefined behaviour (UBSan: float-cast-
+ * overflow). Missing counts are 0; present ones must be integers in range. */
+START_TEST(test_fuzz_report_counts)
+{
+    const double acc[] = {0.9, 0.6, 0.7};
+    const double cov[] = {0.5, 0.6, 0.7};
+    static const char *const keys[] = {"\"n_rows\"", "\"iterations\"", "\"n_patterns\"",
+                                       "\"start\""};
+    wsl_label_matrix *L = gen(300, 3, 2, acc, cov, 5, NULL);
+    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_buf buf = WSL_BUF_INIT;
+    wsl_fit_report rep;
+    WSL_ASSERT_OK(wsl_label_model_save_buf(M, &buf));
+    for (size_t q = 0; q < sizeof keys / sizeof keys[0]; q++) {
+        size_t cap = buf.size + 64;
+        char *doc = malloc(cap), *at, *end;
+        ck_assert_ptr_nonnull(doc);
+        /* The key renamed: missing, so 0. */
+        memcpy(doc, buf.ptr, buf.size + 1);
+        at = strstr(doc, keys[q]);
+        ck_assert_ptr_nonnull(at);
+        at[1] = 'X';
+        WSL_ASSERT_OK(wsl_label_model_load_buf(&R, doc, strlen(doc), NULL));
+        WSL_ASSERT_OK(wsl_label_model_report(R, &rep));
+        ck_assert(q != 0 || rep.n_rows == 0);
+        ck_assert(q != 1 || rep.iterations == 0);
+        wsl_label_model_free(R);
+        R = NULL;
+        /* The value replaced by 1e300, then -1, then 2.5: refused by name. */
+        for (int v = 0; v < 3; v++) {
+            static const char *const bad[] = {"1e300", "-1", "2.5"};
+            memcpy(doc, buf.ptr, buf.size + 1);
+            at = strstr(doc, keys[q]);
+            at = strchr(at, ':') + 1;
+            end = at + strcspn(at, ",}");
+            memmove(at + strlen(bad[v]) + 1, end, strlen(end) + 1);
+            at[0] = ' ';
+            memcpy(at + 1, bad[v], strlen(bad[v]));
+            WSL_ASSERT_STATUS(wsl_label_model_load_buf(&R, doc, strlen(doc), NULL), WSL_EFORMAT);
+            ck_assert_ptr_nonnull(strstr(wsl_last_error(), keys[q]));
+            ck_assert_ptr_null(R);
+        }
+        free(doc);
+    }
+    wsl_buf_dispose(&buf);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+/* Fuzz finding (fuzz_model_json): tables whose rows did not sum to 1 loaded, and gave source
+ * accuracies above 1. Such documents are refused; and rows that do sum to 1 can still round an
+ * accuracy a hair above 1 (1.0000000000000004 here), which is clamped. */
+#define DOC_HEAD "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 1, " \
+                 "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
+START_TEST(test_fuzz_table_sums)
+{
+    static const char rounding[] = DOC_HEAD "\"class_prior\": [0.86, 0.14], \"tables_values\": "
+        "[0.993, 0.00700000000000001, 0, 0.993, 0, 0.00700000000000001]}";
+    static const char row[] = DOC_HEAD "\"class_prior\": [0.5, 0.5], \"tables_values\": "
+        "[0.5, 0.5, 0.5, 0.2, 0.4, 0.4]}";
+    static const char prior[] = DOC_HEAD "\"class_prior\": [0.7, 0.7], \"tables_values\": "
+        "[0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}";
+    wsl_label_model *M = NULL;
+    double acc = -1;
+    WSL_ASSERT_OK(wsl_label_model_load_buf(&M, rounding, sizeof rounding - 1, NULL));
+    WSL_ASSERT_OK(wsl_label_model_accuracies(M, &acc, 1));
+    ck_assert(acc <= 1.0);
+    ck_assert_double_eq_tol(acc, 1.0, 1e-12);
+    wsl_label_model_free(M);
+    M = NULL;
+    WSL_ASSERT_STATUS(wsl_label_model_load_buf(&M, row, sizeof row - 1, NULL), WSL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "source 0, class 0 sum to 1.5"));
+    ck_assert_ptr_null(M);
+    WSL_ASSERT_STATUS(wsl_label_model_load_buf(&M, prior, sizeof prior - 1, NULL), WSL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "\"class_prior\" sums to 1.3999"));
+}
+END_TEST
+
 START_TEST(test_save_load_file)
 {
     const double acc[] = {0.9, 0.6, 0.7, 0.65};
@@ -1116,6 +1248,9 @@ static Suite *label_model_suite(void)
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);
     tcase_add_test(fuzz, test_fuzz_history_query);
+    tcase_add_test(fuzz, test_fuzz_report_counts);
+    tcase_add_test(fuzz, test_fuzz_table_sums);
+    tcase_add_test(errors, test_load_hostile_sizes);
     tcase_set_timeout(core, 120);
     tcase_set_timeout(oom, 120);
     suite_add_tcase(s, mv);

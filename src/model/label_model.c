@@ -396,7 +396,8 @@ wsl_status wsl_label_model_accuracies(const wsl_label_model *model, double *out,
             right += model->prior[c] * row[c + 1];
             voted += model->prior[c] * (1 - row[0]);
         }
-        out[j] = voted > 0 ? right / voted : 0;
+        /* right <= voted when the rows sum to 1; rounding may still put it a hair above. */
+        out[j] = voted > 0 ? (right < voted ? right / voted : 1) : 0;
     }
     return WSL_OK;
 }
