@@ -13,3 +13,22 @@ if(WSL_ENABLE_SANITIZERS)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+if(WSL_ENABLE_TSAN)
+  if(WSL_ENABLE_SANITIZERS OR WSL_BUILD_FUZZERS)
+    message(FATAL_ERROR "WSL_ENABLE_TSAN cannot be combined with AddressSanitizer builds")
+  endif()
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
+# Fuzzers: every target instrumented for coverage, ASan and UBSan; fuzz_* executables link
+# libFuzzer's main (tests/fuzz/CMakeLists.txt).
+if(WSL_BUILD_FUZZERS)
+  if(NOT CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "WSL_BUILD_FUZZERS needs clang (cmake -DCMAKE_C_COMPILER=clang-14)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+    -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -216,24 +216,47 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* Summary (with gold, and with a fitted model) and metrics per slice, in both storages. */
+static wsl_status oom_analysis(const wsl_allocator *a, void *ctx)
+{
+    static const int32_t svotes[] = {1, -1, -1, 1, 1, 0, 0, 1};
+    wsl_status st = WSL_OK;
+    (void)ctx;
+    for (int s = 1; st == WSL_OK && s <= 2; s++) {
+        wsl_label_matrix *L = NULL, *S = NULL;
+        wsl_lf_summary *sum = NULL;
+        wsl_label_model *M = NULL;
+        wsl_metrics met[2];
+        st = wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, (wsl_storage)s, a);
+        if (st == WSL_OK) {
+            sum = (wsl_lf_summary *)&sum; /* must become NULL on failure */
+            st = wsl_lf_summary_compute(&sum, L, small_gold, 4, NULL);
+            if (st != WSL_OK)
+                ck_assert_ptr_null(sum);
+            wsl_lf_summary_free(sum);
+            sum = NULL;
+        }
+        if (st == WSL_OK)
+            st = wsl_label_model_create(&M, 3, a);
+        if (st == WSL_OK)
+            st = wsl_label_model_fit(M, L, NULL);
+        if (st == WSL_OK)
+            st = wsl_lf_summary_compute(&sum, L, small_gold, 4, M);
+        wsl_lf_summary_free(sum);
+        if (st == WSL_OK)
+            st = wsl_label_matrix_from_buffer(&S, svotes, 4, 2, 2, 2, (wsl_storage)s, a);
+        if (st == WSL_OK)
+            st = wsl_metrics_by_slice(P, 4, 2, G, 4, NULL, 0, S, met, 2);
+        wsl_label_matrix_free(S);
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+    }
+    return st;
+}
+
 START_TEST(test_oom_walk)
 {
-    for (size_t fail_at = 1;; fail_at++) {
-        wsl_test_alloc state = {0, fail_at, 0};
-        wsl_allocator a = wsl_test_allocator(&state);
-        wsl_label_matrix *L = NULL;
-        wsl_lf_summary *S = NULL;
-        wsl_status st = wsl_label_matrix_from_buffer(&L, small, 4, 3, 3, 3, WSL_STORAGE_SPARSE, &a);
-        if (st == WSL_OK)
-            st = wsl_lf_summary_compute(&S, L, small_gold, 4, NULL);
-        wsl_lf_summary_free(S);
-        wsl_label_matrix_free(L);
-        ck_assert_int_eq(state.live, 0);
-        if (st == WSL_OK)
-            break;
-        ck_assert_int_eq(st, WSL_ENOMEM);
-        ck_assert_uint_lt(fail_at, 1000);
-    }
+    wsl_test_oom_walk("summary, summary with a model, metrics by slice", oom_analysis, NULL);
 }
 END_TEST
 

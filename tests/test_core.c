@@ -84,7 +84,7 @@ END_TEST
 START_TEST(test_buf_dispose)
 {
     wsl_buf b = WSL_BUF_INIT;
-    wsl_test_alloc state = {0, 0, 0};
+    wsl_test_alloc state = {0, 0, 0, 0};
     wsl_allocator a = wsl_test_allocator(&state);
     wsl_buf_dispose(NULL);
     wsl_buf_dispose(&b);
@@ -120,7 +120,7 @@ END_TEST
 START_TEST(test_allocators)
 {
     wsl_allocator std = wsl__allocator(NULL);
-    wsl_test_alloc state = {0, 0, 0};
+    wsl_test_alloc state = {0, 0, 0, 0};
     wsl_allocator a = wsl_test_allocator(&state);
     wsl_allocator incomplete = {NULL, NULL, NULL, NULL};
     void *p;

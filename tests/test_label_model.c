@@ -5,7 +5,10 @@
 #include "core/core.h"
 #include "model/model_impl.h"
 
+#include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -1007,6 +1010,177 @@ START_TEST(test_save_load_bits)
 }
 END_TEST
 
+/* Fuzz finding (fuzz_model_json, seed corpus): wsl_label_model_history(M, NULL, 0, &n), the
+ * documented way to ask how many values there are, passed NULL to memcpy (undefined behaviour,
+ * reported by UBSan); so did a model loaded without "history" for any out. */
+START_TEST(test_fuzz_history_query)
+{
+    const double acc[] = {0.9, 0.6, 0.7};
+    const double cov[] = {0.5, 0.6, 0.7};
+    wsl_label_matrix *L = gen(300, 3, 2, acc, cov, 5, NULL);
+    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_buf buf = WSL_BUF_INIT;
+    double h[4] = {-1, -1, -1, -1};
+    size_t n = 0;
+    char *doc, *at;
+    WSL_ASSERT_OK(wsl_label_model_history(M, NULL, 0, &n));
+    ck_assert_uint_gt(n, 0);
+    /* The same document without its history: loads, and has none. */
+    WSL_ASSERT_OK(wsl_label_model_save_buf(M, &buf));
+    doc = malloc(buf.size + 1);
+    ck_assert_ptr_nonnull(doc);
+    memcpy(doc, buf.ptr, buf.size + 1);
+    at = strstr(doc, "\"history\"");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at, "\"hxstory\"", 9);
+    WSL_ASSERT_OK(wsl_label_model_load_buf(&R, doc, buf.size, NULL));
+    n = 7;
+    WSL_ASSERT_OK(wsl_label_model_history(R, h, 4, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert(h[0] == -1);
+    WSL_ASSERT_OK(wsl_label_model_history(R, NULL, 0, &n));
+    ck_assert_uint_eq(n, 0);
+    WSL_ASSERT_STATUS(wsl_label_model_history(R, NULL, 1, &n), WSL_EINVAL);
+    free(doc);
+    wsl_buf_dispose(&buf);
+    wsl_label_model_free(R);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+/* An allocator that remembers the largest request. */
+typedef struct big_alloc {
+    size_t largest;
+} big_alloc;
+static void *ba_malloc(size_t size, void *p)
+{
+    big_alloc *b = p;
+    if (size > b->largest)
+        b->largest = size;
+    return malloc(size);
+}
+static void *ba_realloc(void *ptr, size_t size, void *p)
+{
+    big_alloc *b = p;
+    if (size > b->largest)
+        b->largest = size;
+    return realloc(ptr, size);
+}
+static void ba_free(void *ptr, void *p)
+{
+    (void)p;
+    free(ptr);
+}
+
+/* A document claiming 10^9 sources or 10^6 classes with a few values: a clear WSL_EFORMAT,
+ * and nothing near the claimed size (48 GB and 8 TB of tables) is asked of the allocator. */
+START_TEST(test_load_hostile_sizes)
+{
+    static const char *const docs[] = {
+        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 1000000000, "
+        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
+        "\"class_prior\": [0.5, 0.5], \"tables_values\": [0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}",
+        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 1000000, \"m\": 1, "
+        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
+        "\"class_prior\": [0.5, 0.5], \"tables_values\": [0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}",
+        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 1, "
+        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
+        "\"class_prior\": [0.5, 0.5], \"tables_values\": 3}",
+    };
+    for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        big_alloc b = {0};
+        wsl_allocator a = {ba_malloc, ba_realloc, ba_free, &b};
+        wsl_label_model *M = NULL;
+        WSL_ASSERT_STATUS(wsl_label_model_load_buf(&M, docs[d], strlen(docs[d]), &a),
+                          WSL_EFORMAT);
+        ck_assert_ptr_null(M);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "\"tables_values\" must be an array"));
+        ck_assert_uint_lt(b.largest, 1 << 16);
+    }
+}
+END_TEST
+
+/* Fuzz finding (fuzz_model_json): "report" counts were converted from any double, so a
+ * missing "n_rows" (NaN) or "iterations": 1e300 was undefined behaviour (UBSan: float-cast-
+ * overflow). Missing counts are 0; present ones must be integers in range. */
+START_TEST(test_fuzz_report_counts)
+{
+    const double acc[] = {0.9, 0.6, 0.7};
+    const double cov[] = {0.5, 0.6, 0.7};
+    static const char *const keys[] = {"\"n_rows\"", "\"iterations\"", "\"n_patterns\"",
+                                       "\"start\""};
+    wsl_label_matrix *L = gen(300, 3, 2, acc, cov, 5, NULL);
+    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_buf buf = WSL_BUF_INIT;
+    wsl_fit_report rep;
+    WSL_ASSERT_OK(wsl_label_model_save_buf(M, &buf));
+    for (size_t q = 0; q < sizeof keys / sizeof keys[0]; q++) {
+        size_t cap = buf.size + 64;
+        char *doc = malloc(cap), *at, *end;
+        ck_assert_ptr_nonnull(doc);
+        /* The key renamed: missing, so 0. */
+        memcpy(doc, buf.ptr, buf.size + 1);
+        at = strstr(doc, keys[q]);
+        ck_assert_ptr_nonnull(at);
+        at[1] = 'X';
+        WSL_ASSERT_OK(wsl_label_model_load_buf(&R, doc, strlen(doc), NULL));
+        WSL_ASSERT_OK(wsl_label_model_report(R, &rep));
+        ck_assert(q != 0 || rep.n_rows == 0);
+        ck_assert(q != 1 || rep.iterations == 0);
+        wsl_label_model_free(R);
+        R = NULL;
+        /* The value replaced by 1e300, then -1, then 2.5: refused by name. */
+        for (int v = 0; v < 3; v++) {
+            static const char *const bad[] = {"1e300", "-1", "2.5"};
+            memcpy(doc, buf.ptr, buf.size + 1);
+            at = strstr(doc, keys[q]);
+            at = strchr(at, ':') + 1;
+            end = at + strcspn(at, ",}");
+            memmove(at + strlen(bad[v]) + 1, end, strlen(end) + 1);
+            at[0] = ' ';
+            memcpy(at + 1, bad[v], strlen(bad[v]));
+            WSL_ASSERT_STATUS(wsl_label_model_load_buf(&R, doc, strlen(doc), NULL), WSL_EFORMAT);
+            ck_assert_ptr_nonnull(strstr(wsl_last_error(), keys[q]));
+            ck_assert_ptr_null(R);
+        }
+        free(doc);
+    }
+    wsl_buf_dispose(&buf);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+/* Fuzz finding (fuzz_model_json): tables whose rows did not sum to 1 loaded, and gave source
+ * accuracies above 1. Such documents are refused; and rows that do sum to 1 can still round an
+ * accuracy a hair above 1 (1.0000000000000004 here), which is clamped. */
+#define DOC_HEAD "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 1, " \
+                 "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
+START_TEST(test_fuzz_table_sums)
+{
+    static const char rounding[] = DOC_HEAD "\"class_prior\": [0.86, 0.14], \"tables_values\": "
+        "[0.993, 0.00700000000000001, 0, 0.993, 0, 0.00700000000000001]}";
+    static const char row[] = DOC_HEAD "\"class_prior\": [0.5, 0.5], \"tables_values\": "
+        "[0.5, 0.5, 0.5, 0.2, 0.4, 0.4]}";
+    static const char prior[] = DOC_HEAD "\"class_prior\": [0.7, 0.7], \"tables_values\": "
+        "[0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}";
+    wsl_label_model *M = NULL;
+    double acc = -1;
+    WSL_ASSERT_OK(wsl_label_model_load_buf(&M, rounding, sizeof rounding - 1, NULL));
+    WSL_ASSERT_OK(wsl_label_model_accuracies(M, &acc, 1));
+    ck_assert(acc <= 1.0);
+    ck_assert_double_eq_tol(acc, 1.0, 1e-12);
+    wsl_label_model_free(M);
+    M = NULL;
+    WSL_ASSERT_STATUS(wsl_label_model_load_buf(&M, row, sizeof row - 1, NULL), WSL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "source 0, class 0 sum to 1.5"));
+    ck_assert_ptr_null(M);
+    WSL_ASSERT_STATUS(wsl_label_model_load_buf(&M, prior, sizeof prior - 1, NULL), WSL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "\"class_prior\" sums to 1.3999"));
+}
+END_TEST
+
 START_TEST(test_save_load_file)
 {
     const double acc[] = {0.9, 0.6, 0.7, 0.65};
@@ -1049,18 +1223,92 @@ START_TEST(test_save_load_file)
 }
 END_TEST
 
-/* Extreme inputs: every probability finite, rows summing to 1. */
+/* Probabilities finite, non-negative, rows summing to 1. */
+static void check_rows(const double *p, size_t n, size_t k)
+{
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t c = 0; c < k; c++) {
+            ck_assert_msg(isfinite(p[i * k + c]) && p[i * k + c] >= 0, "row %zu class %zu: %g", i,
+                          c, p[i * k + c]);
+            s += p[i * k + c];
+        }
+        ck_assert_double_eq_tol(s, 1.0, 1e-9);
+    }
+}
+
+/* Rows a model never saw in the data: all abstain, then each source voting each class alone. */
+static wsl_label_matrix *probe_rows(size_t m, int32_t k)
+{
+    wsl_label_matrix *P = NULL;
+    int32_t *row = malloc(m * sizeof *row);
+    size_t rows = 0;
+    ck_assert_ptr_nonnull(row);
+    WSL_ASSERT_OK(wsl_label_matrix_create(&P, 0, m, k, WSL_STORAGE_DENSE, NULL));
+    for (size_t j = 0; j < m; j++)
+        row[j] = WSL_ABSTAIN;
+    WSL_ASSERT_OK(wsl_label_matrix_append_row(P, row, m));
+    for (size_t j = 0; j < m && rows < 400; j++)
+        for (int32_t c = 0; c < k && rows < 400; c++, rows++) {
+            row[j] = c;
+            WSL_ASSERT_OK(wsl_label_matrix_append_row(P, row, m));
+            row[j] = WSL_ABSTAIN;
+        }
+    free(row);
+    return P;
+}
+
+/*
+ * Extreme inputs: every probability finite, rows summing to 1, for majority vote (plain, and
+ * weighted with huge, tiny and zero weights) and for the label model under every
+ * parametrization and abstain model (the defaults only when there are many sources), on the
+ * data and on probe rows.
+ */
 static void fit_and_check(const int32_t *votes, size_t n, size_t m, int32_t k)
 {
-    wsl_label_matrix *L = NULL;
-    wsl_label_model *M = NULL;
-    double *p;
+    wsl_label_matrix *L = NULL, *P = probe_rows(m, k);
+    size_t kk = (size_t)k;
+    double *p = malloc(n * kk * sizeof *p), *w = malloc(m * sizeof *w);
+    uint8_t *cov = malloc(n);
+    ck_assert(p && w && cov);
     WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, votes, n, m, m, k, WSL_STORAGE_AUTO, NULL));
-    WSL_ASSERT_OK(wsl_label_model_create(&M, k, NULL));
-    WSL_ASSERT_OK(wsl_label_model_fit(M, L, NULL));
-    p = proba(M, L); /* asserts finite, non-negative, summing to 1 */
+    /* majority vote */
+    WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, NULL, p, n * kk, cov, n));
+    check_rows(p, n, kk);
+    for (int wk = 0; wk < 4; wk++) {
+        for (size_t j = 0; j < m; j++)
+            w[j] = wk == 0 ? DBL_MAX : wk == 1 ? (j % 2 ? DBL_MAX : DBL_MIN)
+                 : wk == 2 ? 4.9e-324 * (double)(j + 1) : 0.0;
+        WSL_ASSERT_OK(wsl_majority_vote_proba(L, w, NULL, p, n * kk, cov, n));
+        check_rows(p, n, kk);
+        for (size_t i = 0; i < n && wk == 3; i++)
+            ck_assert_uint_eq(cov[i], 0); /* zero weights: nothing voted */
+    }
+    /* the label model */
+    for (int t = 0; t <= WSL_TABLES_POLARITY; t++) {
+        for (int a = 0; a <= WSL_ABSTAIN_AUTO; a++) {
+            wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+            wsl_label_model *M = NULL;
+            double *q;
+            if ((t > 0 || a > 0) && m * kk > 400)
+                continue;
+            if (a == WSL_ABSTAIN_NEVER)
+                continue; /* abstains in the data are an error there */
+            o.tables = (wsl_lm_tables)t;
+            o.abstain = (wsl_lm_abstain)a;
+            WSL_ASSERT_OK(wsl_label_model_create(&M, k, NULL));
+            WSL_ASSERT_OK(wsl_label_model_fit(M, L, &o));
+            q = proba(M, L); /* asserts finite, non-negative, summing to 1 */
+            free(q);
+            q = proba(M, P);
+            free(q);
+            wsl_label_model_free(M);
+        }
+    }
     free(p);
-    wsl_label_model_free(M);
+    free(w);
+    free(cov);
+    wsl_label_matrix_free(P);
     wsl_label_matrix_free(L);
 }
 
@@ -1089,11 +1337,87 @@ START_TEST(test_numerics_extreme)
     v[1] = WSL_ABSTAIN;
     v[2] = 0;
     fit_and_check(v, 1, 3, 2);
+    /* 5,000 LFs all agreeing on one record, and a record where 2,500 say each class */
+    for (size_t j = 0; j < m; j++)
+        v[j] = 1;
+    fit_and_check(v, 1, m, 2);
+    for (size_t j = 0; j < m; j++)
+        v[m + j] = (int32_t)(j % 2);
+    fit_and_check(v, 2, m, 2);
     /* k = 1000 with sparse votes */
     for (size_t i = 0; i < 300 * 3; i++)
         v[i] = i % 7 == 0 ? (int32_t)(i % 1000) : WSL_ABSTAIN;
     fit_and_check(v, 300, 3, 1000);
     free(v);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- threads */
+
+/* Calls taking a const model are safe concurrently: 8 threads predict from one fitted model
+ * (and read it through every const call) and each gets the serial result, bit for bit. Run
+ * under ThreadSanitizer by scripts/tsan.sh. */
+typedef struct predict_job {
+    const wsl_label_model *M;
+    const wsl_label_matrix *L;
+    const double *want;
+    const int32_t *want_labels;
+    int rounds;
+    int ok;
+} predict_job;
+
+static void *predict_thread(void *arg)
+{
+    predict_job *pj = arg;
+    size_t n = wsl_label_matrix_n_points(pj->L), k = (size_t)wsl_label_model_cardinality(pj->M);
+    size_t m = wsl_label_model_n_sources(pj->M);
+    double *p = malloc(n * k * sizeof *p), *acc = malloc(m * sizeof *acc);
+    int32_t *lab = malloc(n * sizeof *lab);
+    uint8_t *cov = malloc(n);
+    wsl_fit_report rep;
+    pj->ok = p && acc && lab && cov;
+    for (int r = 0; r < pj->rounds && pj->ok; r++) {
+        wsl_buf buf = WSL_BUF_INIT;
+        pj->ok = wsl_label_model_predict_proba(pj->M, pj->L, p, n * k, cov, n) == WSL_OK &&
+                 memcmp(p, pj->want, n * k * sizeof *p) == 0 &&
+                 wsl_label_model_predict(pj->M, pj->L, WSL_TIE_HASH, 3, lab, n) == WSL_OK &&
+                 memcmp(lab, pj->want_labels, n * sizeof *lab) == 0 &&
+                 wsl_label_model_accuracies(pj->M, acc, m) == WSL_OK &&
+                 wsl_label_model_report(pj->M, &rep) == WSL_OK &&
+                 wsl_label_model_save_buf(pj->M, &buf) == WSL_OK;
+        wsl_buf_dispose(&buf);
+    }
+    free(p);
+    free(acc);
+    free(lab);
+    free(cov);
+    return NULL;
+}
+
+START_TEST(test_predict_concurrent)
+{
+    const double acc[] = {0.9, 0.6, 0.7, 0.8, 0.55};
+    const double cov[] = {0.5, 0.6, 0.7, 0.3, 0.9};
+    size_t n = 3000;
+    wsl_label_matrix *L = gen(n, 5, 3, acc, cov, 11, NULL);
+    wsl_label_model *M = fit(L, NULL);
+    double *want = proba(M, L);
+    int32_t *labels = malloc(n * sizeof *labels);
+    pthread_t threads[8];
+    predict_job jobs[8];
+    WSL_ASSERT_OK(wsl_label_model_predict(M, L, WSL_TIE_HASH, 3, labels, n));
+    for (int t = 0; t < 8; t++) {
+        jobs[t] = (predict_job){M, L, want, labels, 20, 0};
+        ck_assert_int_eq(pthread_create(&threads[t], NULL, predict_thread, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 8; t++) {
+        ck_assert_int_eq(pthread_join(threads[t], NULL), 0);
+        ck_assert_msg(jobs[t].ok, "thread %d got another result", t);
+    }
+    free(want);
+    free(labels);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
 }
 END_TEST
 
@@ -1210,37 +1534,58 @@ START_TEST(test_iteration_callback)
 }
 END_TEST
 
-typedef wsl_status (*alloc_case)(const wsl_allocator *a);
+/* A failed fit leaves the model unfitted (predict: WSL_ESTATE), and a retried fit works. */
+static wsl_status fit_or_retry(wsl_label_model *M, const wsl_label_matrix *L,
+                               const wsl_fit_options *o)
+{
+    wsl_status st = wsl_label_model_fit(M, L, o);
+    if (st == WSL_ENOMEM) {
+        double p[3];
+        ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+        ck_assert_int_eq(wsl_label_model_predict_proba(M, L, p, 0, NULL, 0), WSL_ESTATE);
+        st = wsl_label_model_fit(M, L, o);
+    }
+    return st;
+}
 
-static wsl_status oom_fit_predict(const wsl_allocator *a)
+static wsl_status oom_fit_predict(const wsl_allocator *a, void *ctx)
 {
     static const double acc[] = {0.9, 0.6, 0.7};
     static const double cov[] = {0.5, 0.6, 0.7};
     wsl_label_matrix *L = gen(200, 3, 3, acc, cov, 4, NULL);
-    wsl_label_model *M = NULL, *R = NULL;
+    wsl_label_model *M = NULL, *R = (wsl_label_model *)&R;
     wsl_buf buf = WSL_BUF_INIT;
     double p[600];
     int32_t lab[200];
     int32_t gold[200];
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     wsl_status st;
+    (void)ctx;
     for (size_t i = 0; i < 200; i++)
         gold[i] = i < 20 ? (int32_t)(i % 3) : WSL_ABSTAIN;
     st = wsl_label_model_create(&M, 3, a);
     if (st == WSL_OK)
-        st = wsl_label_model_fit(M, L, NULL);
+        st = fit_or_retry(M, L, NULL);
     if (st == WSL_OK)
         st = wsl_label_model_predict_proba(M, L, p, 600, NULL, 0);
     if (st == WSL_OK)
         st = wsl_label_model_predict(M, L, WSL_TIE_HASH, 0, lab, 200);
-    if (st == WSL_OK)
+    if (st == WSL_OK) {
         st = wsl_label_model_save_buf(M, &buf);
-    if (st == WSL_OK)
+        if (st != WSL_OK)
+            ck_assert_ptr_null(buf.ptr);
+    }
+    if (st == WSL_OK) {
         st = wsl_label_model_load_buf(&R, buf.ptr, buf.size, a);
+        if (st != WSL_OK)
+            ck_assert_ptr_null(R);
+    } else {
+        R = NULL;
+    }
     if (st == WSL_OK) {
         o.gold = gold;
         o.gold_len = 200;
-        st = wsl_label_model_fit(M, L, &o);
+        st = fit_or_retry(M, L, &o);
     }
     wsl_buf_dispose(&buf);
     wsl_label_model_free(R);
@@ -1249,18 +1594,173 @@ static wsl_status oom_fit_predict(const wsl_allocator *a)
     return st;
 }
 
+/* One parametrization: the fit, and predict on its data. */
+typedef struct fit_case {
+    wsl_lm_tables tables;
+    wsl_lm_abstain abstain;
+    unsigned starts;
+    int k;
+} fit_case;
+
+static const fit_case fit_cases[] = {
+    {WSL_TABLES_FULL, WSL_ABSTAIN_INFORMATIVE, WSL_START_ALL, 3},
+    {WSL_TABLES_CLASS_ACCURACY, WSL_ABSTAIN_RANDOM, WSL_START_ALL, 3},
+    {WSL_TABLES_ACCURACY, WSL_ABSTAIN_BY_POLARITY, WSL_START_ALL, 3},
+    {WSL_TABLES_POLARITY, WSL_ABSTAIN_VOTES_ONLY, WSL_START_ALL, 2},
+    {WSL_TABLES_POLARITY, WSL_ABSTAIN_AUTO, WSL_START_MOMENTS, 2},
+    {WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_START_PRECISE, 4},
+    {WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_START_MAJORITY, 2},
+};
+
+static wsl_status oom_fit_options(const wsl_allocator *a, void *ctx)
+{
+    static const double acc[] = {0.9, 0.6, 0.7, 0.8};
+    static const double cov[] = {0.5, 0.6, 0.7, 0.4};
+    const fit_case *c = ctx;
+    wsl_label_matrix *L = gen(150, 4, c->k, acc, cov, 9, NULL);
+    wsl_label_model *M = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    double p[150 * 4];
+    wsl_status st;
+    o.tables = c->tables;
+    o.abstain = c->abstain;
+    o.starts = c->starts;
+    st = wsl_label_model_create(&M, c->k, a);
+    if (st == WSL_OK)
+        st = fit_or_retry(M, L, &o);
+    if (st == WSL_OK)
+        st = wsl_label_model_predict_proba(M, L, p, sizeof p / sizeof p[0], NULL, 0);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
+/* fit_patterns from a table built with the same allocator, and per-source prior tables. */
+static wsl_status oom_patterns_priors(const wsl_allocator *a, void *ctx)
+{
+    static const double acc[] = {0.9, 0.7, 0.8};
+    static const double cov[] = {0.6, 0.6, 0.6};
+    static const double belief[] = {0.5, 0.3, 0.2, 0.5, 0.2, 0.3};
+    const double *priors[3] = {belief, NULL, belief};
+    wsl_label_matrix *L = gen(300, 3, 2, acc, cov, 12, NULL);
+    wsl_pattern_table *T = NULL;
+    wsl_label_model *M = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_status st;
+    (void)ctx;
+    st = wsl_pattern_table_create(&T, 3, 2, a);
+    if (st == WSL_OK)
+        st = wsl_pattern_table_add(T, L, NULL, 0);
+    if (st == WSL_OK)
+        st = wsl_label_model_create(&M, 2, a);
+    if (st == WSL_OK) {
+        st = wsl_label_model_fit_patterns(M, T, NULL);
+        if (st == WSL_ENOMEM) {
+            ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+            st = wsl_label_model_fit_patterns(M, T, NULL);
+        }
+    }
+    o.source_priors = priors;
+    o.n_source_priors = 3;
+    if (st == WSL_OK)
+        st = fit_or_retry(M, L, &o);
+    wsl_label_model_free(M);
+    wsl_pattern_table_free(T);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
+/* Symmetry breaking (reached from fits whose classes come out permuted): forced here. */
+static wsl_status oom_relabel(const wsl_allocator *a, void *ctx)
+{
+    static const double acc[] = {0.9, 0.6, 0.7, 0.65};
+    static const double cov[] = {0.5, 0.6, 0.7, 0.5};
+    const size_t k = 3, K1 = 4, m = 4, perm[] = {1, 2, 0};
+    wsl_label_matrix *L = gen(300, m, (int32_t)k, acc, cov, 31, NULL);
+    wsl_label_model *M = NULL;
+    double table[4 * 3 * 4], prior[3];
+    int changed = -1;
+    wsl_status st;
+    (void)ctx;
+    st = wsl_label_model_create(&M, (int32_t)k, a);
+    if (st == WSL_OK)
+        st = fit_or_retry(M, L, NULL);
+    if (st == WSL_OK) {
+        memcpy(table, M->table, sizeof table);
+        memcpy(prior, M->prior, sizeof prior);
+        for (size_t c = 0; c < k; c++) {
+            M->prior[perm[c]] = prior[c];
+            for (size_t j = 0; j < m; j++)
+                memcpy(M->table + (j * k + perm[c]) * K1, table + (j * k + c) * K1,
+                       K1 * sizeof *table);
+        }
+        wsl__model_refresh_logs(M);
+        st = wsl__model_relabel(M, &changed);
+        if (st == WSL_ENOMEM) /* nothing moved: the tables are still the permuted ones */
+            st = wsl__model_relabel(M, &changed);
+    }
+    if (st == WSL_OK) {
+        ck_assert_int_eq(changed, 1);
+        ck_assert_mem_eq(M->table, table, sizeof table);
+    }
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
+/* Save and load through files: the model's allocator, and the one given to load. */
+static wsl_status oom_files(const wsl_allocator *a, void *ctx)
+{
+    static const double acc[] = {0.9, 0.6, 0.7};
+    static const double cov[] = {0.5, 0.6, 0.7};
+    const char *path = ctx;
+    wsl_label_matrix *L = gen(100, 3, 2, acc, cov, 4, NULL);
+    wsl_label_model *M = NULL, *R = NULL;
+    wsl_status st = wsl_label_model_create(&M, 2, NULL);
+    if (st == WSL_OK)
+        st = wsl_label_model_fit(M, L, NULL);
+    ck_assert_int_eq(st, WSL_OK); /* not walked: only save and load are */
+    wsl_label_model_free(M);
+    M = NULL;
+    st = wsl_label_model_create(&M, 2, a);
+    if (st == WSL_OK)
+        st = fit_or_retry(M, L, NULL);
+    if (st == WSL_OK)
+        st = wsl_label_model_save(M, path);
+    if (st == WSL_OK) {
+        R = (wsl_label_model *)&R;
+        st = wsl_label_model_load(&R, path, a);
+        if (st != WSL_OK)
+            ck_assert_ptr_null(R);
+    }
+    wsl_label_model_free(R);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
 START_TEST(test_oom_walk)
 {
-    for (size_t fail_at = 1;; fail_at++) {
-        wsl_test_alloc state = {0, fail_at, 0};
-        wsl_allocator a = wsl_test_allocator(&state);
-        wsl_status st = oom_fit_predict(&a);
-        ck_assert_int_eq(state.live, 0);
-        if (st == WSL_OK)
-            break;
-        ck_assert_int_eq(st, WSL_ENOMEM);
-        ck_assert_uint_lt(fail_at, 2000);
-    }
+    wsl_test_oom_walk("create, fit, predict, save/load buf, fit with gold", oom_fit_predict, NULL);
+}
+END_TEST
+
+START_TEST(test_oom_fit_options)
+{
+    char name[64];
+    snprintf(name, sizeof name, "fit case %d", _i);
+    wsl_test_oom_walk(name, oom_fit_options, (void *)&fit_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_oom_patterns_priors_relabel_files)
+{
+    char *path = wsl_test_write_temp(".json", "previous", 8);
+    wsl_test_oom_walk("fit_patterns, source priors", oom_patterns_priors, NULL);
+    wsl_test_oom_walk("relabel", oom_relabel, NULL);
+    wsl_test_oom_walk("save, load", oom_files, path);
+    unlink(path);
+    free(path);
 }
 END_TEST
 
@@ -1272,6 +1772,8 @@ static Suite *label_model_suite(void)
     TCase *edge = tcase_create("edge");
     TCase *errors = tcase_create("errors");
     TCase *oom = tcase_create("oom");
+    TCase *fuzz = tcase_create("fuzz");
+    TCase *threads = tcase_create("threads");
     tcase_add_test(mv, test_mv_table);
     tcase_add_test(mv, test_tie_policies);
     tcase_add_test(mv, test_tie_hash_spreads);
@@ -1297,6 +1799,14 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);
+    tcase_add_loop_test(oom, test_oom_fit_options, 0,
+                        (int)(sizeof fit_cases / sizeof fit_cases[0]));
+    tcase_add_test(oom, test_oom_patterns_priors_relabel_files);
+    tcase_add_test(threads, test_predict_concurrent);
+    tcase_add_test(fuzz, test_fuzz_history_query);
+    tcase_add_test(fuzz, test_fuzz_report_counts);
+    tcase_add_test(fuzz, test_fuzz_table_sums);
+    tcase_add_test(errors, test_load_hostile_sizes);
     tcase_set_timeout(core, 120);
     tcase_set_timeout(edge, 120); /* 5,000-source fits; CI machines are shared */
     tcase_set_timeout(oom, 120);
@@ -1305,6 +1815,8 @@ static Suite *label_model_suite(void)
     suite_add_tcase(s, edge);
     suite_add_tcase(s, errors);
     suite_add_tcase(s, oom);
+    suite_add_tcase(s, fuzz);
+    suite_add_tcase(s, threads);
     return s;
 }
 

@@ -723,33 +723,162 @@ START_TEST(test_faults_threads)
 }
 END_TEST
 
-static wsl_status oom_case(const wsl_allocator *a)
+/*
+ * What "an LF crashes" can mean for a C callback: it signals an error (WSL_LF_ERROR or any value
+ * below -1, INT32_MIN included), returns a vote outside -1..k-1 (k, INT32_MAX), or its
+ * preprocessor fails. In fault-tolerant mode each such vote becomes an abstain and is counted,
+ * per LF, whatever the thread count and for arrays and streams alike; votes of the other LFs
+ * on the same record are kept. (A callback that really crashes the process, by a signal, cannot
+ * be contained in-process: libwsl installs no signal handler.)
+ */
+static int32_t lf_crashy(const wsl_lf_input *in, void *payload)
+{
+    const int32_t *kinds = payload; /* the value returned on records whose index % 7 == 0 */
+    size_t i = in->index;
+    return i % 7 == 0 ? kinds[(i / 7) % 5] : (int32_t)(i % 2);
+}
+
+static int pp_flaky(const wsl_lf_input *in, void *view, void *payload)
+{
+    (void)payload;
+    ((doubled *)view)->v2 = (int)in->index;
+    return in->index % 101 == 100 ? -1 : 0;
+}
+
+static int32_t lf_after(const wsl_lf_input *in, void *payload)
+{
+    (void)payload;
+    return (int32_t)(in->index % 3 == 0);
+}
+
+START_TEST(test_faults_tolerant_threads)
+{
+    static const int32_t kinds[5] = {WSL_LF_ERROR, INT32_MIN, -1000, 2, INT32_MAX};
+    const size_t n = 5000;
+    rec *r = make_records(n);
+    wsl_lf_set *set = NULL;
+    wsl_preprocessor pp = {"flaky", sizeof(doubled), pp_flaky, NULL, NULL};
+    int32_t *want = malloc(n * 2 * sizeof *want), *got = malloc(n * 2 * sizeof *got);
+    size_t want_faults[2] = {0, 0}, first = SIZE_MAX;
+    const int threads[] = {1, 2, 3, 8};
+    ck_assert(want && got);
+    WSL_ASSERT_OK(wsl_lf_set_create(&set, 2, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add_preprocessor(set, &pp, NULL));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "crashy", lf_crashy, (void *)kinds));
+    WSL_ASSERT_OK(wsl_lf_set_add(set, "after", lf_after, NULL));
+    for (size_t i = 0; i < n; i++) {
+        int pp_fails = i % 101 == 100, lf_fails = i % 7 == 0;
+        want[2 * i] = pp_fails || lf_fails ? WSL_ABSTAIN : (int32_t)(i % 2);
+        want[2 * i + 1] = pp_fails ? WSL_ABSTAIN : (int32_t)(i % 3 == 0);
+        want_faults[0] += (pp_fails || lf_fails) ? 1u : 0u;
+        want_faults[1] += (pp_fails) ? 1u : 0u;
+        if ((pp_fails || lf_fails) && first == SIZE_MAX)
+            first = i;
+    }
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+        for (int stream = 0; stream < 2; stream++) {
+            wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
+            wsl_apply_report rep;
+            size_t faults[2] = {99, 99};
+            wsl_label_matrix *L = NULL;
+            iter_state it = {r, n, 0, 777, -1};
+            memset(&rep, 0, sizeof rep);
+            rep.lf_faults = faults;
+            rep.lf_faults_len = 2;
+            o.n_threads = threads[t];
+            o.chunk_size = 29;
+            o.fault_tolerant = 1;
+            if (stream)
+                WSL_ASSERT_OK(wsl_lf_apply_stream(&L, set, next_records, &it, &o, &rep));
+            else
+                WSL_ASSERT_OK(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, &rep));
+            WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, got, n * 2));
+            ck_assert_mem_eq(got, want, n * 2 * sizeof *got);
+            ck_assert_uint_eq(faults[0], want_faults[0]);
+            ck_assert_uint_eq(faults[1], want_faults[1]);
+            ck_assert_uint_eq(rep.n_faults, want_faults[0] + want_faults[1]);
+            ck_assert_uint_eq(rep.first_fault_record, first);
+            ck_assert_uint_eq(rep.n_records, n);
+            wsl_label_matrix_free(L);
+            /* Not tolerant: the first fault stops the apply, naming it. */
+            o.fault_tolerant = 0;
+            it.pos = 0;
+            if (stream)
+                WSL_ASSERT_STATUS(wsl_lf_apply_stream(&L, set, next_records, &it, &o, NULL),
+                                  WSL_ECALLBACK);
+            else
+                WSL_ASSERT_STATUS(wsl_lf_apply(&L, set, r, n, sizeof *r, &o, NULL),
+                                  WSL_ECALLBACK);
+            ck_assert_ptr_null(L);
+            ck_assert_ptr_nonnull(strstr(wsl_last_error(), "LF \"crashy\" signalled an error "
+                                                           "(-2) on record 0"));
+        }
+    }
+    wsl_lf_set_free(set);
+    free(want);
+    free(got);
+    free(r);
+}
+END_TEST
+
+/* lf_set_add and add_preprocessor: after WSL_ENOMEM the set is unchanged and takes the retry. */
+static wsl_status add_or_retry(wsl_lf_set *set, const char *name, wsl_lf_fn fn, void *payload)
+{
+    size_t before = wsl_lf_set_size(set), idx;
+    wsl_status st = wsl_lf_set_add(set, name, fn, payload);
+    if (st == WSL_ENOMEM) {
+        ck_assert_uint_eq(wsl_lf_set_size(set), before);
+        ck_assert_int_eq(wsl_lf_set_find(set, name, &idx), WSL_ERANGE);
+        st = wsl_lf_set_add(set, name, fn, payload);
+    }
+    return st;
+}
+
+static wsl_status oom_case(const wsl_allocator *a, void *ctx)
 {
     static int threshold = 10;
+    const int tolerant = ctx != NULL;
     rec *r = make_records(3000);
     wsl_lf_set *set = NULL;
-    wsl_label_matrix *L = NULL;
+    wsl_label_matrix *L = (wsl_label_matrix *)&L;
     wsl_apply_options o = WSL_APPLY_OPTIONS_INIT;
     wsl_preprocessor pp = {"double", sizeof(doubled), pp_double, NULL, NULL};
     iter_state it = {r, 3000, 0, 500, -1};
+    size_t faults[21];
+    wsl_apply_report rep;
     wsl_status st = wsl_lf_set_create(&set, 2, a);
-    if (st == WSL_OK)
+    if (st == WSL_OK) {
         st = wsl_lf_set_add_preprocessor(set, &pp, NULL);
+        if (st == WSL_ENOMEM) /* the name is free again */
+            st = wsl_lf_set_add_preprocessor(set, &pp, NULL);
+    }
     for (int i = 0; st == WSL_OK && i < 20; i++) {
         char name[16];
         snprintf(name, sizeof name, "lf%d", i);
-        st = wsl_lf_set_add(set, name, i % 2 ? lf_big : lf_view, &threshold);
+        st = add_or_retry(set, name, i % 2 ? lf_big : lf_view, &threshold);
     }
+    if (st == WSL_OK && tolerant)
+        st = add_or_retry(set, "error", lf_error, NULL);
+    memset(&rep, 0, sizeof rep);
+    rep.lf_faults = faults;
+    rep.lf_faults_len = 21;
     o.n_threads = 2;
     o.chunk_size = 256;
     o.storage = WSL_STORAGE_AUTO;
-    if (st == WSL_OK)
-        st = wsl_lf_apply(&L, set, r, 3000, sizeof *r, &o, NULL);
-    wsl_label_matrix_free(L);
-    L = NULL;
-    if (st == WSL_OK)
-        st = wsl_lf_apply_stream(&L, set, next_records, &it, &o, NULL);
-    wsl_label_matrix_free(L);
+    o.fault_tolerant = tolerant;
+    if (st == WSL_OK) {
+        st = wsl_lf_apply(&L, set, r, 3000, sizeof *r, &o, &rep);
+        if (st != WSL_OK)
+            ck_assert_ptr_null(L);
+        wsl_label_matrix_free(L);
+        L = (wsl_label_matrix *)&L;
+    }
+    if (st == WSL_OK) {
+        st = wsl_lf_apply_stream(&L, set, next_records, &it, &o, &rep);
+        if (st != WSL_OK)
+            ck_assert_ptr_null(L);
+        wsl_label_matrix_free(L);
+    }
     wsl_lf_set_free(set);
     free(r);
     return st;
@@ -757,16 +886,8 @@ static wsl_status oom_case(const wsl_allocator *a)
 
 START_TEST(test_oom_walk)
 {
-    for (size_t fail_at = 1;; fail_at++) {
-        wsl_test_alloc state = {0, fail_at, 0};
-        wsl_allocator a = wsl_test_allocator(&state);
-        wsl_status st = oom_case(&a);
-        ck_assert_int_eq(state.live, 0);
-        if (st == WSL_OK)
-            break;
-        ck_assert_int_eq(st, WSL_ENOMEM);
-        ck_assert_uint_lt(fail_at, 2000);
-    }
+    wsl_test_oom_walk("set, preprocessor, LFs, apply and stream on 2 threads", oom_case, NULL);
+    wsl_test_oom_walk("the same, fault tolerant", oom_case, (void *)"tolerant");
 }
 END_TEST
 
@@ -1094,6 +1215,30 @@ START_TEST(test_dict_file_classes)
 }
 END_TEST
 
+/* Fuzz finding (fuzz_dict): a NUL byte in a dictionary file. "\0vhannel\t1" made an empty
+ * term that wsl_dict_create refused with WSL_EINVAL ("term 4 is empty", no file or line), and a
+ * term like "s/\0o" was silently cut to "s/". Both are malformed lines: WSL_EFORMAT at path:line. */
+START_TEST(test_fuzz_dict_nul)
+{
+    static const char in_file[] = "subscribe\t1\nhttp\t1\n\0vhannel\t1\n";
+    static const char one_class[] = "please\ns/\0o\n";
+    char *p1 = wsl_test_write_temp(".tsv", in_file, sizeof in_file - 1);
+    char *p2 = wsl_test_write_temp(".txt", one_class, sizeof one_class - 1);
+    wsl_dict *d = (wsl_dict *)&d;
+    WSL_ASSERT_STATUS(wsl_dict_load(&d, p1, WSL_DICT_CLASS_IN_FILE, NULL, NULL), WSL_EFORMAT);
+    ck_assert_ptr_null(d);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), ":3:1: NUL byte in a term"));
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), p1));
+    WSL_ASSERT_STATUS(wsl_dict_load(&d, p2, 0, NULL, NULL), WSL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), ":2:3: NUL byte in a term"));
+    ck_assert_ptr_null(d);
+    unlink(p1);
+    unlink(p2);
+    free(p1);
+    free(p2);
+}
+END_TEST
+
 START_TEST(test_names)
 {
     wsl_lf_set *set = NULL;
@@ -1131,7 +1276,7 @@ END_TEST
 
 static const char *oom_dict_path;
 
-static wsl_status oom_dict(const wsl_allocator *a)
+static wsl_status oom_dict(const wsl_allocator *a, void *ctx)
 {
     const char *terms[] = {"alpha", "alps", "beta", "bet", "gamma", "al"};
     wsl_dict *d = NULL;
@@ -1140,6 +1285,7 @@ static wsl_status oom_dict(const wsl_allocator *a)
     wsl_label_matrix *L = NULL;
     rec r[2] = {{0, "the alps and a beta"}, {1, "nothing"}};
     wsl_status st = wsl_dict_create(&d, terms, NULL, 6, NULL, a);
+    (void)ctx;
     if (st == WSL_OK)
         st = wsl_dict_load(&f, oom_dict_path, WSL_DICT_CLASS_IN_FILE, NULL, a);
     if (st == WSL_OK)
@@ -1162,16 +1308,7 @@ START_TEST(test_dict_oom_walk)
     static const char file[] = "alps\t1\nbeta\t0\nalpha beta\t1\n";
     char *path = wsl_test_write_temp(".tsv", file, sizeof file - 1);
     oom_dict_path = path;
-    for (size_t fail_at = 1;; fail_at++) {
-        wsl_test_alloc state = {0, fail_at, 0};
-        wsl_allocator a = wsl_test_allocator(&state);
-        wsl_status st = oom_dict(&a);
-        ck_assert_int_eq(state.live, 0);
-        if (st == WSL_OK)
-            break;
-        ck_assert_int_eq(st, WSL_ENOMEM);
-        ck_assert_uint_lt(fail_at, 1000);
-    }
+    wsl_test_oom_walk("dict_create, dict_load, add_dict, apply", oom_dict, NULL);
     unlink(path);
     free(path);
 }
@@ -1191,6 +1328,7 @@ static Suite *lf_suite(void)
     tcase_add_test(dict, test_dict_file_classes);
     tcase_add_test(errors, test_names);
     tcase_add_test(oom, test_dict_oom_walk);
+    tcase_add_test(dict, test_fuzz_dict_nul);
     tcase_add_test(core, test_apply_values);
     tcase_add_test(core, test_threads_identical);
     tcase_add_test(core, test_stream_equals_array);
@@ -1201,6 +1339,7 @@ static Suite *lf_suite(void)
     tcase_add_test(core, test_stream_batches);
     tcase_add_test(core, test_progress_threads);
     tcase_add_test(errors, test_faults_threads);
+    tcase_add_test(errors, test_faults_tolerant_threads);
     tcase_add_test(errors, test_faults);
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);

@@ -21,7 +21,7 @@ static void *t_malloc(size_t size, void *payload)
 {
     wsl_test_alloc *st = payload;
     st->n_calls++;
-    if (st->fail_at && st->n_calls >= st->fail_at)
+    if (st->fail_at && (st->once ? st->n_calls == st->fail_at : st->n_calls >= st->fail_at))
         return NULL;
     void *p = malloc(size);
     if (p)
@@ -33,7 +33,7 @@ static void *t_realloc(void *ptr, size_t size, void *payload)
 {
     wsl_test_alloc *st = payload;
     st->n_calls++;
-    if (st->fail_at && st->n_calls >= st->fail_at)
+    if (st->fail_at && (st->once ? st->n_calls == st->fail_at : st->n_calls >= st->fail_at))
         return NULL;
     void *p = realloc(ptr, size);
     if (p && !ptr)
@@ -53,6 +53,39 @@ wsl_allocator wsl_test_allocator(wsl_test_alloc *state)
 {
     wsl_allocator a = {t_malloc, t_realloc, t_free, state};
     return a;
+}
+
+size_t wsl_test_oom_walk(const char *name, wsl_test_alloc_case fn, void *ctx)
+{
+    wsl_test_alloc clean = {0, 0, 0, 0};
+    wsl_allocator ca = wsl_test_allocator(&clean);
+    wsl_status s = fn(&ca, ctx);
+    size_t total = clean.n_calls;
+    ck_assert_msg(s == WSL_OK, "%s: fails without any allocation failure: %d (%s): %s", name,
+                  (int)s, wsl_strerror(s), wsl_last_error());
+    ck_assert_msg(clean.live == 0, "%s: %ld blocks leaked without failures", name, clean.live);
+    ck_assert_msg(total > 0, "%s: allocates nothing through the allocator", name);
+    for (int once = 0; once < 2; once++) {
+        size_t failed = 0;
+        for (size_t n = 1; n <= total; n++) {
+            wsl_test_alloc st = {0, n, 0, once};
+            wsl_allocator a = wsl_test_allocator(&st);
+            wsl_clear_error();
+            s = fn(&a, ctx);
+            ck_assert_msg(st.live == 0, "%s: allocation %zu%s failing: %ld blocks leaked", name, n,
+                          once ? " alone" : " on", st.live);
+            if (s == WSL_OK)
+                continue;
+            ck_assert_msg(s == WSL_ENOMEM, "%s: allocation %zu%s failing: status %d (%s): %s",
+                          name, n, once ? " alone" : " on", (int)s, wsl_strerror(s),
+                          wsl_last_error());
+            ck_assert_msg(wsl_last_error()[0] != '\0', "%s: allocation %zu: no message", name, n);
+            failed++;
+        }
+        ck_assert_msg(failed > 0, "%s: no failing allocation was reported (%s)", name,
+                      once ? "alone" : "from N on");
+    }
+    return total;
 }
 
 char *wsl_test_write_temp(const char *suffix, const char *data, size_t len)

@@ -97,7 +97,8 @@ typedef struct wsl_metrics {
  * @param confusion     NULL, or confusion_len >= k*k values: confusion[gold * k + predicted],
  *                      ties split evenly.
  * @return WSL_OK, WSL_EINVAL (NULL, k < 1, NaN or negative probability), WSL_EDIM
- *         (gold_len != n), WSL_ERANGE (gold outside -1..k-1), WSL_EBUFS.
+ *         (gold_len != n), WSL_ERANGE (gold outside -1..k-1), WSL_EBUFS, WSL_ENOMEM (only
+ *         when confusion is NULL: k x k scratch from the C library).
  * @since 0.1
  */
 WSL_API wsl_status wsl_metrics_compute(const double *probs, size_t n, size_t k, const int32_t *gold,
@@ -108,9 +109,9 @@ WSL_API wsl_status wsl_metrics_compute(const double *probs, size_t n, size_t k, 
 /**
  * Metrics per slice. Slices are the columns of S (n rows, one column per slicing function,
  * vote 1 = the row is in the slice; apply slicing functions with wsl_lf_apply() and k = 2).
- * out[s] gets the metrics of the rows in slice s.
+ * out[s] gets the metrics of the rows in slice s. Scratch memory comes from S's allocator.
  * @return as wsl_metrics_compute(); WSL_EDIM (S has other than n rows), WSL_EBUFS (out_len <
- *         number of slices).
+ *         number of slices), WSL_ENOMEM.
  * @since 0.1
  */
 WSL_API wsl_status wsl_metrics_by_slice(const double *probs, size_t n, size_t k, const int32_t *gold,

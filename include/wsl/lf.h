@@ -224,7 +224,8 @@ WSL_API wsl_status wsl_dict_create(wsl_dict **out, const char *const *terms,
  * cls = WSL_DICT_CLASS_IN_FILE, each line "term<TAB>class" with its own class (>= 0).
  * @return WSL_OK, WSL_EINVAL (NULL, cls < 0 and not WSL_DICT_CLASS_IN_FILE, bad options),
  *         WSL_EIO (cannot read; the message names the path), WSL_EFORMAT (a line without a
- *         valid class, or a line too long; the message names path:line), WSL_ENOMEM.
+ *         valid class, a NUL byte in a term, or a line too long; the message names
+ *         path:line), WSL_ENOMEM.
  * @since 0.1
  */
 WSL_API wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,

@@ -149,11 +149,12 @@ wsl_status wsl_metrics_by_slice(const double *probs, size_t n, size_t k, const i
                                 size_t gold_len, const uint8_t *covered, int covered_only,
                                 const wsl_label_matrix *S, wsl_metrics *out, size_t out_len)
 {
-    wsl_allocator a = wsl__allocator(NULL);
+    wsl_allocator a;
     double *conf = NULL;
     uint8_t *in = NULL;
     size_t kk;
     WSL_CHECK_ARG(S != NULL);
+    a = S->alloc; /* scratch from the slices' allocator, as predict takes the model's */
     WSL_CHECK_ARG(out != NULL);
     WSL_TRY(check_inputs(__func__, probs, n, k, gold, gold_len));
     if (S->n != n)

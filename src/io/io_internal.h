@@ -32,6 +32,8 @@ typedef struct wsl__reader {
     const unsigned char *mem;      /* memory source, or the chunk buffer for files */
     size_t len, pos;               /* valid bytes in mem and the read position */
     unsigned char *chunk;          /* files: chunk buffer of WSL__IO_CHUNK bytes */
+    size_t chunk_size;             /* bytes read at a time: WSL__IO_CHUNK unless a test or a
+                                      fuzzer lowers it (4..WSL__IO_CHUNK) */
     char *line;                    /* lines spanning chunks */
     size_t line_cap;
     size_t max_line;               /* WSL__IO_MAX_LINE unless a test lowers it */
@@ -214,6 +216,13 @@ wsl_status wsl__npy_write_votes(wsl__out *o, const wsl_label_matrix *L);
 wsl_status wsl__npy_read_probs(wsl__reader *r, const char *fn, const wsl_allocator *alloc,
                                double **out, size_t *n_out, size_t *k_out);
 wsl_status wsl__npy_write_probs(wsl__out *o, const double *probs, size_t n, size_t k);
+
+/* Gold labels from r (one integer per line; k > 0: in -1..k-1), allocated with r->a. */
+wsl_status wsl__gold_read(wsl__reader *r, const char *fn, int32_t k, int32_t **out,
+                          size_t *n_out);
+/* An n x k probability matrix in CSV from r, allocated with a. */
+wsl_status wsl__probs_read_csv(wsl__reader *r, const char *fn, const wsl_allocator *a,
+                               double **out, size_t *n_out, size_t *k_out);
 
 wsl_status wsl__wrench_read(wsl__reader *r, const char *fn, const wsl_read_options *opts,
                             wsl_label_matrix **votes_out, int32_t **gold_out);

@@ -61,8 +61,8 @@ wsl_status wsl_probs_write(const double *probs, size_t n, size_t k, const char *
     return wsl__out_commit(&o);
 }
 
-static wsl_status read_csv(wsl__reader *r, const char *fn, const wsl_allocator *a, double **out,
-                           size_t *n_out, size_t *k_out)
+wsl_status wsl__probs_read_csv(wsl__reader *r, const char *fn, const wsl_allocator *a,
+                               double **out, size_t *n_out, size_t *k_out)
 {
     double *p = NULL;
     size_t n = 0, k = 0, cap = 0, used = 0;
@@ -147,7 +147,7 @@ wsl_status wsl_probs_read(double **out, size_t *n_out, size_t *k_out, const char
     WSL_TRY(probs_format(__func__, path, format, &format));
     WSL_TRY(wsl__reader_open_file(&r, __func__, path, &a));
     if (format == WSL_FORMAT_CSV)
-        st = read_csv(&r, __func__, &a, out, n_out, k_out);
+        st = wsl__probs_read_csv(&r, __func__, &a, out, n_out, k_out);
     else
         st = wsl__npy_read_probs(&r, __func__, &a, out, n_out, k_out);
     wsl__reader_close(&r);

@@ -24,6 +24,7 @@ wsl_status wsl__reader_open_file(wsl__reader *r, const char *fn, const char *pat
     r->a = wsl__allocator(alloc);
     r->name = path;
     r->max_line = WSL__IO_MAX_LINE;
+    r->chunk_size = WSL__IO_CHUNK;
     r->fp = fopen(path, "rb");
     if (!r->fp) {
         err = errno;
@@ -86,15 +87,17 @@ void wsl__reader_close(wsl__reader *r)
 /* Files: read the next chunk once the current one is used up. */
 static wsl_status refill(wsl__reader *r, const char *fn)
 {
-    size_t got;
+    size_t got, want = r->chunk_size;
     char eb[128];
     if (!r->fp || r->eof || r->pos < r->len)
         return WSL_OK;
-    got = fread(r->chunk, 1, WSL__IO_CHUNK, r->fp);
+    if (want < 4 || want > WSL__IO_CHUNK)
+        want = WSL__IO_CHUNK;
+    got = fread(r->chunk, 1, want, r->fp);
     r->len = got;
     r->pos = 0;
     r->file_read += got;
-    if (got < WSL__IO_CHUNK) {
+    if (got < want) {
         if (ferror(r->fp)) {
             int err = errno;
             return wsl__error(WSL_EIO, "%s: cannot read '%s': %s", fn, r->name,
@@ -109,7 +112,7 @@ wsl_status wsl__reader_skip_bom(wsl__reader *r, const char *fn)
 {
     static const unsigned char bom[3] = {0xef, 0xbb, 0xbf};
     WSL_TRY(refill(r, fn));
-    /* A chunk holds far more than 3 bytes, so a BOM at the start is never split. */
+    /* A chunk holds at least 4 bytes, so a BOM at the start is never split. */
     if (r->len - r->pos >= 3 && memcmp(r->mem + r->pos, bom, 3) == 0)
         r->pos += 3;
     return WSL_OK;

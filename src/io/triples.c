@@ -6,6 +6,8 @@
 
 /* Inferred shapes larger than this (plus 64 per line) are refused: memory must follow the data. */
 #define WSL__TRIPLES_SLACK ((size_t)1 << 20)
+/* Dense cells an inferred shape may have: this plus 1024 per line. */
+#define WSL__TRIPLES_DENSE_CELLS ((size_t)1 << 26)
 
 /* A header is a first line that does not start like a number. */
 static bool is_header(const char *line, size_t len)
@@ -147,6 +149,20 @@ wsl_status wsl__triples_read(wsl__reader *r, const char *fn, const wsl_read_opti
     if (!opts->n_sources &&
         (st = check_inferred(r, fn, &max_source, data_lines, "source", "n_sources")) != WSL_OK)
         goto done;
+    if (opts->storage == WSL_STORAGE_DENSE && (!opts->n_points || !opts->n_sources)) {
+        /* Each dimension is bounded above, but their product for dense storage must be too: one
+         * line "1048575,1048575,1" would otherwise ask for a 1 TB matrix. */
+        size_t n = opts->n_points ? opts->n_points : max_item.value + 1;
+        size_t m = opts->n_sources ? opts->n_sources : max_source.value + 1, cells;
+        size_t limit = WSL__TRIPLES_DENSE_CELLS +
+                       (data_lines < SIZE_MAX / 2048 ? data_lines * 1024 : SIZE_MAX / 2);
+        if (!wsl__mul_size(&cells, n, m) || cells >= limit) {
+            st = wsl__error(WSL_EFORMAT, "%s: %s: %zu lines would make a dense %zu x %zu matrix; "
+                            "set opts->n_points and opts->n_sources to read such a file densely, "
+                            "or use sparse storage", fn, r->name, data_lines, n, m);
+            goto done;
+        }
+    }
     k = opts->cardinality ? opts->cardinality : (max_label + 1 > 2 ? max_label + 1 : 2);
     st = wsl_label_matrix_from_triples(out, t, nt, opts->n_points, opts->n_sources, k,
                                        opts->storage, &a, NULL);

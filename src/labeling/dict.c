@@ -320,6 +320,15 @@ wsl_status wsl_dict_load(wsl_dict **out, const char *path, int32_t cls,
             len--;
         if (len == 0)
             continue;
+        {
+            /* Terms are C strings: a NUL would cut the term short, silently. */
+            const char *nul = memchr(line, '\0', len);
+            if (nul) {
+                st = wsl__reader_error(&r, __func__, (size_t)(nul - line) + 1, WSL_EFORMAT,
+                                       "NUL byte in a term");
+                goto done;
+            }
+        }
         if (cls == WSL_DICT_CLASS_IN_FILE) {
             const char *tab = memchr(line, '\t', len);
             size_t f = tab ? (size_t)(tab - line) + 1 : len;

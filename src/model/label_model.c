@@ -392,9 +392,12 @@ wsl_status wsl_label_model_report(const wsl_label_model *model, wsl_fit_report *
 wsl_status wsl_label_model_history(const wsl_label_model *model, double *out, size_t len,
                                    size_t *n_out)
 {
+    size_t n;
     WSL_CHECK_ARG(out != NULL || len == 0);
     WSL_TRY(check_fitted(__func__, model));
-    memcpy(out, model->history, (len < model->n_history ? len : model->n_history) * sizeof *out);
+    n = len < model->n_history ? len : model->n_history;
+    if (n > 0) /* out may be NULL with len 0, history NULL when there is none */
+        memcpy(out, model->history, n * sizeof *out);
     if (n_out)
         *n_out = model->n_history;
     return WSL_OK;
@@ -443,7 +446,8 @@ wsl_status wsl_label_model_accuracies(const wsl_label_model *model, double *out,
             right += model->prior[c] * row[c + 1];
             voted += model->prior[c] * (1 - row[0]);
         }
-        out[j] = voted > 0 ? right / voted : 0;
+        /* right <= voted when the rows sum to 1; rounding may still put it a hair above. */
+        out[j] = voted > 0 ? (right < voted ? right / voted : 1) : 0;
     }
     return WSL_OK;
 }

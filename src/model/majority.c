@@ -20,6 +20,32 @@ static wsl_status check_prior(const char *fn, const double *prior, int32_t k)
     return WSL_OK;
 }
 
+/* The votes of row i per class, each weighted by weights[j] / div (1 without weights), into
+ * p[0..k); returns their sum. */
+static double row_shares(const wsl_label_matrix *L, size_t i, const double *weights, double div,
+                         double *p)
+{
+    double total = 0;
+    memset(p, 0, (size_t)L->k * sizeof *p);
+    if (L->storage == WSL_STORAGE_SPARSE) {
+        for (size_t e = L->row_ptr[i]; e < L->row_ptr[i + 1]; e++) {
+            double w = weights ? weights[L->cols[e]] / div : 1.0;
+            p[wsl__load_vote(L->vals, L->elem, e)] += w;
+            total += w;
+        }
+    } else {
+        for (size_t j = 0; j < L->m; j++) {
+            int32_t v = wsl__load_vote(L->cells, L->elem, i * L->m + j);
+            if (v != WSL_ABSTAIN) {
+                double w = weights ? weights[j] / div : 1.0;
+                p[v] += w;
+                total += w;
+            }
+        }
+    }
+    return total;
+}
+
 wsl_status wsl_majority_vote_proba(const wsl_label_matrix *L, const double *weights,
                                    const double *prior, double *probs, size_t probs_len,
                                    uint8_t *covered, size_t covered_len)
@@ -42,23 +68,15 @@ wsl_status wsl_majority_vote_proba(const wsl_label_matrix *L, const double *weig
         return wsl__error(WSL_EBUFS, "%s: covered holds %zu flags, needs %zu", __func__,
                           covered_len, L->n);
     for (size_t i = 0; i < L->n; i++) {
-        double *p = probs + i * (size_t)k, total = 0;
-        memset(p, 0, (size_t)k * sizeof *p);
-        if (L->storage == WSL_STORAGE_SPARSE) {
-            for (size_t e = L->row_ptr[i]; e < L->row_ptr[i + 1]; e++) {
-                double w = weights ? weights[L->cols[e]] : 1.0;
-                p[wsl__load_vote(L->vals, L->elem, e)] += w;
-                total += w;
-            }
-        } else {
-            for (size_t j = 0; j < L->m; j++) {
-                int32_t v = wsl__load_vote(L->cells, L->elem, i * L->m + j);
-                if (v != WSL_ABSTAIN) {
-                    double w = weights ? weights[j] : 1.0;
-                    p[v] += w;
-                    total += w;
-                }
-            }
+        double *p = probs + i * (size_t)k, total = row_shares(L, i, weights, 1.0, p);
+        if (isinf(total)) {
+            /* Huge finite weights overflowed the sum (inf / inf is NaN). The shares do not
+             * change when the row's weights are divided by its largest. */
+            double wmax = 0;
+            for (size_t j = 0; j < L->m; j++)
+                if (weights[j] > wmax && wsl__lm_get(L, i, j) != WSL_ABSTAIN)
+                    wmax = weights[j];
+            total = row_shares(L, i, weights, wmax, p);
         }
         if (total > 0) {
             for (int32_t c = 0; c < k; c++)

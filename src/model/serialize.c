@@ -2,6 +2,7 @@
 #include "model_impl.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,10 @@
 
 #define FORMAT_NAME "wsl.label_model"
 #define FORMAT_VERSION 1
+/* The largest double below 2^64 (and SIZE_MAX + 1 on 64-bit systems): counts up to it convert. */
+/* How far from 1 a saved distribution may sum (documents written by hand have few digits). */
+#define SUM_TOL 1e-6
+#define COUNT_MAX (SIZE_MAX > 0xffffffffu ? 18446744073709549568.0 : 4294967295.0)
 
 static const char *tables_name(wsl_lm_tables t)
 {
@@ -169,6 +174,16 @@ static wsl_status read_cliques(const cJSON *root, wsl_label_model *model)
         if ((st = read_array(obj, "table", cl->table + cl->off[q], cl->off[q + 1] - cl->off[q],
                              1)) != WSL_OK)
             goto done;
+        for (int32_t c = 0; c < model->k; c++) {
+            double sum = 0;
+            for (size_t idx = 0; idx < cl->size[q]; idx++)
+                sum += cl->table[cl->off[q] + (size_t)c * cl->size[q] + idx];
+            if (!(fabs(sum - 1) <= SUM_TOL)) {
+                st = wsl__error(WSL_EFORMAT, "wsl_label_model_load: the table of clique %zu, "
+                                             "class %ld sums to %.17g, not 1", q, (long)c, sum);
+                goto done;
+            }
+        }
         q++;
     }
 done:
@@ -287,6 +302,46 @@ static wsl_status read_array(const cJSON *root, const char *key, double *out, si
     return WSL_OK;
 }
 
+/* An optional count of "report": missing or null is 0, otherwise an integer in 0..max. */
+static wsl_status report_int(const cJSON *report, const char *key, double max, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(report, key);
+    *out = 0;
+    if (!v || cJSON_IsNull(v))
+        return WSL_OK;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= max) ||
+        v->valuedouble != floor(v->valuedouble))
+        return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"report\".\"%s\" must be an "
+                                       "integer in 0..%.0f", key, max);
+    *out = v->valuedouble;
+    return WSL_OK;
+}
+
+/* The class prior and every table row (abstain and k classes) are distributions. */
+static wsl_status check_sums(const wsl_label_model *model)
+{
+    const size_t k = (size_t)model->k;
+    double sum = 0;
+    for (size_t c = 0; c < k; c++)
+        sum += model->prior[c];
+    if (!(fabs(sum - 1) <= SUM_TOL))
+        return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"class_prior\" sums to %.17g, "
+                                       "not 1", sum);
+    for (size_t j = 0; j < model->m; j++) {
+        for (size_t c = 0; c < k; c++) {
+            const double *row = model->table + (j * k + c) * (k + 1);
+            sum = 0;
+            for (size_t v = 0; v <= k; v++)
+                sum += row[v];
+            if (!(fabs(sum - 1) <= SUM_TOL))
+                return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"tables_values\" of "
+                                               "source %zu, class %zu sum to %.17g, not 1",
+                                  j, c, sum);
+        }
+    }
+    return WSL_OK;
+}
+
 static int parse_enum(const cJSON *root, const char *key, const char *const *names, int n)
 {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, key);
@@ -343,6 +398,19 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
         st = bad("\"tables\", \"abstain\" or \"class_prior_mode\" is missing or unknown");
         goto done;
     }
+    {
+        /* The document's own arrays bound what is allocated, not the sizes it claims. */
+        const cJSON *tv = cJSON_GetObjectItemCaseSensitive(root, "tables_values");
+        size_t want;
+        if (!wsl__mul_size(&want, (size_t)md, (size_t)kd) ||
+            !wsl__mul_size(&want, want, (size_t)kd + 1) || !cJSON_IsArray(tv) ||
+            (size_t)cJSON_GetArraySize(tv) != want) {
+            st = wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"tables_values\" must be an "
+                                         "array of m x k x (k + 1) values (m = %.0f, k = %.0f)",
+                            md, kd);
+            goto done;
+        }
+    }
     if ((st = wsl_label_model_create(&model, (int32_t)kd, alloc)) != WSL_OK)
         goto done;
     if ((st = wsl__model_alloc_params(model, (size_t)md)) != WSL_OK)
@@ -351,6 +419,8 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
         goto done;
     if ((st = read_array(root, "tables_values", model->table,
                          model->m * (size_t)model->k * ((size_t)model->k + 1), 1)) != WSL_OK)
+        goto done;
+    if ((st = check_sums(model)) != WSL_OK)
         goto done;
     if ((st = read_cliques(root, model)) != WSL_OK)
         goto done;
@@ -368,20 +438,24 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
     }
     report = cJSON_GetObjectItemCaseSensitive(root, "report");
     if (cJSON_IsObject(report)) {
-        model->report.iterations =
-            (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "iterations"));
+        /* Counts are checked before any conversion: a double outside the integer type's range
+         * (or NaN, for a missing key) does not convert. */
+        double it, start, np, nr;
+        if ((st = report_int(report, "iterations", INT_MAX, &it)) != WSL_OK ||
+            (st = report_int(report, "start", WSL_START_ALL, &start)) != WSL_OK ||
+            (st = report_int(report, "n_patterns", COUNT_MAX, &np)) != WSL_OK ||
+            (st = report_int(report, "n_rows", COUNT_MAX, &nr)) != WSL_OK)
+            goto done;
+        model->report.iterations = (int)it;
         model->report.converged =
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report, "converged"));
-        model->report.start =
-            (wsl_lm_start)(int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "start"));
+        model->report.start = (wsl_lm_start)(int)start;
         model->report.log_likelihood =
             cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "log_likelihood"));
         model->report.penalized =
             cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "penalized"));
-        model->report.n_patterns =
-            (size_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "n_patterns"));
-        model->report.n_rows =
-            (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(report, "n_rows"));
+        model->report.n_patterns = (size_t)np;
+        model->report.n_rows = (uint64_t)nr;
         model->report.fallback = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report, "fallback"));
         model->report.relabeled =
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(report, "relabeled"));

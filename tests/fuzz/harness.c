@@ -1,0 +1,231 @@
+/* Shared code of the fuzz targets: byte sources, invariant checks. */
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
+#include "harness.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void fuzz_check(int ok, const char *what, const char *file, int line)
+{
+    if (ok)
+        return;
+    fprintf(stderr, "%s:%d: fuzz check failed: %s\nlast error: %s\n", file, line, what,
+            wsl_last_error());
+    abort();
+}
+
+size_t fuzz_chunk(const uint8_t *data, size_t size)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * 16777619u;
+    return 4 + h % 64;
+}
+
+static char scratch[64];
+
+const char *fuzz_write_file(const uint8_t *data, size_t size)
+{
+    struct stat sb;
+    int fd;
+    size_t done = 0;
+    if (!scratch[0])
+        snprintf(scratch, sizeof scratch, "%s/wsl-fuzz-%ld",
+                 stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp",
+                 (long)getpid());
+    fd = open(scratch, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    FUZZ_CHECK(fd >= 0);
+    while (done < size) {
+        ssize_t w = write(fd, data + done, size - done);
+        FUZZ_CHECK(w > 0);
+        done += (size_t)w;
+    }
+    FUZZ_CHECK(close(fd) == 0);
+    return scratch;
+}
+
+int fuzz_open(wsl__reader *r, fuzz_source src, const uint8_t *data, size_t size, size_t chunk)
+{
+    memset(r, 0, sizeof *r);
+    if (src == FUZZ_MEM) {
+        wsl__reader_open_mem(r, (const char *)data, size, "fuzz", NULL);
+        return 0;
+    }
+    if (src == FUZZ_FILE) {
+        FUZZ_CHECK(wsl__reader_open_file(r, "fuzz", fuzz_write_file(data, size), NULL) ==
+                   WSL_OK);
+    } else {
+        int fds[2];
+        long cap;
+        size_t done = 0;
+        char path[64];
+        FUZZ_CHECK(pipe(fds) == 0);
+        cap = fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+        if (cap < 0)
+            cap = fcntl(fds[1], F_GETPIPE_SZ);
+        if (cap < 0 || size > (size_t)cap) {
+            close(fds[0]);
+            close(fds[1]);
+            return -1;
+        }
+        while (done < size) {
+            ssize_t w = write(fds[1], data + done, size - done);
+            FUZZ_CHECK(w > 0);
+            done += (size_t)w;
+        }
+        close(fds[1]);
+        snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+        FUZZ_CHECK(wsl__reader_open_file(r, "fuzz", path, NULL) == WSL_OK);
+        close(fds[0]); /* the reader holds its own descriptor */
+        FUZZ_CHECK(!r->regular);
+    }
+    r->chunk_size = chunk;
+    return 0;
+}
+
+void fuzz_close(wsl__reader *r)
+{
+    wsl__reader_close(r);
+}
+
+void fuzz_check_matrix(const wsl_label_matrix *L)
+{
+    size_t n = wsl_label_matrix_n_points(L), m = wsl_label_matrix_n_sources(L);
+    int32_t k = wsl_label_matrix_cardinality(L);
+    wsl_label_matrix_stats st;
+    int32_t *row;
+    size_t votes = 0, covered = 0;
+    FUZZ_CHECK(L != NULL);
+    FUZZ_CHECK(m >= 1);
+    FUZZ_CHECK(k >= 1 && k <= WSL_MAX_CARDINALITY);
+    FUZZ_CHECK(wsl_label_matrix_stats_get(L, &st) == WSL_OK);
+    FUZZ_CHECK(st.n_points == n && st.n_sources == m && st.cardinality == k);
+    row = malloc(m * sizeof *row);
+    FUZZ_CHECK(row != NULL);
+    for (size_t i = 0; i < n; i++) {
+        size_t in_row = 0;
+        FUZZ_CHECK(wsl_label_matrix_row(L, i, row, m) == WSL_OK);
+        for (size_t j = 0; j < m; j++) {
+            FUZZ_CHECK(row[j] >= WSL_ABSTAIN && row[j] < k);
+            in_row += row[j] != WSL_ABSTAIN;
+        }
+        votes += in_row;
+        covered += in_row > 0;
+    }
+    FUZZ_CHECK(st.n_votes == votes);
+    FUZZ_CHECK(st.n_covered == covered);
+    free(row);
+}
+
+int fuzz_same_matrix(const wsl_label_matrix *A, const wsl_label_matrix *B)
+{
+    size_t n = wsl_label_matrix_n_points(A), m = wsl_label_matrix_n_sources(A);
+    int32_t *ra, *rb;
+    int same = 1;
+    if (n != wsl_label_matrix_n_points(B) || m != wsl_label_matrix_n_sources(B) ||
+        wsl_label_matrix_cardinality(A) != wsl_label_matrix_cardinality(B))
+        return 0;
+    ra = malloc(m * sizeof *ra);
+    rb = malloc(m * sizeof *rb);
+    FUZZ_CHECK(ra != NULL && rb != NULL);
+    for (size_t i = 0; i < n && same; i++) {
+        FUZZ_CHECK(wsl_label_matrix_row(A, i, ra, m) == WSL_OK);
+        FUZZ_CHECK(wsl_label_matrix_row(B, i, rb, m) == WSL_OK);
+        same = memcmp(ra, rb, m * sizeof *ra) == 0;
+    }
+    free(ra);
+    free(rb);
+    return same;
+}
+
+static wsl_status read_votes(wsl__reader *r, const wsl_read_options *o, wsl_label_matrix **out)
+{
+    switch (o->format) {
+    case WSL_FORMAT_CSV:
+        return wsl__csv_read(r, "fuzz", o, out);
+    case WSL_FORMAT_TRIPLES:
+        return wsl__triples_read(r, "fuzz", o, out);
+    case WSL_FORMAT_NPY:
+        return wsl__npy_read_votes(r, "fuzz", o, out);
+    case WSL_FORMAT_WRENCH:
+        return wsl__wrench_read(r, "fuzz", o, out, NULL);
+    default:
+        break;
+    }
+    FUZZ_CHECK(0);
+    return WSL_EINTERNAL;
+}
+
+/* Write L as format and read it back with its k and shape: the same votes. */
+static void round_trip(const wsl_label_matrix *L, wsl_format format)
+{
+    static char path[80];
+    wsl_read_options o = WSL_READ_OPTIONS_INIT;
+    wsl_label_matrix *B = NULL;
+    wsl_status st;
+    if (!path[0])
+        snprintf(path, sizeof path, "%s.out", fuzz_write_file(NULL, 0));
+    FUZZ_CHECK(wsl_votes_write(L, path, format) == WSL_OK);
+    o.format = format;
+    o.cardinality = wsl_label_matrix_cardinality(L);
+    o.n_points = wsl_label_matrix_n_points(L);
+    o.n_sources = wsl_label_matrix_n_sources(L);
+    st = wsl_votes_read(&B, path, &o);
+    if (format == WSL_FORMAT_TRIPLES && st == WSL_EFORMAT && o.n_points > 0) {
+        /* Triples write one line per vote: a matrix without votes has nothing to read. */
+        wsl_label_matrix_stats s;
+        FUZZ_CHECK(wsl_label_matrix_stats_get(L, &s) == WSL_OK);
+        FUZZ_CHECK(s.n_votes == 0);
+    } else if (format == WSL_FORMAT_CSV && st == WSL_EFORMAT &&
+               wsl_label_matrix_n_points(L) == 0) {
+        /* A matrix without rows is an empty file, which the CSV reader refuses. */
+    } else {
+        FUZZ_CHECK(st == WSL_OK);
+        FUZZ_CHECK(fuzz_same_matrix(L, B));
+    }
+    wsl_label_matrix_free(B);
+    unlink(path);
+}
+
+void fuzz_votes(const uint8_t *data, size_t size, wsl_format format)
+{
+    static const wsl_storage storage[FUZZ_N_SOURCES] = {WSL_STORAGE_AUTO, WSL_STORAGE_SPARSE,
+                                                        WSL_STORAGE_DENSE};
+    wsl_label_matrix *L[FUZZ_N_SOURCES] = {NULL, NULL, NULL};
+    wsl_status st[FUZZ_N_SOURCES];
+    size_t chunk = fuzz_chunk(data, size);
+    for (int s = 0; s < FUZZ_N_SOURCES; s++) {
+        wsl_read_options o = WSL_READ_OPTIONS_INIT;
+        wsl__reader r;
+        o.format = format;
+        o.storage = storage[s];
+        if (s == FUZZ_MEM) {
+            st[s] = wsl_votes_read_mem(&L[s], (const char *)data, size, "fuzz", &o);
+        } else {
+            if (fuzz_open(&r, (fuzz_source)s, data, size, chunk) != 0) {
+                st[s] = st[0];
+                continue;
+            }
+            st[s] = read_votes(&r, &o, &L[s]);
+            fuzz_close(&r);
+        }
+        FUZZ_CHECK((st[s] == WSL_OK) == (L[s] != NULL));
+        FUZZ_CHECK(st[s] == WSL_OK || st[s] == WSL_EFORMAT || st[s] == WSL_ERANGE);
+        FUZZ_CHECK(st[s] == st[0]);
+        if (st[s] != WSL_OK) {
+            FUZZ_CHECK(wsl_last_error()[0] != '\0');
+            continue;
+        }
+        fuzz_check_matrix(L[s]);
+        if (s > 0 && L[s])
+            FUZZ_CHECK(fuzz_same_matrix(L[0], L[s]));
+    }
+    if (L[0])
+        round_trip(L[0], format);
+    for (int s = 0; s < FUZZ_N_SOURCES; s++)
+        wsl_label_matrix_free(L[s]);
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets, cut from the real data of ../shared/data (see its
+README.md): truncated samples of a few KB, never whole datasets. Model seeds are fitted by the
+wsl command on real label matrices.
+
+usage: python3 tests/fuzz/make_seeds.py DATA_DIR WSL_BINARY
+Writes tests/fuzz/corpus/<target>/<name>; existing seeds are overwritten.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+data, wsl = sys.argv[1], sys.argv[2]
+here = os.path.dirname(os.path.abspath(__file__))
+LIMIT = 4096
+
+
+def out(target, name, blob):
+    d = os.path.join(here, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(blob, str):
+        blob = blob.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(blob)
+
+
+def head_lines(path, max_lines, limit=LIMIT):
+    lines = []
+    size = 0
+    with open(path) as f:
+        for line in f:
+            if len(lines) >= max_lines or size + len(line) > limit:
+                break
+            lines.append(line)
+            size += len(line)
+    return "".join(lines)
+
+
+datasets = ["youtube", "sms", "trec", "chemprot", "tennis_train_valid_only", "crowd_bluebirds",
+            "crowd_dog", "crowd_face", "crowd_rte", "crowd_temp"]
+
+
+def split_of(ds):
+    for s in ("train", "valid", "test"):
+        if os.path.exists(os.path.join(data, ds, f"L_{s}.csv")):
+            return s
+
+
+# CSV votes, gold labels
+for ds in datasets:
+    s = split_of(ds)
+    out("csv", f"{ds}_L_{s}.csv", head_lines(os.path.join(data, ds, f"L_{s}.csv"), 40))
+    y = os.path.join(data, ds, f"y_{s}.csv")
+    if not os.path.exists(y):
+        y = os.path.join(data, ds, "y_valid.csv")
+    out("gold", f"{ds}_y.csv", head_lines(y, 200, 1024))
+out("csv", "youtube_crlf_bom.csv",
+    "\ufeff" + head_lines(os.path.join(data, "youtube", "L_valid.csv"), 10).replace("\n", "\r\n"))
+
+# Triples: crowd answers, with and without a header
+for ds in datasets:
+    if ds.startswith("crowd_"):
+        out("triples", f"{ds}_answers.csv", head_lines(os.path.join(data, ds, "answers_test.csv"), 150))
+out("triples", "crowd_rte_header.csv",
+    "item,worker,label\n" + head_lines(os.path.join(data, "crowd_rte", "answers_test.csv"), 60))
+
+# WRENCH JSON: the first records of youtube's own WRENCH files, and other datasets' rows
+for split in ("train", "valid", "test"):
+    with open(os.path.join(data, "youtube", "wrench", f"{split}.json")) as f:
+        doc = json.load(f)
+    keys = list(doc)[:6]
+    out("wrench", f"youtube_{split}.json", json.dumps({k: doc[k] for k in keys}, indent=4))
+for ds in ("trec", "chemprot", "crowd_face"):
+    s = split_of(ds)
+    L = np.loadtxt(os.path.join(data, ds, f"L_{s}.csv"), delimiter=",", dtype=np.int64, ndmin=2)[:12]
+    y = np.loadtxt(os.path.join(data, ds, f"y_{s}.csv"), dtype=np.int64, ndmin=1)[:12]
+    doc = {str(i): {"label": int(y[i]), "weak_labels": [int(v) for v in L[i]], "data": {}}
+           for i in range(len(L))}
+    out("wrench", f"{ds}_{s}.json", json.dumps(doc))
+
+
+def npy_bytes(arr, version=None):
+    import io
+    from numpy.lib import format as fmt
+    b = io.BytesIO()
+    if version is None:
+        np.save(b, arr)
+    else:
+        fmt.write_array(b, arr, version=version)
+    return b.getvalue()
+
+
+# NPY: votes in every dtype, byte order and layout the reader takes; probabilities
+for ds, dtype, order, version in [("youtube", "<i1", "C", None), ("tennis_train_valid_only", ">i2", "F", None),
+                                   ("crowd_face", "<i4", "C", (2, 0)), ("trec", "<i8", "F", (3, 0)),
+                                   ("chemprot", "<u2", "C", None)]:
+    s = split_of(ds)
+    L = np.loadtxt(os.path.join(data, ds, f"L_{s}.csv"), delimiter=",", dtype=np.int64, ndmin=2)
+    rows = max(1, 3000 // (L.shape[1] * np.dtype(dtype).itemsize))
+    A = L[:rows]
+    if dtype.startswith("<u"):
+        A = np.where(A < 0, 0, A)  # unsigned: abstains become class 0
+    A = np.asarray(A, dtype=dtype, order=order)
+    out("npy", f"{ds}_{dtype.replace('<', 'le_').replace('>', 'be_')}_{order}.npy", npy_bytes(A, version))
+y = np.loadtxt(os.path.join(data, "youtube", "y_valid.csv"), dtype=np.int64)[:50]
+out("npy", "youtube_y_1d.npy", npy_bytes(np.asarray(y, dtype="<i4")))
+
+
+def mv_probs(L, k):
+    P = np.zeros((L.shape[0], k))
+    for c in range(k):
+        P[:, c] = (L == c).sum(axis=1)
+    tot = P.sum(axis=1, keepdims=True)
+    P = np.where(tot > 0, P / np.where(tot == 0, 1, tot), 1.0 / k)
+    return P
+
+
+for ds, k in (("youtube", 2), ("trec", 6)):
+    s = split_of(ds)
+    L = np.loadtxt(os.path.join(data, ds, f"L_{s}.csv"), delimiter=",", dtype=np.int64, ndmin=2)[:40]
+    P = mv_probs(L, k)
+    out("npy", f"{ds}_mv_probs_f8.npy", npy_bytes(P.astype("<f8")))
+    out("npy", f"{ds}_mv_probs_f4_be.npy", npy_bytes(P.astype(">f4")))
+    out("probs", f"{ds}_mv_probs.csv", "".join(",".join(repr(float(v)) for v in row) + "\n" for row in P))
+
+# Label models fitted by wsl on real label matrices
+with tempfile.TemporaryDirectory() as tmp:
+    for ds, s, k in (("youtube", "train", 2), ("tennis_train_valid_only", "train", 2),
+                     ("crowd_bluebirds", "test", 2), ("crowd_face", "test", 4)):
+        model = os.path.join(tmp, "m.json")
+        subprocess.run([wsl, "fit", os.path.join(data, ds, f"L_{s}.csv"), "-k", str(k), "-o", model],
+                       check=True, stdout=subprocess.DEVNULL)
+        with open(model) as f:
+            text = f.read()
+        if len(text) <= 24000:
+            out("model_json", f"{ds}.json", text)
+        probs = os.path.join(tmp, "p.csv")
+        subprocess.run([wsl, "predict", model, os.path.join(data, ds, f"L_{s}.csv"), "-o", probs],
+                       check=True, stdout=subprocess.DEVNULL)
+        out("probs", f"{ds}_label_model.csv", head_lines(probs, 60, 3000))
+
+# Dictionaries: the spam example's keywords, words of real comments, term<TAB>class lines
+words = []
+with open(os.path.join(data, "youtube", "texts_valid.jsonl")) as f:
+    for line in f:
+        words += re.findall(r"[A-Za-z']+", json.loads(line)["text"].lower())
+uniq = sorted(set(words))
+out("dict", "youtube_words.txt", "\n".join(uniq[:300]) + "\n")
+out("dict", "spam_keywords.tsv", "subscribe\t1\nhttp\t1\nplease\t1\nsong\t0\nlove\t0\ncheck out\t1\nmy channel\t1\n")
+with open(os.path.join(data, "youtube", "texts_valid.jsonl")) as f:
+    recs = [json.loads(l) for l in f][:40]
+out("dict", "youtube_texts_classes.tsv",
+    "\ufeff" + "".join(f"{r['text'][:40].strip()}\t{r['label']}\r\n" for r in recs if "\t" not in r["text"]))
