@@ -45,30 +45,33 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Accuracy of k = 2 probabilities; ties count half (a coin flip between the two classes). */
+static double score(const double *p, const int32_t *gold, size_t n)
+{
+    double right = 0;
+    for (size_t i = 0; i < n; i++)
+        right += fabs(p[2 * i] - p[2 * i + 1]) < 1e-12 ? 0.5 : (p[2 * i + 1] > p[2 * i]) == gold[i];
+    return right / (double)n;
+}
+
 static double accuracy(const wsl_label_model *M, const wsl_label_matrix *L, const int32_t *gold)
 {
     size_t n = wsl_label_matrix_n_points(L);
-    int32_t *lab = malloc(n * sizeof *lab);
-    double right = 0;
-    /* Ties count half: the expected accuracy of a coin flip between the two classes. */
-    double *p = malloc(n * 2 * sizeof *p);
+    double *p = malloc(n * 2 * sizeof *p), acc;
     CHECK(wsl_label_model_predict_proba(M, L, p, n * 2, NULL, 0));
-    for (size_t i = 0; i < n; i++)
-        right += fabs(p[2 * i] - p[2 * i + 1]) < 1e-12 ? 0.5 : (p[2 * i + 1] > p[2 * i]) == gold[i];
-    free(lab);
+    acc = score(p, gold, n);
     free(p);
-    return right / (double)n;
+    return acc;
 }
 
 static double mv_accuracy(const wsl_label_matrix *L, const int32_t *gold)
 {
     size_t n = wsl_label_matrix_n_points(L);
-    double *p = malloc(n * 2 * sizeof *p), right = 0;
+    double *p = malloc(n * 2 * sizeof *p), acc;
     CHECK(wsl_majority_vote_proba(L, NULL, NULL, p, n * 2, NULL, 0));
-    for (size_t i = 0; i < n; i++)
-        right += fabs(p[2 * i] - p[2 * i + 1]) < 1e-12 ? 0.5 : (p[2 * i + 1] > p[2 * i]) == gold[i];
+    acc = score(p, gold, n);
     free(p);
-    return right / (double)n;
+    return acc;
 }
 
 /* Generate a setting; groups receives the true groups (members concatenated). */
