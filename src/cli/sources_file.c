@@ -115,8 +115,11 @@ int wsl_cli_read_groups(const char *cmd, const char *path, size_t m, char *const
                 break;
             if (n_m == cap_m) {
                 size_t *p = realloc(mem, (cap_m *= 2) * sizeof *mem);
-                if (!p)
+                if (!p) {
+                    wsl_cli_errorf(cmd, "out of memory reading %s", path);
+                    rc = WSL_EXIT_INPUT;
                     break;
+                }
                 mem = p;
             }
             mem[n_m++] = j;
@@ -131,14 +134,17 @@ int wsl_cli_read_groups(const char *cmd, const char *path, size_t m, char *const
         }
         if (n_g == cap_g) {
             size_t *p = realloc(sz, (cap_g *= 2) * sizeof *sz);
-            if (!p)
+            if (!p) {
+                wsl_cli_errorf(cmd, "out of memory reading %s", path);
+                rc = WSL_EXIT_INPUT;
                 break;
+            }
             sz = p;
         }
         sz[n_g++] = count;
     }
     fclose(f);
-    if (rc == WSL_EXIT_OK && (!mem || !sz)) {
+    if (rc == WSL_EXIT_OK && (!mem || !sz)) { /* the first allocations failed */
         wsl_cli_errorf(cmd, "out of memory reading %s", path);
         rc = WSL_EXIT_INPUT;
     }
