@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ThreadSanitizer over the threaded code: every applier test (test_lf: threads, streams, faults,
 # progress and cancel), 8 threads predicting from one fitted label model at once
-# (test_label_model, case "threads"), and the thread-local error slot (test_core).
+# and a fit on 1, 2 and 7 threads (test_label_model, case "threads"), and the thread-local error
+# slot (test_core).
 # Any report fails the run (halt_on_error). usage: tsan.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."

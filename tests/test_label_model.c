@@ -1795,7 +1795,8 @@ static Suite *label_model_suite(void)
     tcase_add_test(core, test_dependencies);
     tcase_add_test(core, test_dependencies_not_invented);
     tcase_add_test(edge, test_deterministic_bits);
-    tcase_add_test(core, test_threads_same_bits);
+    tcase_add_test(threads, test_threads_same_bits);
+    tcase_set_timeout(threads, 300); /* fits under ThreadSanitizer are slow */
     tcase_add_test(edge, test_numerics_extreme);
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);
