@@ -97,6 +97,8 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
+static wsl_label_matrix *synth_votes(uint64_t seed, size_t n);
+
 static wsl_status read_mem(wsl_label_matrix **L, wsl_format fmt, const char *text, size_t len,
                            int32_t k)
 {
@@ -1664,6 +1666,17 @@ static void release_array(void *p, const wsl_allocator *a)
     wsl_array_free(p, a);
 }
 
+static wsl_status read_patterns(const wsl_allocator *a, void *ctx, void **result)
+{
+    return wsl_pattern_table_load((wsl_pattern_table **)result, ctx, a);
+}
+
+static void release_patterns(void *p, const wsl_allocator *a)
+{
+    (void)a;
+    wsl_pattern_table_free(p);
+}
+
 START_TEST(test_oom_gold_probs_wrench)
 {
     static const char wrench[] = "{\"0\": {\"label\": 1, \"weak_labels\": [1, -1]}}";
@@ -1677,6 +1690,16 @@ START_TEST(test_oom_gold_probs_wrench)
     oom_walk(read_probs, (void *)tpath("p.csv"), release_array);
     WSL_ASSERT_OK(wsl_probs_write(p, 2, 2, tpath("p.npy"), WSL_FORMAT_AUTO));
     oom_walk(read_probs, (void *)tpath("p.npy"), release_array);
+    {
+        wsl_label_matrix *L = synth_votes(3, 200);
+        wsl_pattern_table *T = NULL;
+        WSL_ASSERT_OK(wsl_pattern_table_create(&T, 6, 3, NULL));
+        WSL_ASSERT_OK(wsl_pattern_table_add(T, L, NULL, 0));
+        WSL_ASSERT_OK(wsl_pattern_table_save(T, tpath("t.pat")));
+        oom_walk(read_patterns, (void *)tpath("t.pat"), release_patterns);
+        wsl_pattern_table_free(T);
+        wsl_label_matrix_free(L);
+    }
     remove_tmpdir();
 }
 END_TEST
@@ -1866,6 +1889,125 @@ END_TEST
 
 /* ---------------------------------------------------------------- suite */
 
+static wsl_label_matrix *synth_votes(uint64_t seed, size_t n)
+{
+    wsl_synth_options o = WSL_SYNTH_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    o.n_points = n;
+    o.n_sources = 6;
+    o.cardinality = 3;
+    o.seed = seed;
+    WSL_ASSERT_OK(wsl_synth_generate(&L, &o, NULL, 0, NULL, 0, NULL, 0));
+    return L;
+}
+
+START_TEST(test_pattern_table_file)
+{
+    /* Save, load, add more votes, merge: the same statistics and the same fit, bit for bit,
+     * as one table built from all the votes. */
+    wsl_label_matrix *L1 = synth_votes(1, 3000), *L2 = synth_votes(2, 2000);
+    wsl_pattern_table *T1 = NULL, *T2 = NULL, *both = NULL, *back = NULL, *back2 = NULL;
+    wsl_label_model *A = NULL, *B = NULL;
+    double *pa = malloc(3000 * 3 * sizeof *pa), *pb = malloc(3000 * 3 * sizeof *pb);
+    char *x, *y;
+    size_t lx, ly;
+    WSL_ASSERT_OK(wsl_pattern_table_create(&T1, 6, 3, NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_add(T1, L1, NULL, 0));
+    WSL_ASSERT_OK(wsl_pattern_table_create(&T2, 6, 3, NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_add(T2, L2, NULL, 0));
+    WSL_ASSERT_OK(wsl_pattern_table_create(&both, 6, 3, NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_add(both, L2, NULL, 0)); /* the other order on purpose */
+    WSL_ASSERT_OK(wsl_pattern_table_add(both, L1, NULL, 0));
+    WSL_ASSERT_OK(wsl_pattern_table_save(T1, tpath("t1.pat")));
+    WSL_ASSERT_OK(wsl_pattern_table_save(T2, tpath("t2.pat")));
+    WSL_ASSERT_OK(wsl_pattern_table_save(both, tpath("both.pat")));
+    WSL_ASSERT_OK(wsl_pattern_table_load(&back, tpath("t1.pat"), NULL));
+    ck_assert_uint_eq(wsl_pattern_table_n_patterns(back), wsl_pattern_table_n_patterns(T1));
+    ck_assert_uint_eq(wsl_pattern_table_n_rows(back), 3000);
+    /* Partial fit: the loaded table plus the new votes equals the table of all votes. */
+    WSL_ASSERT_OK(wsl_pattern_table_add(back, L2, NULL, 0));
+    WSL_ASSERT_OK(wsl_pattern_table_save(back, tpath("back.pat")));
+    x = slurp(tpath("back.pat"), &lx);
+    y = slurp(tpath("both.pat"), &ly);
+    ck_assert_uint_eq(lx, ly);
+    ck_assert_mem_eq(x, y, lx);
+    free(x);
+    /* Merge of two loaded tables: the same again. */
+    WSL_ASSERT_OK(wsl_pattern_table_load(&back2, tpath("t2.pat"), NULL));
+    wsl_pattern_table_free(back);
+    WSL_ASSERT_OK(wsl_pattern_table_load(&back, tpath("t1.pat"), NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_merge(back, back2));
+    WSL_ASSERT_OK(wsl_pattern_table_save(back, tpath("merged.pat")));
+    x = slurp(tpath("merged.pat"), &lx);
+    ck_assert_uint_eq(lx, ly);
+    ck_assert_mem_eq(x, y, lx);
+    free(x);
+    /* And the same fit. */
+    WSL_ASSERT_OK(wsl_label_model_create(&A, 3, NULL));
+    WSL_ASSERT_OK(wsl_label_model_create(&B, 3, NULL));
+    WSL_ASSERT_OK(wsl_label_model_fit_patterns(A, back, NULL));
+    WSL_ASSERT_OK(wsl_label_model_fit_patterns(B, both, NULL));
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(A, L1, pa, 9000, NULL, 0));
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(B, L1, pb, 9000, NULL, 0));
+    ck_assert_mem_eq(pa, pb, 9000 * sizeof *pa);
+
+    /* Damaged files are format errors naming the file; missing ones I/O errors. */
+    {
+        wsl_pattern_table *bad = NULL;
+        char *copy = malloc(ly + 16);
+        WSL_ASSERT_STATUS(wsl_pattern_table_load(&bad, tpath("none.pat"), NULL), WSL_EIO);
+        for (size_t cut = 0; cut < ly; cut += (cut < 64 ? 1 : 37)) {
+            write_file(tpath("cut.pat"), y, cut);
+            WSL_ASSERT_STATUS(wsl_pattern_table_load(&bad, tpath("cut.pat"), NULL), WSL_EFORMAT);
+            ck_assert_ptr_null(bad);
+        }
+        memcpy(copy, y, ly);
+        copy[0] = 'X';
+        write_file(tpath("bad.pat"), copy, ly);
+        WSL_ASSERT_STATUS(wsl_pattern_table_load(&bad, tpath("bad.pat"), NULL), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "not a libwsl pattern table"));
+        memcpy(copy, y, ly);
+        copy[6] = 2;
+        write_file(tpath("bad.pat"), copy, ly);
+        WSL_ASSERT_STATUS(wsl_pattern_table_load(&bad, tpath("bad.pat"), NULL), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "version 2"));
+        memcpy(copy, y, ly);
+        memset(copy + 24, 0x7f, 8); /* 9e18 patterns claimed */
+        write_file(tpath("bad.pat"), copy, ly);
+        WSL_ASSERT_STATUS(wsl_pattern_table_load(&bad, tpath("bad.pat"), NULL), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "claims"));
+        memcpy(copy, y, ly);
+        copy[32] ^= 1; /* the row count no longer matches */
+        write_file(tpath("bad.pat"), copy, ly);
+        WSL_ASSERT_STATUS(wsl_pattern_table_load(&bad, tpath("bad.pat"), NULL), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "add up"));
+        memcpy(copy, y, ly);
+        memset(copy + ly, 0, 4);
+        write_file(tpath("bad.pat"), copy, ly + 4);
+        WSL_ASSERT_STATUS(wsl_pattern_table_load(&bad, tpath("bad.pat"), NULL), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "after the last pattern"));
+        WSL_ASSERT_STATUS(wsl_pattern_table_load(NULL, tpath("t1.pat"), NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_pattern_table_load(&bad, NULL, NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_pattern_table_save(NULL, tpath("x.pat")), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_pattern_table_save(T1, NULL), WSL_EINVAL);
+        WSL_ASSERT_STATUS(wsl_pattern_table_save(T1, tpath("no/such/dir/x.pat")), WSL_EIO);
+        free(copy);
+    }
+    free(y);
+    free(pa);
+    free(pb);
+    wsl_label_model_free(A);
+    wsl_label_model_free(B);
+    wsl_pattern_table_free(T1);
+    wsl_pattern_table_free(T2);
+    wsl_pattern_table_free(both);
+    wsl_pattern_table_free(back);
+    wsl_pattern_table_free(back2);
+    wsl_label_matrix_free(L1);
+    wsl_label_matrix_free(L2);
+}
+END_TEST
+
 static Suite *io_suite(void)
 {
     Suite *s = suite_create("io");
@@ -1885,6 +2027,7 @@ static Suite *io_suite(void)
     tcase_add_test(core, test_probs_roundtrip);
     tcase_add_test(core, test_write_overwrites_and_keeps_mode);
     tcase_add_test(core, test_fifo);
+    tcase_add_test(core, test_pattern_table_file);
     suite_add_tcase(s, core);
 
     tcase_add_loop_test(errors, test_malformed_text, 0,

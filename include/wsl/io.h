@@ -170,6 +170,26 @@ WSL_API wsl_status wsl_probs_read(double **out, size_t *n_out, size_t *k_out, co
 /** Release an array returned by a libwsl reader, with the allocator it was read with. @since 0.1 */
 WSL_API void wsl_array_free(void *array, const wsl_allocator *alloc);
 
+/**
+ * Save a pattern table — the sufficient statistics of a fit — to a binary, versioned file
+ * (atomically), for partial fits and merges: load it, add votes (wsl_pattern_table_add) or
+ * merge other tables (wsl_pattern_table_merge), and fit with wsl_label_model_fit_patterns().
+ * The same table gives the same bytes however it was built. The layout is in the README.
+ * @return WSL_OK, WSL_EINVAL, WSL_EIO, WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_save(const wsl_pattern_table *T, const char *path);
+
+/**
+ * Load a pattern table saved by wsl_pattern_table_save().
+ * @return WSL_OK, WSL_EINVAL, WSL_EIO, WSL_EFORMAT (not a pattern table, an unknown version,
+ *         truncated, votes out of order or range, a repeated pattern, counts that do not add up;
+ *         a claimed size the file cannot hold is refused before allocating), WSL_ENOMEM.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_load(wsl_pattern_table **out, const char *path,
+                                          const wsl_allocator *alloc);
+
 #ifdef __cplusplus
 }
 #endif
