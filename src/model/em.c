@@ -114,6 +114,9 @@ static void build_priors(em_ctx *x, const double *fire, const double *share)
 }
 
 /* One pass over the patterns: scores, posteriors, expected counts, log-likelihood. */
+/* Classes up to this many get their weighted posterior on the stack. */
+#define WSL__ACC_STACK 256
+
 void wsl__em_accumulate(const wsl_label_model *model, const double *s, const size_t *cidx,
                         const uint32_t *cols, const int32_t *vals, size_t nv, double cnt,
                         double *ntot, double *nt_all, double *nq_all)
@@ -122,10 +125,22 @@ void wsl__em_accumulate(const wsl_label_model *model, const double *s, const siz
     const wsl__cliques *cl = &model->cl;
     for (int32_t c = 0; c < k; c++)
         ntot[c] += cnt * s[c];
-    for (size_t e = 0; e < nv; e++) {
-        double *nt = nt_all + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
+    /* w = cnt * s once; then each vote adds w to a class-contiguous row (vectorizes). */
+    double w[WSL__ACC_STACK], *wp = (size_t)k <= WSL__ACC_STACK ? w : NULL;
+    if (wp)
         for (int32_t c = 0; c < k; c++)
-            nt[c] += cnt * s[c];
+            wp[c] = cnt * s[c];
+    for (size_t e = 0; e < nv; e++) {
+        double *restrict nt =
+            nt_all + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
+        if (wp) {
+            const double *restrict ww = wp;
+            for (int32_t c = 0; c < k; c++)
+                nt[c] += ww[c];
+        } else {
+            for (int32_t c = 0; c < k; c++)
+                nt[c] += cnt * s[c];
+        }
     }
     for (size_t q = 0; q < cl->n; q++) {
         double *nq = nq_all + cl->off[q] + cidx[q];

@@ -145,14 +145,15 @@ void wsl__model_scores(const wsl_label_model *model, const double *abstain_sum,
     for (size_t q = 0; q < cl->n; q++)
         cidx[q] = 0; /* every member abstains until a vote says otherwise */
     for (size_t e = 0; e < nnz; e++) {
-        const double *d =
+        const double *restrict d =
             model->delta + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
+        double *restrict out = s;
         if (cl->n && cl->of_source[cols[e]] >= 0) {
             cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
             continue;
         }
         for (int32_t c = 0; c < k; c++)
-            s[c] += d[c];
+            out[c] += d[c];
     }
     for (size_t q = 0; q < cl->n; q++) {
         const double *lt = cl->log_table + cl->off[q] + cidx[q];
