@@ -16,6 +16,9 @@
 
 #define ARMIJO_C1 1e-4
 #define MAX_BACKTRACKS 40
+#define APPROX_EPS 1e-12
+#define WOLFE_SIGMA 0.9
+#define WOLFE_DELTA 0.1
 
 typedef struct lbfgs_mem {
     double *S, *Y, *rho, *alpha;  /* m pairs of length p, ring buffer */
@@ -100,6 +103,17 @@ wsl_status wsl__lbfgs(size_t p, double *x, int memory, int max_iter, double tol,
             if (fn <= f + ARMIJO_C1 * step * dg) {
                 accepted = 1;
                 break;
+            }
+            /* Near the minimum the decrease falls below the rounding of f and Armijo's test
+             * fails for every step: accept a step that f cannot tell from the start if the
+             * slope along the direction shows it went neither too short nor too far (the
+             * approximate Wolfe conditions of Hager and Zhang). */
+            if (fn <= f + APPROX_EPS * fabs(f)) {
+                double dgn = wsl__dot(p, gn, dir);
+                if (dgn >= WOLFE_SIGMA * dg && dgn <= (2 * WOLFE_DELTA - 1) * dg) {
+                    accepted = 1;
+                    break;
+                }
             }
             /* Minimizer of the quadratic through f, the slope dg and fn, kept in [0.1, 0.5]
              * of the step (halving when fn is not even finite). */

@@ -147,8 +147,10 @@ static wsl_status parse_line(wsl_records *r, wsl__reader *rd, const char *fn, co
         return wsl__reader_error(rd, fn, col, WSL_EFORMAT, "not a JSON object (malformed JSON)");
     }
     if (!blank(end, len - (size_t)(end - line))) {
-        st = wsl__reader_error(rd, fn, (size_t)(end - line) + 1, WSL_EFORMAT,
-                               "text after the JSON object");
+        size_t at = (size_t)(end - line);
+        while (line[at] == ' ' || line[at] == '\t' || line[at] == '\r')
+            at++;
+        st = wsl__reader_error(rd, fn, at + 1, WSL_EFORMAT, "text after the JSON object");
         goto done;
     }
     if (!cJSON_IsObject(root)) {
