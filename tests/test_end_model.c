@@ -124,12 +124,11 @@ static double grad_norm_at(const wsl_end_model *m, const wsl_features *X, const 
     P.omega = omega;
     P.k = k;
     P.l2 = l2;
-    P.block_rows = wsl__end_block_rows(k);
-    P.block = malloc(P.block_rows * k * sizeof *P.block);
+    WSL_ASSERT_OK(wsl__end_problem_scratch(&P, NULL));
     WSL_ASSERT_OK(wsl__end_objective(&P, m->theta, &f, g));
     for (size_t j = 0; j < p; j++)
         s += g[j] * g[j];
-    free(P.block);
+    wsl__end_problem_release(&P, NULL);
     free(omega);
     free(g);
     return sqrt(s);
@@ -444,8 +443,9 @@ START_TEST(test_gradient_finite_differences)
     P.omega = omega;
     P.k = k;
     P.l2 = 0.03;
-    P.block_rows = _i == 2 ? 16 : 1; /* several BLAS blocks */
-    P.block = malloc(P.block_rows * k * sizeof *P.block);
+    WSL_ASSERT_OK(wsl__end_problem_scratch(&P, NULL));
+    if (_i == 2)
+        P.block_rows = 16; /* several BLAS blocks (the scratch holds more rows) */
     WSL_ASSERT_OK(wsl__end_objective(&P, theta, &f, g));
     ck_assert(f > 0);
     for (size_t j = 0; j < np; j++) {
@@ -459,7 +459,7 @@ START_TEST(test_gradient_finite_differences)
         ck_assert_msg(fabs((fp - fm) / (2 * h) - g[j]) < 1e-7, "parameter %zu: %g vs %g", j,
                       (fp - fm) / (2 * h), g[j]);
     }
-    free(P.block);
+    wsl__end_problem_release(&P, NULL);
     free(theta);
     free(g);
     free(g2);

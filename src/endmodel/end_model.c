@@ -210,8 +210,7 @@ static wsl_status final_loss(wsl_end_model *model, const wsl_features *X, const 
     P.omega = omega;
     P.k = k;
     P.l2 = l2;
-    P.block_rows = X->sparse ? 1 : wsl__end_block_rows(k);
-    if (!(P.block = wsl__mallocarray(&model->alloc, P.block_rows, k * sizeof(double)))) {
+    if (wsl__end_problem_scratch(&P, &model->alloc) != WSL_OK) {
         wsl__free(&model->alloc, g);
         return WSL_ENOMEM;
     }
@@ -219,7 +218,7 @@ static wsl_status final_loss(wsl_end_model *model, const wsl_features *X, const 
     if (st == WSL_OK)
         rep->grad_norm = wsl__nrm2(p, g);
     rep->evaluations++;
-    wsl__free(&model->alloc, P.block);
+    wsl__end_problem_release(&P, &model->alloc);
     wsl__free(&model->alloc, g);
     return st;
 }
@@ -231,7 +230,7 @@ wsl_status wsl_end_model_fit(wsl_end_model *model, const wsl_features *X, const 
     fit_ctx c;
     wsl__lbfgs_result res;
     wsl_end_report rep;
-    double *omega = NULL, *x = NULL;
+    double *omega = NULL, *x = NULL, *precond = NULL;
     size_t k, p;
     wsl_status st;
     WSL_CHECK_ARG(model != NULL);
@@ -257,16 +256,13 @@ wsl_status wsl_end_model_fit(wsl_end_model *model, const wsl_features *X, const 
     c.P.omega = c.cp.X ? c.cp.omega : omega;
     c.P.k = k;
     c.P.l2 = o.l2;
-    c.P.block_rows = X->sparse ? 1 : wsl__end_block_rows(k);
     c.o = &o;
     c.d = X->d;
     c.full = model->theta;
     c.best_score = -INFINITY;
     p = c.P.X->d * k + k;
-    if (!(c.P.block = wsl__mallocarray(&model->alloc, c.P.block_rows, k * sizeof(double)))) {
-        st = WSL_ENOMEM;
+    if ((st = wsl__end_problem_scratch(&c.P, &model->alloc)) != WSL_OK)
         goto done;
-    }
     /* The optimizer works on the compact parameters, or on the model's directly. */
     x = c.cp.X ? wsl__calloc(&model->alloc, p, sizeof *x) : model->theta;
     if (!x) {
@@ -280,8 +276,13 @@ wsl_status wsl_end_model_fit(wsl_end_model *model, const wsl_features *X, const 
         st = WSL_ENOMEM;
         goto done;
     }
-    st = wsl__lbfgs(p, x, o.memory, o.max_iter, o.tol, fg, &c, on_iteration, &c, &model->alloc,
-                    &res);
+    if (!(precond = wsl__mallocarray(&model->alloc, p, sizeof *precond))) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    wsl__end_preconditioner(&c.P, precond);
+    st = wsl__lbfgs(p, x, precond, o.memory, o.max_iter, o.tol, fg, &c, on_iteration, &c,
+                    &model->alloc, &res);
     if (st == WSL_ECALLBACK && c.err != WSL_OK)
         st = c.err;
     if (st != WSL_OK)
@@ -316,9 +317,10 @@ wsl_status wsl_end_model_fit(wsl_end_model *model, const wsl_features *X, const 
 done:
     if (x != model->theta)
         wsl__free(&model->alloc, x);
+    wsl__free(&model->alloc, precond);
     wsl__end_compact_release(&c.cp, &model->alloc);
     wsl__free(&model->alloc, omega);
-    wsl__free(&model->alloc, c.P.block);
+    wsl__end_problem_release(&c.P, &model->alloc);
     wsl__free(&model->alloc, c.vprobs);
     wsl__free(&model->alloc, c.best);
     if (st != WSL_OK) {

@@ -78,7 +78,14 @@ typedef struct wsl__end_problem {
     double l2;
     double *block;       /* scratch: block_rows x k scores (dense X), k scores (sparse) */
     size_t block_rows;   /* dense X: rows per BLAS call */
+    double *wg;          /* sparse X: scratch of d x 2k doubles (weights and gradient rows
+                            interleaved, see objective.c) */
 } wsl__end_problem;
+
+/* Allocate the scratch buffers of P for its X and k (block, wg); alloc NULL = C library.
+ * WSL_ENOMEM. */
+wsl_status wsl__end_problem_scratch(wsl__end_problem *P, const wsl_allocator *a);
+void wsl__end_problem_release(wsl__end_problem *P, const wsl_allocator *a);
 
 /* Most rows per BLAS block for dense features. */
 #define WSL__END_BLOCK 256
@@ -124,11 +131,15 @@ typedef struct wsl__lbfgs_result {
 
 /*
  * Minimize f from x (updated in place) until ||g|| <= tol, max_iter iterations, the callback
- * stops it, or no step decreases f any more. Backtracking line search (Armijo). WSL_ENOMEM,
- * WSL_ECALLBACK, or the fg function's status.
+ * stops it, or no step decreases f any more. Backtracking line search (Armijo, or approximate
+ * Wolfe below f's rounding). D: NULL, or p positive values, a diagonal approximation of the
+ * inverse Hessian (preconditioner). WSL_ENOMEM, WSL_ECALLBACK, or the fg function's status.
  */
-wsl_status wsl__lbfgs(size_t p, double *x, int memory, int max_iter, double tol, wsl__fg_fn fg,
-                      void *fg_ctx, wsl__iter_fn iter, void *iter_ctx, const wsl_allocator *alloc,
-                      wsl__lbfgs_result *res);
+wsl_status wsl__lbfgs(size_t p, double *x, const double *D, int memory, int max_iter, double tol,
+                      wsl__fg_fn fg, void *fg_ctx, wsl__iter_fn iter, void *iter_ctx,
+                      const wsl_allocator *alloc, wsl__lbfgs_result *res);
+
+/* The preconditioner of P: 1 / (an upper bound of the Hessian's diagonal) per parameter. */
+void wsl__end_preconditioner(const wsl__end_problem *P, double *D);
 
 #endif

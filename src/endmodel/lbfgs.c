@@ -25,11 +25,17 @@ typedef struct lbfgs_mem {
     int m, count, head;           /* capacity, pairs stored, next slot */
 } lbfgs_mem;
 
-/* dir = -H g by the two-loop recursion (H0 = gamma I, gamma = s.y / y.y of the newest pair). */
-static void direction(const lbfgs_mem *M, size_t p, const double *g, double *dir)
+/*
+ * dir = -H g by the two-loop recursion. H0 = gamma D, with D the diagonal preconditioner (the
+ * identity when NULL) and gamma = s.y / y.D.y of the newest pair (Nocedal & Wright 7.20 with a
+ * diagonal scaling).
+ */
+static void direction(const lbfgs_mem *M, size_t p, const double *D, const double *g,
+                      double *dir)
 {
     int idx;
     double gamma;
+    const double *y;
     memcpy(dir, g, p * sizeof *dir);
     for (int i = 0; i < M->count; i++) {
         idx = (M->head - 1 - i + 2 * M->m) % M->m;
@@ -37,8 +43,18 @@ static void direction(const lbfgs_mem *M, size_t p, const double *g, double *dir
         wsl__axpy(p, -M->alpha[idx], M->Y + (size_t)idx * p, dir);
     }
     idx = (M->head - 1 + M->m) % M->m;
-    gamma = 1.0 / (M->rho[idx] * wsl__dot(p, M->Y + (size_t)idx * p, M->Y + (size_t)idx * p));
-    wsl__scal(p, gamma, dir);
+    y = M->Y + (size_t)idx * p;
+    if (D) {
+        double yDy = 0;
+        for (size_t j = 0; j < p; j++)
+            yDy += y[j] * D[j] * y[j];
+        gamma = 1.0 / (M->rho[idx] * yDy);
+        for (size_t j = 0; j < p; j++)
+            dir[j] *= gamma * D[j];
+    } else {
+        gamma = 1.0 / (M->rho[idx] * wsl__dot(p, y, y));
+        wsl__scal(p, gamma, dir);
+    }
     for (int i = M->count - 1; i >= 0; i--) {
         double beta;
         idx = (M->head - 1 - i + 2 * M->m) % M->m;
@@ -48,9 +64,9 @@ static void direction(const lbfgs_mem *M, size_t p, const double *g, double *dir
     wsl__scal(p, -1.0, dir);
 }
 
-wsl_status wsl__lbfgs(size_t p, double *x, int memory, int max_iter, double tol, wsl__fg_fn fg,
-                      void *fg_ctx, wsl__iter_fn iter, void *iter_ctx, const wsl_allocator *alloc,
-                      wsl__lbfgs_result *res)
+wsl_status wsl__lbfgs(size_t p, double *x, const double *D, int memory, int max_iter, double tol,
+                      wsl__fg_fn fg, void *fg_ctx, wsl__iter_fn iter, void *iter_ctx,
+                      const wsl_allocator *alloc, wsl__lbfgs_result *res)
 {
     lbfgs_mem M;
     double *g, *xn, *gn, *dir, *buf = NULL, f, fn = 0, gnorm;
@@ -81,16 +97,18 @@ wsl_status wsl__lbfgs(size_t p, double *x, int memory, int max_iter, double tol,
         double dg = 0, step, sy;
         int accepted = 0, cb;
         if (M.count > 0) {
-            direction(&M, p, g, dir);
+            direction(&M, p, D, g, dir);
             dg = wsl__dot(p, dir, g);
         }
         if (M.count == 0 || !(dg < 0)) {
-            /* Steepest descent on the first iteration, or if rounding broke the direction. */
+            /* (Preconditioned) steepest descent on the first iteration, or if rounding broke
+             * the direction. D is built to over-estimate the curvature, so its step 1 is safe;
+             * without it, a step of length 1 at most. */
             M.count = 0;
-            memcpy(dir, g, p * sizeof *dir);
-            wsl__scal(p, -1.0, dir);
-            dg = -gnorm * gnorm;
-            step = gnorm > 1 ? 1.0 / gnorm : 1.0;
+            for (size_t j = 0; j < p; j++)
+                dir[j] = -(D ? D[j] : 1.0) * g[j];
+            dg = wsl__dot(p, dir, g);
+            step = D || gnorm <= 1 ? 1.0 : 1.0 / gnorm;
         } else {
             step = 1.0;
         }

@@ -13,11 +13,28 @@
 #include <math.h>
 #include <string.h>
 
-/* Sparse rows, k = 2. */
-static double sparse_k2(const wsl__end_problem *P, const double *W, const double *b, double *gW,
-                        double *gb)
+/*
+ * Sparse rows read W[j] and then add into gW[j] for the same columns: two cache misses per
+ * entry when W and gW are separate d x k arrays (the columns of hashed text are scattered over
+ * megabytes). The sparse loops therefore work on one interleaved array, row j holding
+ * (W[j][0..k), gW[j][0..k)), so the second access hits the line the first one loaded; the
+ * copies in and out cost O(d k) per pass, a few percent of the pass.
+ */
+
+/* Rows of hashed text touch columns all over wg: fetch the ones PREFETCH entries ahead while
+ * the current ones are summed, so the loads overlap instead of stalling one by one. */
+#define PREFETCH 24
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH_ROW(p) __builtin_prefetch((p), 1, 1)
+#else
+#define PREFETCH_ROW(p) ((void)(p))
+#endif
+
+/* Sparse rows, k = 2, on the interleaved array wg (d x 4). */
+static double sparse_k2(const wsl__end_problem *P, double *wg, const double *b, double *gb)
 {
     const wsl_features *X = P->X;
+    const size_t end = X->row_ptr[X->n];
     double loss = 0, gb0 = 0, gb1 = 0;
     for (size_t i = 0; i < X->n; i++) {
         const double om = P->omega[i], *q = P->Q + 2 * i;
@@ -26,7 +43,9 @@ static double sparse_k2(const wsl__end_problem *P, const double *W, const double
         if (om == 0)
             continue;
         for (size_t t = lo; t < hi; t++) {
-            const double v = X->vals[t], *w = W + 2 * (size_t)X->cols[t];
+            const double v = X->vals[t], *w = wg + 4 * (size_t)X->cols[t];
+            if (t + PREFETCH < end)
+                PREFETCH_ROW(wg + 4 * (size_t)X->cols[t + PREFETCH]);
             z0 += v * w[0];
             z1 += v * w[1];
         }
@@ -40,7 +59,7 @@ static double sparse_k2(const wsl__end_problem *P, const double *W, const double
         gb1 += r1;
         for (size_t t = lo; t < hi; t++) {
             const double v = X->vals[t];
-            double *g = gW + 2 * (size_t)X->cols[t];
+            double *g = wg + 4 * (size_t)X->cols[t] + 2;
             g[0] += v * r0;
             g[1] += v * r1;
         }
@@ -50,9 +69,9 @@ static double sparse_k2(const wsl__end_problem *P, const double *W, const double
     return loss;
 }
 
-/* Sparse rows, any k; z is a scratch of k values. */
-static double sparse_k(const wsl__end_problem *P, const double *W, const double *b, double *gW,
-                       double *gb, double *z)
+/* Sparse rows, any k, on the interleaved array wg (d x 2k); z is a scratch of k values. */
+static double sparse_k(const wsl__end_problem *P, double *wg, const double *b, double *gb,
+                       double *z)
 {
     const wsl_features *X = P->X;
     const size_t k = P->k;
@@ -65,7 +84,7 @@ static double sparse_k(const wsl__end_problem *P, const double *W, const double 
             continue;
         memcpy(z, b, k * sizeof *z);
         for (size_t t = lo; t < hi; t++) {
-            const double v = X->vals[t], *w = W + k * (size_t)X->cols[t];
+            const double v = X->vals[t], *w = wg + 2 * k * (size_t)X->cols[t];
             for (size_t c = 0; c < k; c++)
                 z[c] += v * w[c];
         }
@@ -81,11 +100,27 @@ static double sparse_k(const wsl__end_problem *P, const double *W, const double 
         }
         for (size_t t = lo; t < hi; t++) {
             const double v = X->vals[t];
-            double *g = gW + k * (size_t)X->cols[t];
+            double *g = wg + 2 * k * (size_t)X->cols[t] + k;
             for (size_t c = 0; c < k; c++)
                 g[c] += v * z[c];
         }
     }
+    return loss;
+}
+
+/* Sparse rows: W into the interleaved array, the loop, its gradient half out into gW. */
+static double sparse(const wsl__end_problem *P, const double *W, const double *b, double *gW,
+                     double *gb)
+{
+    const size_t k = P->k, d = P->X->d;
+    double *wg = P->wg, loss;
+    for (size_t j = 0; j < d; j++) {
+        memcpy(wg + 2 * k * j, W + k * j, k * sizeof *wg);
+        memset(wg + 2 * k * j + k, 0, k * sizeof *wg);
+    }
+    loss = k == 2 ? sparse_k2(P, wg, b, gb) : sparse_k(P, wg, b, gb, P->block);
+    for (size_t j = 0; j < d; j++)
+        memcpy(gW + k * j, wg + 2 * k * j + k, k * sizeof *gW);
     return loss;
 }
 
@@ -144,10 +179,8 @@ wsl_status wsl__end_objective(const wsl__end_problem *P, const double *theta, do
     memset(g, 0, (dk + k) * sizeof *g);
     if (!P->X->sparse)
         WSL_TRY(dense(P, W, b, gW, gb, &loss));
-    else if (k == 2)
-        loss = sparse_k2(P, W, b, gW, gb);
     else
-        loss = sparse_k(P, W, b, gW, gb, P->block);
+        loss = sparse(P, W, b, gW, gb);
     if (P->l2 > 0) {
         double w2 = wsl__dot(dk, W, W);
         loss += 0.5 * P->l2 * w2;
@@ -188,4 +221,65 @@ wsl_status wsl__end_scores(const wsl_features *X, size_t k, const double *theta,
     for (size_t i = 0; i < X->n; i++)
         wsl__softmax_inplace(probs + i * k, k);
     return WSL_OK;
+}
+
+wsl_status wsl__end_problem_scratch(wsl__end_problem *P, const wsl_allocator *alloc)
+{
+    const wsl_allocator a = wsl__allocator(alloc);
+    const size_t k = P->k;
+    P->block_rows = P->X->sparse ? 1 : wsl__end_block_rows(k);
+    P->block = wsl__mallocarray(&a, P->block_rows, k * sizeof *P->block);
+    P->wg = P->X->sparse && P->block ? wsl__mallocarray(&a, P->X->d, 2 * k * sizeof *P->wg) : NULL;
+    if (!P->block || (P->X->sparse && !P->wg)) {
+        wsl__end_problem_release(P, alloc);
+        return WSL_ENOMEM;
+    }
+    return WSL_OK;
+}
+
+void wsl__end_problem_release(wsl__end_problem *P, const wsl_allocator *alloc)
+{
+    const wsl_allocator a = wsl__allocator(alloc);
+    wsl__free(&a, P->block);
+    wsl__free(&a, P->wg);
+    P->block = NULL;
+    P->wg = NULL;
+}
+
+void wsl__end_preconditioner(const wsl__end_problem *P, double *D)
+{
+    /*
+     * The Hessian's diagonal at W: sum_i omega_i s_i p_ic (1 - p_ic) x_ij^2 (+ l2 on W). Hashed
+     * text makes it span orders of magnitude (a frequent n-gram against one seen twice), which
+     * a scalar initial matrix cannot follow: L-BFGS then needs many more iterations. p (1 - p)
+     * is at most 1/4; 1/4 keeps the first, preconditioned step from overshooting.
+     */
+    const wsl_features *X = P->X;
+    const size_t k = P->k, d = X->d;
+    double bias = 0;
+    memset(D, 0, (d * k + k) * sizeof *D);
+    for (size_t i = 0; i < X->n; i++) {
+        double w = P->omega[i], s = 0;
+        for (size_t c = 0; c < k; c++)
+            s += P->Q[i * k + c];
+        w *= 0.25 * s;
+        if (w == 0)
+            continue;
+        bias += w;
+        if (X->sparse) {
+            for (size_t t = X->row_ptr[i]; t < X->row_ptr[i + 1]; t++)
+                D[(size_t)X->cols[t] * k] += w * X->vals[t] * X->vals[t];
+        } else {
+            const double *x = X->dense + i * d;
+            for (size_t j = 0; j < d; j++)
+                D[j * k] += w * x[j] * x[j];
+        }
+    }
+    for (size_t j = 0; j < d; j++) {
+        double h = D[j * k] + P->l2;
+        for (size_t c = 0; c < k; c++)
+            D[j * k + c] = h > 0 ? 1.0 / h : 1.0;
+    }
+    for (size_t c = 0; c < k; c++)
+        D[d * k + c] = 1.0 / bias;
 }
