@@ -29,8 +29,8 @@
 extern "C" {
 #endif
 
-/** Most columns a feature matrix may have (2^31). */
-#define WSL_FEATURES_MAX_COLS ((size_t)1 << 31)
+/** Most columns a feature matrix may have (2^31 - 1: BLAS takes int dimensions). */
+#define WSL_FEATURES_MAX_COLS ((size_t)2147483647)
 /** Most weights (columns x classes) an end model may have (2^28, 2 GiB of doubles). */
 #define WSL_END_MAX_WEIGHTS ((size_t)1 << 28)
 
@@ -135,7 +135,8 @@ WSL_API void wsl_featurizer_free(wsl_featurizer *fz);
 
 /**
  * Learn the document frequency of every column from n texts (NUL-terminated UTF-8; an empty
- * text counts as a document with no token). Refitting replaces the previous frequencies.
+ * text counts as a document with no token). Refitting replaces the previous frequencies; on
+ * failure the featurizer is unfitted.
  * @return WSL_OK, WSL_EINVAL (NULL fz, texts NULL with n > 0, a NULL text: the message names
  *         its index), WSL_ENOMEM.
  * @since 0.1
@@ -265,7 +266,7 @@ WSL_API wsl_status wsl_end_model_fit(wsl_end_model *model, const wsl_features *X
  * Class probabilities softmax(x_i W + b) of every row of X into probs (n x k row-major,
  * probs_len >= n * k). Rows sum to 1 and are never NaN.
  * @return WSL_OK, WSL_EINVAL (NULL), WSL_ESTATE (not fitted), WSL_EDIM (X has other than d
- *         columns), WSL_EBUFS (nothing written), WSL_ENOMEM (dense X: a block buffer).
+ *         columns), WSL_EBUFS (nothing written).
  * @since 0.1
  */
 WSL_API wsl_status wsl_end_model_predict_proba(const wsl_end_model *model, const wsl_features *X,
@@ -273,7 +274,8 @@ WSL_API wsl_status wsl_end_model_predict_proba(const wsl_end_model *model, const
 
 /**
  * Hard labels of every row of X under a tie policy (see wsl_probs_to_labels()).
- * @return as wsl_end_model_predict_proba(), WSL_EBUFS (labels_len < n).
+ * @return as wsl_end_model_predict_proba(); WSL_EINVAL also for a bad policy, WSL_EBUFS
+ *         (labels_len < n), WSL_ENOMEM.
  * @since 0.1
  */
 WSL_API wsl_status wsl_end_model_predict(const wsl_end_model *model, const wsl_features *X,
@@ -284,7 +286,7 @@ WSL_API wsl_status wsl_end_model_predict(const wsl_end_model *model, const wsl_f
  * Class probabilities of n texts through the model's featurizer (see
  * wsl_end_model_set_featurizer()), featurized a block at a time (memory independent of n).
  * @return as wsl_end_model_predict_proba(); WSL_ESTATE also when the model has no featurizer;
- *         WSL_EINVAL for a NULL text.
+ *         WSL_EINVAL for a NULL text; WSL_ENOMEM.
  * @since 0.1
  */
 WSL_API wsl_status wsl_end_model_predict_text(const wsl_end_model *model,
@@ -295,7 +297,8 @@ WSL_API wsl_status wsl_end_model_predict_text(const wsl_end_model *model,
  * Score the model on X against gold labels with the label model's metrics
  * (wsl_metrics_compute(), every row counted as covered): accuracy, per-class and macro
  * precision/recall/F1, confusion, Brier score, log loss.
- * @return as wsl_end_model_predict_proba() and wsl_metrics_compute().
+ * @return as wsl_end_model_predict_proba() and wsl_metrics_compute() (WSL_EDIM when gold_len
+ *         differs from X's rows, WSL_ERANGE for a gold label outside -1..k-1), WSL_ENOMEM.
  * @since 0.1
  */
 WSL_API wsl_status wsl_end_model_evaluate(const wsl_end_model *model, const wsl_features *X,
