@@ -38,7 +38,7 @@ contains "$TMP/out" "wsl 0\." "version string"
 expect 1 "no command" -- "$WSL"
 expect 1 "unknown command" -- "$WSL" frobnicate
 contains "$TMP/err" "unknown command 'frobnicate'" "unknown command named"
-for c in info convert demo fit predict eval analyze mv; do
+for c in info convert demo fit predict eval analyze mv train classify; do
   expect 0 "$c --help" -- "$WSL" $c --help
   contains "$TMP/out" "example" "$c --help has an example"
 done
@@ -232,12 +232,70 @@ expect 1 "mv negative weight" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mv2.cs
 expect 1 "mv bad tie" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mv2.csv" --tie coin
 expect 1 "mv onto its input" -- "$WSL" mv "$TMP/in.csv" -o "$TMP/in.csv"
 
+# train / classify: the end model on texts
+T="$DATA/cli_texts.jsonl"
+expect 0 "train" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --text-field text -o "$TMP/end.json"
+contains "$TMP/out" "records      6 (trained on 6, 0 uncovered left out)" "train summary"
+contains "$TMP/end.json" '"wsl.end_model"' "end model format"
+contains "$TMP/end.json" '"featurizer"' "end model keeps its featurizer"
+expect 0 "train --votes leaves uncovered rows out" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --votes "$DATA/cli_texts_votes.csv" -o "$TMP/end2.json" --json
+contains "$TMP/out" '"trained_on": 5, "uncovered_left_out": 1' "train --votes json"
+expect 0 "train --keep-uncovered" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --votes "$DATA/cli_texts_votes.csv" --keep-uncovered -o "$TMP/end3.json" --json
+contains "$TMP/out" '"trained_on": 6, "uncovered_left_out": 0' "train --keep-uncovered json"
+printf '1\n2\n0\n1\n1\n0\n' > "$TMP/w.csv"
+expect 0 "train with options" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" -o "$TMP/end4.json" --weights "$TMP/w.csv" --valid "$T" --metric acc --patience 2 --l2 0.01 --max-iter 50 --tol 1e-6 --hash-bits 10 --ngrams 3 --tfidf --sublinear-tf --case-sensitive --json
+contains "$TMP/out" '"features": 1024' "train --hash-bits"
+contains "$TMP/out" '"trained_on": 4' "train --weights (zero weights left out)"
+contains "$TMP/out" '"valid_score": ' "train --valid reports the score"
+contains "$TMP/end4.json" '"tfidf":	true' "train --tfidf saved"
+expect 0 "classify csv" -- "$WSL" classify "$TMP/end.json" "$T" --text-field text -o "$TMP/ec.csv" --labels-out "$TMP/el.csv" --tie lowest
+if [ "$(wc -l < "$TMP/ec.csv")" -eq 6 ] && [ "$(head -n1 "$TMP/ec.csv" | tr ',' '\n' | wc -l)" -eq 2 ]; then
+  passes=$((passes + 1)); else echo "FAIL: classify csv shape"; fails=$((fails + 1)); fi
+contains "$TMP/el.csv" "^1$" "classify labels"
+expect 0 "classify npy" -- "$WSL" classify "$TMP/end.json" "$T" -o "$TMP/ec.npy"
+expect 0 "eval classify output" -- "$WSL" eval "$TMP/ec.npy" "$DATA/cli_texts_gold.csv" --metric f1
+contains "$TMP/out" "5 records with gold, 1 without" "eval of classify output counts the gold rows"
+expect 1 "train without --probs" -- "$WSL" train --records "$T" -o "$TMP/x.json"
+expect 1 "train unknown metric" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" -o "$TMP/x.json" --valid "$T" --metric auc
+expect 1 "train --metric without --valid" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" -o "$TMP/x.json" --metric acc
+expect 1 "train bad --hash-bits" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" -o "$TMP/x.json" --hash-bits 30
+expect 1 "train bad --l2" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" -o "$TMP/x.json" --l2 -1
+expect 1 "train onto its input" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$TMP/in.csv" -o "$TMP/in.csv"
+expect 2 "train rows differ" -- "$WSL" train --probs "$DATA/cli_small.csv" --records "$T" -o "$TMP/x.json"
+contains "$TMP/err" "has 6 records" "train names the row counts"
+expect 2 "train malformed records" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$DATA/cli_texts_bad.jsonl" -o "$TMP/x.json"
+contains "$TMP/err" "cli_texts_bad.jsonl:3:" "malformed records name the line"
+expect 2 "train missing text field" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --text-field body -o "$TMP/x.json"
+contains "$TMP/err" "cli_texts.jsonl:1: \"body\" is absent" "missing field named with its line"
+expect 2 "train votes row mismatch" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --votes "$DATA/cli_small.csv" -o "$TMP/x.json"
+expect 2 "train weights count" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --weights "$DATA/cli_texts_probs.csv" -o "$TMP/x.json"
+printf '{"text": "a", "label": 7}\n' > "$TMP/badlabel.jsonl"
+expect 2 "train validation label out of range" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --valid "$TMP/badlabel.jsonl" -o "$TMP/x.json"
+contains "$TMP/err" "badlabel.jsonl:1" "bad validation label names the line"
+expect 3 "train missing records" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$TMP/none.jsonl" -o "$TMP/x.json"
+expect 3 "train into a missing directory" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" -o "$TMP/no/dir/x.json"
+expect 1 "classify without -o" -- "$WSL" classify "$TMP/end.json" "$T"
+expect 1 "classify unknown output extension" -- "$WSL" classify "$TMP/end.json" "$T" -o "$TMP/ec.txt"
+expect 1 "classify bad tie" -- "$WSL" classify "$TMP/end.json" "$T" -o "$TMP/ec.csv" --tie coin
+cp "$T" "$TMP/t_in.jsonl"
+expect 1 "classify onto its input" -- "$WSL" classify "$TMP/end.json" "$TMP/t_in.jsonl" -o "$TMP/t_in.jsonl"
+expect 2 "classify with a label model" -- "$WSL" classify "$TMP/m.json" "$T" -o "$TMP/ec.csv"
+contains "$TMP/err" "wsl.end_model" "classify names the expected format"
+expect 2 "classify malformed records" -- "$WSL" classify "$TMP/end.json" "$DATA/cli_texts_bad.jsonl" -o "$TMP/ec.csv"
+expect 3 "classify missing model" -- "$WSL" classify "$TMP/none.json" "$T" -o "$TMP/ec.csv"
+
 # the label model on a real matrix, end to end
 if [ -f "$SHARED/youtube/L_train.csv" ]; then
   expect 0 "fit youtube" -- "$WSL" fit "$SHARED/youtube/L_train.csv" -k 2 -o "$TMP/y.json"
   expect 0 "predict youtube" -- "$WSL" predict "$TMP/y.json" "$SHARED/youtube/L_test.csv" -o "$TMP/y.npy"
   expect 0 "eval youtube" -- "$WSL" eval "$TMP/y.npy" "$SHARED/youtube/y_test.csv"
   contains "$TMP/out" "acc 0\.[89]" "youtube accuracy above 0.8"
+  # the end model on the youtube texts: it labels the comments no LF covers too
+  expect 0 "predict youtube train" -- "$WSL" predict "$TMP/y.json" "$SHARED/youtube/L_train.csv" -o "$TMP/ytr.csv"
+  expect 0 "train youtube" -- "$WSL" train --probs "$TMP/ytr.csv" --records "$SHARED/youtube/texts_train.jsonl" --text-field text --votes "$SHARED/youtube/L_train.csv" -o "$TMP/yend.json"
+  expect 0 "classify youtube" -- "$WSL" classify "$TMP/yend.json" "$SHARED/youtube/texts_test.jsonl" --text-field text -o "$TMP/yend.npy"
+  expect 0 "eval youtube end model" -- "$WSL" eval "$TMP/yend.npy" "$SHARED/youtube/y_test.csv"
+  contains "$TMP/out" "acc 0\.9" "youtube end model accuracy above 0.9"
 fi
 
 echo "cli: $passes passed, $fails failed"

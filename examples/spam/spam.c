@@ -13,62 +13,48 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "common.h"
 
 enum { HAM = 0, SPAM = 1 };
 
 typedef struct comment {
-    char *text;
+    const char *text; /* borrowed from the records */
     int32_t label;
 } comment;
 
 /* ---------------------------------------------------------------- reading JSON Lines */
 
-/* Read every {"text", "label"} object, one per line (blank lines skipped). Exits on errors. */
-static comment *read_jsonl(const char *path, size_t *n_out)
+/* Every {"text", "label"} record of a JSON Lines file (labels 0 or 1); *records_out keeps the
+ * texts alive. Exits on errors, with libwsl's message naming the line. */
+static comment *read_comments(const char *path, wsl_records **records_out, size_t *n_out)
 {
-    FILE *f = fopen(path, "r");
-    comment *c = NULL;
-    size_t n = 0, cap = 0, line_no = 0;
-    char *line = NULL;
-    size_t line_cap = 0;
-    ssize_t len;
-    if (!f) {
-        perror(path);
+    static const char *const fields[] = {"text", "label"};
+    wsl_records *records = NULL;
+    const char **texts;
+    int32_t *labels;
+    comment *c;
+    size_t n;
+    CHECK_WSL(wsl_records_read(&records, path, fields, 2, NULL));
+    n = wsl_records_count(records);
+    texts = malloc((n ? n : 1) * sizeof *texts);
+    labels = malloc((n ? n : 1) * sizeof *labels);
+    c = malloc((n ? n : 1) * sizeof *c);
+    if (!texts || !labels || !c)
         exit(EXIT_FAILURE);
-    }
-    while ((len = getline(&line, &line_cap, f)) > 0) {
-        cJSON *obj;
-        const cJSON *text, *label;
-        line_no++;
-        if (strspn(line, " \t\r\n") == (size_t)len)
-            continue;
-        obj = cJSON_ParseWithLength(line, (size_t)len);
-        text = cJSON_GetObjectItemCaseSensitive(obj, "text");
-        label = cJSON_GetObjectItemCaseSensitive(obj, "label");
-        if (!cJSON_IsString(text) || !cJSON_IsNumber(label) ||
-            (label->valueint != HAM && label->valueint != SPAM)) {
-            fprintf(stderr, "spam: %s:%zu: expected {\"text\": ..., \"label\": ...}\n", path,
-                    line_no);
+    CHECK_WSL(wsl_records_texts(records, 0, texts, n));
+    CHECK_WSL(wsl_records_labels(records, 1, 2, labels, n));
+    for (size_t i = 0; i < n; i++) {
+        c[i].text = texts[i];
+        c[i].label = labels[i];
+        if (labels[i] == WSL_ABSTAIN) {
+            fprintf(stderr, "spam: %s:%zu: a record without a label\n", path,
+                    wsl_records_line(records, i));
             exit(EXIT_FAILURE);
         }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 1024;
-            c = realloc(c, cap * sizeof *c);
-            if (!c)
-                exit(EXIT_FAILURE);
-        }
-        c[n].text = strdup(text->valuestring);
-        if (!c[n].text)
-            exit(EXIT_FAILURE);
-        c[n].label = (int32_t)label->valueint;
-        n++;
-        cJSON_Delete(obj);
     }
-    free(line);
-    fclose(f);
+    free(texts);
+    free(labels);
+    *records_out = records;
     *n_out = n;
     return c;
 }
@@ -222,44 +208,24 @@ static void print_summary(const wsl_lf_set *lfs, const wsl_label_matrix *L, cons
     wsl_lf_summary_free(summary);
 }
 
-int main(int argc, char **argv)
+/* Compiled by build_lfs(), freed at the end of main(). */
+static pattern patterns[] = {
+    {"check (.* )?(out|my)", SPAM, {0}},
+    {"[0-9]+ (views|subscribers|likes)", SPAM, {0}},
+};
+
+/* The LF set: one preprocessor shared by every LF, then ten LFs. */
+static wsl_lf_set *build_lfs(void)
 {
-    const char *train_path = WSL_SHARED_DATA_DIR "/youtube/texts_train.jsonl";
-    const char *test_path = WSL_SHARED_DATA_DIR "/youtube/texts_test.jsonl";
     static keyword keywords[] = {
         {"subscribe", SPAM}, {"http", SPAM}, {"please", SPAM}, {"song", HAM}, {"love", HAM},
     };
     static phrase phrases[] = {
         {" check out ", SPAM}, {" my channel ", SPAM},
     };
-    static pattern patterns[] = {
-        {"check (.* )?(out|my)", SPAM, {0}},
-        {"[0-9]+ (views|subscribers|likes)", SPAM, {0}},
-    };
-    wsl_preprocessor pp = {"lower_words", sizeof(view), preprocess, clear_view, NULL};
+    static const wsl_preprocessor pp = {"lower_words", sizeof(view), preprocess, clear_view,
+                                        NULL};
     wsl_lf_set *lfs = NULL;
-    wsl_label_matrix *Ltrain, *Ltest;
-    wsl_label_model *model = NULL;
-    comment *train, *test;
-    size_t n_train, n_test, ties;
-    int32_t *gold, *labels;
-    double *probs;
-
-    if (argc == 3) {
-        train_path = argv[1];
-        test_path = argv[2];
-    } else if (argc != 1) {
-        fprintf(stderr, "usage: spam [TRAIN.jsonl TEST.jsonl]\n");
-        return 2;
-    } else if (access(train_path, R_OK) != 0 || access(test_path, R_OK) != 0) {
-        fprintf(stderr, "spam: SKIPPED: the shared data is absent (%s); give TRAIN.jsonl "
-                        "TEST.jsonl\n", train_path);
-        return 77;
-    }
-    train = read_jsonl(train_path, &n_train);
-    test = read_jsonl(test_path, &n_test);
-
-    /* The LF set: one preprocessor shared by every LF, then ten LFs. */
     CHECK_WSL(wsl_lf_set_create(&lfs, 2, NULL));
     CHECK_WSL(wsl_lf_set_add_preprocessor(lfs, &pp, NULL));
     for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
@@ -279,19 +245,105 @@ int main(int argc, char **argv)
         char name[32];
         if (regcomp(&patterns[i].compiled, patterns[i].regex, REG_EXTENDED | REG_NOSUB) != 0) {
             fprintf(stderr, "spam: bad regular expression %s\n", patterns[i].regex);
-            return EXIT_FAILURE;
+            exit(EXIT_FAILURE);
         }
         snprintf(name, sizeof name, "regex_%zu", i);
         CHECK_WSL(wsl_lf_set_add(lfs, name, lf_regex, &patterns[i]));
     }
     CHECK_WSL(wsl_lf_set_add(lfs, "short_comment", lf_short, NULL));
+    return lfs;
+}
 
+/*
+ * The end model: a logistic regression on hashed unigrams and bigrams of the words, trained on
+ * the label model's probabilities of the train comments some LF covered (the others carry only
+ * the class prior), then asked about every test comment, covered or not. Writes the test
+ * probabilities into probs (n_test x 2).
+ */
+static void end_model(const comment *train, size_t n_train, const double *train_probs,
+                      const uint8_t *covered, const comment *test, size_t n_test, double *probs)
+{
+    wsl_featurizer *fz = NULL;
+    wsl_features *X = NULL;
+    wsl_end_model *em = NULL;
+    wsl_end_options opts = WSL_END_OPTIONS_INIT;
+    wsl_end_report rep;
+    const char **texts = malloc((n_train > n_test ? n_train : n_test) * sizeof *texts);
+    if (!texts)
+        exit(EXIT_FAILURE);
+    for (size_t i = 0; i < n_train; i++)
+        texts[i] = train[i].text;
+    CHECK_WSL(wsl_featurizer_create(&fz, NULL, NULL)); /* 2^18 columns, 1- and 2-grams */
+    CHECK_WSL(wsl_featurizer_fit(fz, texts, n_train));
+    CHECK_WSL(wsl_featurizer_transform(fz, texts, n_train, &X));
+    opts.covered = covered; /* uncovered rows are left out */
+    opts.covered_len = n_train;
+    CHECK_WSL(wsl_end_model_create(&em, 2, NULL));
+    CHECK_WSL(wsl_end_model_set_featurizer(em, fz));
+    CHECK_WSL(wsl_end_model_fit(em, X, train_probs, n_train * 2, &opts));
+    CHECK_WSL(wsl_end_model_report(em, &rep));
+    printf("end model: %zu comments (%zu uncovered left out), %zu features, %d L-BFGS "
+           "iterations, gradient norm %.1e\n", rep.n_rows, rep.n_uncovered,
+           wsl_features_n_cols(X), rep.iterations, rep.grad_norm);
+    for (size_t i = 0; i < n_test; i++)
+        texts[i] = test[i].text;
+    CHECK_WSL(wsl_end_model_predict_text(em, texts, n_test, probs, n_test * 2));
+    wsl_end_model_free(em);
+    wsl_features_free(X);
+    wsl_featurizer_free(fz);
+    free(texts);
+}
+
+/* One row of the test table: accuracy of hard labels, ties abstaining (scored 0.5). */
+static void print_row(const char *name, const double *probs, const comment *test, size_t n,
+                      int32_t *labels)
+{
+    size_t ties;
+    double acc;
+    CHECK_WSL(wsl_probs_to_labels(probs, n, 2, WSL_TIE_ABSTAIN, 0, labels, n));
+    acc = accuracy(labels, test, n, &ties);
+    printf("%-22s %8.3f %16zu\n", name, acc, ties);
+}
+
+int main(int argc, char **argv)
+{
+    const char *train_path = WSL_SHARED_DATA_DIR "/youtube/texts_train.jsonl";
+    const char *test_path = WSL_SHARED_DATA_DIR "/youtube/texts_test.jsonl";
+    wsl_records *train_records = NULL, *test_records = NULL;
+    wsl_lf_set *lfs;
+    wsl_label_matrix *Ltrain, *Ltest;
+    wsl_label_model *model = NULL;
+    comment *train, *test;
+    size_t n_train, n_test;
+    int32_t *gold, *labels;
+    double *probs, *train_probs, *end_probs;
+    uint8_t *covered;
+
+    if (argc == 3) {
+        train_path = argv[1];
+        test_path = argv[2];
+    } else if (argc != 1) {
+        fprintf(stderr, "usage: spam [TRAIN.jsonl TEST.jsonl]\n");
+        return 2;
+    } else if (access(train_path, R_OK) != 0 || access(test_path, R_OK) != 0) {
+        fprintf(stderr, "spam: SKIPPED: the shared data is absent (%s); give TRAIN.jsonl "
+                        "TEST.jsonl\n", train_path);
+        return 77;
+    }
+    train = read_comments(train_path, &train_records, &n_train);
+    test = read_comments(test_path, &test_records, &n_test);
+    lfs = build_lfs();
     Ltrain = apply(lfs, train, n_train);
     Ltest = apply(lfs, test, n_test);
 
     /* The label model learns from the train votes alone; gold only scores the LFs. */
-    gold = malloc(n_train * sizeof *gold);
-    if (!gold)
+    gold = malloc((n_train ? n_train : 1) * sizeof *gold);
+    train_probs = malloc((n_train ? n_train : 1) * 2 * sizeof *train_probs);
+    covered = malloc(n_train ? n_train : 1);
+    probs = malloc((n_test ? n_test : 1) * 2 * sizeof *probs);
+    end_probs = malloc((n_test ? n_test : 1) * 2 * sizeof *end_probs);
+    labels = malloc((n_test ? n_test : 1) * sizeof *labels);
+    if (!gold || !train_probs || !covered || !probs || !end_probs || !labels)
         return EXIT_FAILURE;
     for (size_t i = 0; i < n_train; i++)
         gold[i] = train[i].label;
@@ -299,32 +351,33 @@ int main(int argc, char **argv)
     CHECK_WSL(wsl_label_model_fit(model, Ltrain, NULL));
     print_summary(lfs, Ltrain, gold, n_train, model);
 
-    /* Majority vote and the label model on test, ties abstaining (scored 0.5, see accuracy). */
-    probs = malloc(n_test * 2 * sizeof *probs);
-    labels = malloc(n_test * sizeof *labels);
-    if (!probs || !labels)
-        return EXIT_FAILURE;
-    CHECK_WSL(wsl_majority_vote_proba(Ltest, NULL, NULL, probs, n_test * 2, NULL, 0));
-    CHECK_WSL(wsl_probs_to_labels(probs, n_test, 2, WSL_TIE_ABSTAIN, 0, labels, n_test));
-    printf("\ntest (%zu comments): majority vote accuracy %.3f", n_test,
-           accuracy(labels, test, n_test, &ties));
-    printf(" (%zu tied or uncovered, counted 0.5)", ties);
-    CHECK_WSL(wsl_label_model_predict_proba(model, Ltest, probs, n_test * 2, NULL, 0));
-    CHECK_WSL(wsl_probs_to_labels(probs, n_test, 2, WSL_TIE_ABSTAIN, 0, labels, n_test));
-    printf(", label model accuracy %.3f", accuracy(labels, test, n_test, &ties));
-    printf(" (%zu tied)\n", ties);
+    /* Probabilistic labels of the train comments, and which ones some LF covered; the end
+     * model learns from them and labels the test comments from their text alone. */
+    CHECK_WSL(wsl_label_model_predict_proba(model, Ltrain, train_probs, n_train * 2, covered,
+                                            n_train));
+    printf("\n");
+    end_model(train, n_train, train_probs, covered, test, n_test, end_probs);
 
-    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++)
-        regfree(&patterns[i].compiled);
-    for (size_t i = 0; i < n_train; i++)
-        free(train[i].text);
-    for (size_t i = 0; i < n_test; i++)
-        free(test[i].text);
+    /* Test: majority vote and the label model see only the votes; the end model the text. */
+    printf("\ntest (%zu comments) %-3s %8s %16s\n", n_test, "", "accuracy", "ties (count 0.5)");
+    CHECK_WSL(wsl_majority_vote_proba(Ltest, NULL, NULL, probs, n_test * 2, NULL, 0));
+    print_row("majority vote", probs, test, n_test, labels);
+    CHECK_WSL(wsl_label_model_predict_proba(model, Ltest, probs, n_test * 2, NULL, 0));
+    print_row("label model", probs, test, n_test, labels);
+    print_row("end model", end_probs, test, n_test, labels);
+
     free(train);
     free(test);
     free(gold);
+    free(train_probs);
+    free(covered);
     free(probs);
+    free(end_probs);
     free(labels);
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++)
+        regfree(&patterns[i].compiled);
+    wsl_records_free(train_records);
+    wsl_records_free(test_records);
     wsl_label_model_free(model);
     wsl_label_matrix_free(Ltrain);
     wsl_label_matrix_free(Ltest);

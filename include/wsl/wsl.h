@@ -18,5 +18,7 @@
 #include "wsl/lf.h"
 #include "wsl/synth.h"
 #include "wsl/analysis.h"
+#include "wsl/records.h"
+#include "wsl/end_model.h"
 
 #endif
