@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages libwsl needs, skipping those already present.
 set -euo pipefail
-pkgs=(cmake make gcc g++ pkg-config libcjson-dev libopenblas-dev check python3-numpy valgrind)
+pkgs=(cmake make gcc g++ clang pkg-config libcjson-dev libopenblas-dev check python3-numpy valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

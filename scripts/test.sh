@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: warnings-as-errors build + ctest, the same under ASan+UBSan, and a
-# program built against the installed library (CMake package and pkg-config, shared and static).
+# The whole test suite: warnings-as-errors build + ctest (with the fuzz corpora replayed),
+# every Check suite under Valgrind, the same build under ASan+UBSan, the threaded code under
+# ThreadSanitizer, a short fuzz pass of every parser (clang, libFuzzer), and a program built
+# against the installed library (CMake package and pkg-config, shared and static).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -21,6 +23,12 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWSL_WERROR=ON -DWSL_ENABLE_S
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j"$jobs")
+
+echo "== threaded applier and concurrent predict under ThreadSanitizer"
+bash scripts/tsan.sh build-tsan
+
+echo "== every fuzz target for 30 s (clang, libFuzzer + ASan + UBSan; tests/fuzz/README.md)"
+bash scripts/fuzz.sh 30
 
 echo "== install, then build a program against the installed library"
 bash scripts/check-install.sh "$root"

@@ -1,5 +1,6 @@
 /* LF summary and metrics: hand-computed tables, dense and sparse, real data, failure paths. */
 #include "wsl_test_util.h"
+#include "libc_fail.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -260,6 +261,28 @@ START_TEST(test_oom_walk)
 }
 END_TEST
 
+/* wsl_metrics_compute takes no allocator: its k x k scratch (confusion NULL) is the C
+ * library's. */
+static wsl_status libc_metrics_call(void *ctx)
+{
+    wsl_metrics *met = ctx;
+    return wsl_metrics_compute(P, 4, 2, G, 4, NULL, 0, met, NULL, 0, NULL, 0);
+}
+
+static void libc_metrics_after(wsl_status st, void *ctx)
+{
+    const wsl_metrics *met = ctx;
+    if (st == WSL_OK)
+        ck_assert_uint_eq(met->n_counted, 3);
+}
+
+START_TEST(test_oom_libc_metrics)
+{
+    wsl_metrics met;
+    wsl_test_libc_walk("metrics_compute", libc_metrics_call, libc_metrics_after, &met);
+}
+END_TEST
+
 static Suite *analysis_suite(void)
 {
     Suite *s = suite_create("analysis");
@@ -273,6 +296,7 @@ static Suite *analysis_suite(void)
     tcase_add_test(core, test_slices);
     tcase_add_test(errors, test_errors);
     tcase_add_test(oom, test_oom_walk);
+    tcase_add_test(oom, test_oom_libc_metrics);
     suite_add_tcase(s, core);
     suite_add_tcase(s, errors);
     suite_add_tcase(s, oom);

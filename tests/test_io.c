@@ -1,7 +1,8 @@
 /* io: every format read and written, malformed input, atomic writes, OOM walks, real data. */
 #include "wsl_test_util.h"
 
-#include "io/io_internal.h" /* the reader's line limit, for a small-limit test */
+#include "io/io_internal.h"
+#include "libc_fail.h" /* the reader's line limit, for a small-limit test */
 
 #include <dirent.h>
 #include <errno.h>
@@ -1775,6 +1776,48 @@ START_TEST(test_oom_writers)
 }
 END_TEST
 
+/* wsl_gold_write and wsl_probs_write take no allocator: the C library's allocations fail. */
+typedef struct libc_write {
+    const char *name;
+    int kind; /* 0 gold, 1 probabilities as CSV, 2 as NPY */
+} libc_write;
+
+static wsl_status libc_write_call(void *ctx)
+{
+    static const int32_t gold[] = {1, -1, 0};
+    static const double p[] = {0.25, 0.75, 0.5, 0.5};
+    const libc_write *w = ctx;
+    if (w->kind == 0)
+        return wsl_gold_write(gold, 3, tpath(w->name));
+    return wsl_probs_write(p, 2, 2, tpath(w->name), w->kind == 1 ? WSL_FORMAT_CSV
+                                                                 : WSL_FORMAT_NPY);
+}
+
+static void libc_write_after(wsl_status st, void *ctx)
+{
+    const libc_write *w = ctx;
+    if (st != WSL_OK) {
+        size_t len;
+        char *text = slurp(tpath(w->name), &len);
+        ck_assert_str_eq(text, "previous\n");
+        free(text);
+    }
+    ck_assert_uint_eq(tmpdir_entries(), 1);
+    write_file(tpath(w->name), "previous\n", 9);
+}
+
+START_TEST(test_oom_libc_writers)
+{
+    static const libc_write cases[] = {{"y.csv", 0}, {"p.csv", 1}, {"p.npy", 2}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        make_tmpdir();
+        write_file(tpath(cases[c].name), "previous\n", 9);
+        wsl_test_libc_walk(cases[c].name, libc_write_call, libc_write_after, (void *)&cases[c]);
+        remove_tmpdir();
+    }
+}
+END_TEST
+
 /* ---------------------------------------------------------------- real */
 
 START_TEST(test_real_youtube_csv)
@@ -2051,6 +2094,7 @@ static Suite *io_suite(void)
     tcase_add_test(oom, test_oom_readers);
     tcase_add_test(oom, test_oom_gold_probs_wrench);
     tcase_add_test(oom, test_oom_writers);
+    tcase_add_test(oom, test_oom_libc_writers);
     suite_add_tcase(s, oom);
 
     tcase_add_test(real, test_real_youtube_csv);

@@ -156,3 +156,22 @@ with open(os.path.join(data, "youtube", "texts_valid.jsonl")) as f:
     recs = [json.loads(l) for l in f][:40]
 out("dict", "youtube_texts_classes.tsv",
     "\ufeff" + "".join(f"{r['text'][:40].strip()}\t{r['label']}\r\n" for r in recs if "\t" not in r["text"]))
+
+# Per-source prior tables (wsl fit --source-priors): empirical P(vote | gold class) of the first
+# sources of real label matrices with gold labels, rows (abstain, class 0, class 1)
+for ds, s, picks in (("youtube", "valid", (0, 1, 2)), ("tennis_train_valid_only", "valid", (0, 2)),
+                     ("crowd_temp", "test", (1,))):
+    L = np.loadtxt(os.path.join(data, ds, f"L_{s}.csv"), delimiter=",", dtype=np.int64, ndmin=2)
+    y = np.loadtxt(os.path.join(data, ds, f"y_{s}.csv"), dtype=np.int64, ndmin=1)
+    doc = {}
+    for out_j, j in enumerate(picks):
+        rows = []
+        for c in (0, 1):
+            col = L[y == c, j]
+            counts = [int((col == v).sum()) + 1 for v in (-1, 0, 1)]
+            tot = sum(counts)
+            row = [round(x / tot, 6) for x in counts]
+            row[0] = round(1 - row[1] - row[2], 6)
+            rows.append(row)
+        doc[str(out_j)] = rows
+    out("source_priors", f"{ds}_{s}.json", json.dumps(doc, indent=2))

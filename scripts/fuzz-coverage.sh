@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Source coverage of the fuzz corpora: builds the replay binaries with clang's source-based
+# coverage, replays each target's committed seeds, past findings and working corpus (from
+# scripts/fuzz.sh, if any), and prints line and region coverage of the files that target
+# exercises. usage: fuzz-coverage.sh [TARGET...]   env: WSL_FUZZ_BUILD (default build-fuzz)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=build-fuzzcov
+work=${WSL_FUZZ_BUILD:-build-fuzz}/corpus-work
+cc=${CC_FUZZ:-$(command -v clang-14 || command -v clang)}
+prof=$(command -v llvm-profdata-14 || command -v llvm-profdata)
+cov=$(command -v llvm-cov-14 || command -v llvm-cov)
+flags="-fprofile-instr-generate -fcoverage-mapping"
+cmake -S . -B "$build" -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=Debug \
+  -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" -DWSL_BUILD_TESTS=ON \
+  -DWSL_BUILD_EXAMPLES=OFF -DWSL_BUILD_BENCH=OFF -DWSL_BUILD_CLI=OFF >/dev/null
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for f in tests/fuzz/fuzz_*.c; do t=$(basename "$f" .c); targets+=("${t#fuzz_}"); done
+fi
+exes=()
+for t in "${targets[@]}"; do exes+=("fuzz_${t}_replay"); done
+cmake --build "$build" -j"$(nproc)" --target "${exes[@]}" >/dev/null
+# The source files each target is about.
+files_of() {
+  case $1 in
+    csv) echo src/io/csv.c src/io/reader.c src/io/text.c src/io/sink.c ;;
+    triples) echo src/io/triples.c src/io/reader.c src/io/text.c ;;
+    wrench) echo src/io/wrench.c src/io/sink.c ;;
+    npy) echo src/io/npy.c src/io/sink.c ;;
+    gold) echo src/io/gold.c src/io/reader.c src/io/text.c ;;
+    probs) echo src/io/probs.c src/io/reader.c src/io/text.c ;;
+    model_json) echo src/model/serialize.c ;;
+    dict) echo src/labeling/dict.c ;;
+    source_priors) echo src/cli/source_priors.c ;;
+    *) echo "" ;;
+  esac
+}
+for t in "${targets[@]}"; do
+  raw="$root/$build/$t.profraw" data="$root/$build/$t.profdata"
+  rm -f "$raw"
+  LLVM_PROFILE_FILE="$raw" "$build/tests/fuzz/fuzz_${t}_replay" tests/fuzz/corpus/"$t" \
+    tests/fuzz/regressions/"$t" "$work/$t" >/dev/null
+  "$prof" merge -sparse "$raw" -o "$data"
+  echo "-- coverage of fuzz target $t ($(find tests/fuzz/corpus/"$t" tests/fuzz/regressions/"$t" \
+    "$work/$t" -type f 2>/dev/null | wc -l) inputs)"
+  # shellcheck disable=SC2046
+  "$cov" report "$build/tests/fuzz/fuzz_${t}_replay" -instr-profile="$data" $(files_of "$t") |
+    awk 'NR == 1 || /^src|^\/|^TOTAL/ {print "   " $0}'
+done
