@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "progress.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static const wsl_cli_command *const commands[] = {
 void wsl_cli_errorf(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    wsl_cli_progress_hide(); /* the message gets a line of its own */
     fprintf(stderr, "wsl %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
