@@ -110,49 +110,59 @@ void wsl_cli_progress_phase(wsl_cli_progress *p, const char *fmt, ...)
         return;
     snprintf(line, sizeof line, "wsl %s: %s ...", p->cmd, p->phase);
     draw(p, line);
+    p->last = 0; /* the phase's first update is drawn at once */
 }
 
 void wsl_cli_progress_update(wsl_cli_progress *p, double fraction, double count, const char *unit,
                              const char *detail)
 {
-    char line[512], bar[32], rate[32], eta[48];
+    char head[160], tail[320], bar[48], num[32], eta[48];
     double t, elapsed;
-    size_t len = 0;
+    size_t hl = 0, tl = 0;
+    int room;
     if (!p->on)
         return;
     t = now();
     if (p->last > 0 && t - p->last < REDRAW_SECONDS)
         return;
     elapsed = t - p->t0;
-    append(line, sizeof line, &len, "wsl %s: %s ", p->cmd, p->phase);
-    if (fraction >= 0) {
-        int width = (int)(sizeof bar) - 3, fill;
-        if (fraction > 1)
-            fraction = 1;
-        fill = (int)(fraction * width);
-        bar[0] = '[';
-        for (int i = 0; i < width; i++)
-            bar[1 + i] = i < fill ? '#' : '.';
-        bar[width + 1] = ']';
-        bar[width + 2] = '\0';
-        append(line, sizeof line, &len, "%s %3.0f%% ", bar, 100 * fraction);
-    }
-    format_count(count, rate, sizeof rate);
-    append(line, sizeof line, &len, "%s %s", rate, unit);
+    append(head, sizeof head, &hl, "wsl %s: %s ", p->cmd, p->phase);
+    /* the tail: [45% ]count unit, rate, ETA[, detail] */
+    if (fraction >= 0)
+        append(tail, sizeof tail, &tl, "%3.0f%% ", 100 * (fraction > 1 ? 1 : fraction));
+    format_count(count, num, sizeof num);
+    append(tail, sizeof tail, &tl, "%s %s, ", num, unit);
     if (elapsed > 1e-3) {
-        format_count(count / elapsed, rate, sizeof rate);
-        append(line, sizeof line, &len, ", %s %s/s", rate, unit);
+        format_count(count / elapsed, num, sizeof num);
+        append(tail, sizeof tail, &tl, "%s %s/s", num, unit);
     } else {
-        append(line, sizeof line, &len, ", -- %s/s", unit);
+        append(tail, sizeof tail, &tl, "-- %s/s", unit);
     }
-    if (fraction > 0 && elapsed > 1e-3)
-        format_duration(elapsed * (1 - fraction) / fraction, eta, sizeof eta);
-    else
-        format_duration(-1, eta, sizeof eta);
-    append(line, sizeof line, &len, ", ETA %s", eta);
+    format_duration(fraction > 0 && elapsed > 1e-3 ? elapsed * (1 - fraction) / fraction : -1,
+                    eta, sizeof eta);
+    append(tail, sizeof tail, &tl, ", ETA %s", eta);
     if (detail && *detail)
-        append(line, sizeof line, &len, ", %s", detail);
-    draw(p, line);
+        append(tail, sizeof tail, &tl, ", %s", detail);
+    /* the bar: up to 30 cells, leaving 40 columns for the tail (its width does not follow the
+     * tail's, which would make it jitter); none below 8 */
+    room = terminal_width() - 1 - (int)hl - 2 - 40;
+    if (room > 30)
+        room = 30;
+    bar[0] = '\0';
+    if (fraction >= 0 && room >= 8) {
+        int fill = (int)((fraction > 1 ? 1 : fraction) * room);
+        bar[0] = '[';
+        for (int i = 0; i < room; i++)
+            bar[1 + i] = i < fill ? '#' : '.';
+        bar[room + 1] = ']';
+        bar[room + 2] = ' ';
+        bar[room + 3] = '\0';
+    }
+    {
+        char line[560];
+        snprintf(line, sizeof line, "%s%s%s", head, bar, tail);
+        draw(p, line);
+    }
 }
 
 void wsl_cli_progress_hide(void)
