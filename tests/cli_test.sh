@@ -346,8 +346,10 @@ contains "$TMP/rep.html" "kw_$(printf '\342\200\224')dash" "report keeps valid U
 contains "$TMP/rep.html" 'bad&#xfffd;&lt;b&gt;' "report replaces a cut UTF-8 sequence, escapes what follows"
 contains "$TMP/rep.html" '<title>T&lt;i&gt;</title>' "report escapes the title"
 if grep -q '<script\|<b>\|<i>' "$TMP/rep.html"; then echo "FAIL: unescaped markup from a name"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
-if grep -qi 'src=\|href=\|url(\|@import\|https\?:' "$TMP/rep.html"; then
+# nothing outside the page: links only to its own anchors
+if grep -qi 'src=\|href="[^#]\|url(\|@import\|https\?:' "$TMP/rep.html"; then
   echo "FAIL: the report refers to something outside itself"; grep -oi '.\{20\}\(src=\|href=\|url(\|@import\|https\?:\).\{20\}' "$TMP/rep.html"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+contains "$TMP/rep.html" '<td><a href="#clique-0">0</a></td></tr>' "report links an LF to its clique"
 contains "$TMP/rep.html" "default-src 'none'" "report forbids fetching anything (CSP)"
 expect 0 "report json, no gold" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" -o "$TMP/rep_nogold.html" --json
 json_ok "$TMP/out" "report --json"

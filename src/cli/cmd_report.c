@@ -9,17 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CAL_BINS 10
-#define HEATMAP_MAX_SOURCES 60  /* beyond this the heat map is unreadable: table only */
-#define PAIRS_MAX_SOURCES 2048  /* pair statistics need 2 m^2 doubles */
-#define TOP_PAIRS 25
-#define POLARITY_SHOWN 16
+#define CAL_BINS            10
+#define HEATMAP_MAX_SOURCES 60   /* beyond this the heat map is unreadable: table only */
+#define PAIRS_MAX_SOURCES   2048 /* pair statistics need 2 m^2 doubles */
+#define TOP_PAIRS           25
+#define POLARITY_SHOWN      16
 
 /* Everything the page shows, computed before a byte is written. */
 typedef struct report {
     const char *model_path, *votes_path, *gold_path, *title;
     size_t n, m, k, n_gold;
-    const char **labels;          /* m display names (names file or "lf<j>") */
+    const char **labels; /* m display names (names file or "lf<j>") */
     char (*auto_names)[24];
     wsl_lf_summary *S;
     wsl_lf_totals totals;
@@ -28,12 +28,12 @@ typedef struct report {
     double *probs, *mv_probs;
     uint8_t *covered;
     int32_t *gold;
-    wsl_metrics lm_all, mv_all;   /* with gold */
+    wsl_metrics lm_all, mv_all; /* with gold */
     size_t cal_n[CAL_BINS];
     double cal_conf[CAL_BINS], cal_acc[CAL_BINS], ece;
     size_t n_cliques, n_members, *clique_sizes, *clique_members;
-    size_t *clique_of;            /* m: clique index + 1, 0 = none */
-    double *g, *df;               /* m x m, or NULL when m > PAIRS_MAX_SOURCES */
+    size_t *clique_of; /* m: clique index + 1, 0 = none */
+    double *g, *df;    /* m x m, or NULL when m > PAIRS_MAX_SOURCES */
 } report;
 
 typedef struct pair {
@@ -54,8 +54,8 @@ static double pair_z(double g, double df)
 
 static const char *const table_names[] = {"default", "full", "class-accuracy", "accuracy",
                                           "polarity"};
-static const char *const abstain_names[] = {"default", "informative", "random", "never",
-                                            "by-polarity", "votes-only", "auto"};
+static const char *const abstain_names[] = {"default",     "informative", "random", "never",
+                                            "by-polarity", "votes-only",  "auto"};
 static const char *const prior_names[] = {"default", "learned", "fixed", "uniform", "gold"};
 
 static const char *enum_name(const char *const *names, size_t n, int v)
@@ -65,7 +65,7 @@ static const char *enum_name(const char *const *names, size_t n, int v)
 
 static const char *start_name(wsl_lm_start s)
 {
-    return s == WSL_START_MAJORITY ? "majority vote"
+    return s == WSL_START_MAJORITY  ? "majority vote"
            : s == WSL_START_PRECISE ? "precise sources"
            : s == WSL_START_MOMENTS ? "moments"
                                     : "?";
@@ -159,8 +159,8 @@ static wsl_status compute(report *r, const wsl_label_model *model, const wsl_lab
         if ((st = wsl_metrics_compute(r->probs, n, k, r->gold, n, NULL, 0, &r->lm_all, NULL, 0,
                                       NULL, 0)) ||
             (st = wsl_majority_vote_proba(L, NULL, NULL, r->mv_probs, n * k, NULL, 0)) ||
-            (st = wsl_metrics_compute(r->mv_probs, n, k, r->gold, n, NULL, 0, &r->mv_all, NULL,
-                                      0, NULL, 0)))
+            (st = wsl_metrics_compute(r->mv_probs, n, k, r->gold, n, NULL, 0, &r->mv_all, NULL, 0,
+                                      NULL, 0)))
             return st;
         calibration(r);
     }
@@ -249,21 +249,24 @@ static void write_overview(FILE *f, const report *r)
     fputs("<section id=\"overview\"><h2>Overview</h2>\n<table class=\"kv\" "
           "id=\"overview-table\">\n",
           f);
-    fprintf(f, "<tr><th>records (n)</th><td>%zu</td></tr>\n<tr><th>sources (m)</th><td>%zu"
-               "</td></tr>\n<tr><th>classes (k)</th><td>%zu</td></tr>\n",
+    fprintf(f,
+            "<tr><th>records (n)</th><td>%zu</td></tr>\n<tr><th>sources (m)</th><td>%zu"
+            "</td></tr>\n<tr><th>classes (k)</th><td>%zu</td></tr>\n",
             r->n, r->m, r->k);
     write_kv(f, "coverage (records with a vote)", "%.4f", r->totals.coverage);
     write_kv(f, "overlap (records with two votes or more)", "%.4f", r->totals.overlap);
     write_kv(f, "conflict (records whose votes disagree)", "%.4f", r->totals.conflict);
     if (r->gold)
         fprintf(f, "<tr><th>records with gold</th><td>%zu</td></tr>\n", r->n_gold);
-    fprintf(f, "<tr><th>fit</th><td class=\"text\">%d EM iterations%s from the %s start, "
-               "%zu vote patterns</td></tr>\n",
+    fprintf(f,
+            "<tr><th>fit</th><td class=\"text\">%d EM iterations%s from the %s start, "
+            "%zu vote patterns</td></tr>\n",
             r->fit.iterations, r->fit.converged ? " (converged)" : " (not converged)",
             start_name(r->fit.start), r->fit.n_patterns);
     write_kv(f, "log-likelihood per record", "%.6f", r->fit.log_likelihood);
-    fprintf(f, "<tr><th>parametrization</th><td class=\"text\">tables %s, abstain %s, class "
-               "prior %s</td></tr>\n",
+    fprintf(f,
+            "<tr><th>parametrization</th><td class=\"text\">tables %s, abstain %s, class "
+            "prior %s</td></tr>\n",
             enum_name(table_names, 5, (int)r->fit.tables),
             enum_name(abstain_names, 7, (int)r->fit.abstain),
             enum_name(prior_names, 5, (int)r->fit.prior));
@@ -288,10 +291,11 @@ static void write_overview(FILE *f, const report *r)
             wsl_html_number(f, "%.4f", mt->log_loss);
             fputs("</td></tr>\n", f);
         }
-        fprintf(f, "</tbody></table>\n<p class=\"note\">Over the %zu records with gold, those "
-                   "without a vote included (they get the class prior, or the uniform "
-                   "distribution under majority vote); a record whose top classes tie among t "
-                   "counts 1/t.</p>\n",
+        fprintf(f,
+                "</tbody></table>\n<p class=\"note\">Over the %zu records with gold, those "
+                "without a vote included (they get the class prior, or the uniform "
+                "distribution under majority vote); a record whose top classes tie among t "
+                "counts 1/t.</p>\n",
                 r->n_gold);
     }
     fputs("</section>\n", f);
@@ -305,7 +309,7 @@ static void write_summary_table(FILE *f, const report *r)
           f);
     if (r->gold)
         fputs("<th>correct</th><th>incorrect</th><th>precision</th>", f);
-    fputs("<th>learned accuracy</th></tr></thead>\n<tbody>\n", f);
+    fputs("<th>learned accuracy</th><th>clique</th></tr></thead>\n<tbody>\n", f);
     for (size_t j = 0; j < r->m; j++) {
         wsl_lf_stats s;
         int32_t cls[POLARITY_SHOWN];
@@ -330,7 +334,11 @@ static void write_summary_table(FILE *f, const report *r)
         }
         fputs("<td>", f);
         wsl_html_number(f, "%.4f", r->learned[j]);
-        fputs("</td></tr>\n", f);
+        if (r->clique_of[j])
+            fprintf(f, "</td><td><a href=\"#clique-%zu\">%zu</a></td></tr>\n", r->clique_of[j] - 1,
+                    r->clique_of[j] - 1);
+        else
+            fputs("</td><td>\xe2\x80\x94</td></tr>\n", f);
     }
     fputs("</tbody></table>\n<p class=\"note\">polarity: the classes a source votes; coverage: "
           "share of records it votes on; overlaps: share where another source votes too; "
@@ -341,7 +349,8 @@ static void write_summary_table(FILE *f, const report *r)
               "empirical accuracy)",
               f);
     fputs("; learned accuracy: the label model's P(vote right | it votes), learned without "
-          "gold.</p>\n</section>\n",
+          "gold; clique: the group of dependent sources it is modelled with (see "
+          "Dependencies).</p>\n</section>\n",
           f);
 }
 
@@ -349,8 +358,8 @@ static void write_lf_charts(FILE *f, const report *r)
 {
     wsl_html_series cov = {"coverage", "s-coverage", r->coverage};
     fputs("<section id=\"coverage\"><h2>Coverage per labeling function</h2>\n", f);
-    wsl_html_bar_chart(f, "chart-coverage", "coverage per labeling function", r->m, r->labels,
-                       &cov, 1, 1.0);
+    wsl_html_bar_chart(f, "chart-coverage", "coverage per labeling function", r->m, r->labels, &cov,
+                       1, 1.0);
     fputs("</section>\n<section id=\"precision\"><h2>Precision per labeling function</h2>\n", f);
     if (r->gold) {
         wsl_html_series prec = {"precision", "s-precision", r->precision};
@@ -368,11 +377,13 @@ static void write_lf_charts(FILE *f, const report *r)
     }
     fputs("</section>\n<section id=\"accuracy\"><h2>Learned and empirical accuracy</h2>\n", f);
     {
-        wsl_html_series acc[2] = {{"learned (label model, no gold)", "s-learned", r->learned},
-                                  {"empirical (precision against gold)", "s-empirical",
-                                   r->precision}};
-        wsl_html_bar_chart(f, "chart-accuracy", "learned and empirical accuracy per labeling "
-                           "function", r->m, r->labels, acc, r->gold ? 2 : 1, 1.0);
+        wsl_html_series acc[2] = {
+            {"learned (label model, no gold)", "s-learned", r->learned},
+            {"empirical (precision against gold)", "s-empirical", r->precision}};
+        wsl_html_bar_chart(f, "chart-accuracy",
+                           "learned and empirical accuracy per labeling "
+                           "function",
+                           r->m, r->labels, acc, r->gold ? 2 : 1, 1.0);
     }
     fputs(r->gold ? "<p class=\"note\">Where the bars differ, the model misjudges the source "
                     "(or the gold sample is small): look at its dependencies below.</p>\n"
@@ -454,17 +465,19 @@ static void write_heatmap(FILE *f, const report *r)
     double size = cell * (double)m, width = label_w + size + 120;
     double height = top + (size > 22.0 * 6 ? size : 22.0 * 6) + 10;
     char colour[32];
-    fprintf(f, "<svg id=\"chart-dependencies\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
-               "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"pairwise dependence "
-               "beyond the model\">\n",
+    fprintf(f,
+            "<svg id=\"chart-dependencies\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
+            "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"pairwise dependence "
+            "beyond the model\">\n",
             width, height, width, height);
     for (size_t i = 0; i < m; i++) {
         double y = top + cell * (double)i + cell / 2 + 4, x = label_w + cell * (double)i + cell / 2;
         fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", label_w - 6,
                 y);
         wsl_html_text_cut(f, r->labels[i], 24);
-        fprintf(f, "</text><text class=\"label\" x=\"%.1f\" y=\"%.1f\" transform=\"rotate(-60 "
-                   "%.1f %.1f)\">",
+        fprintf(f,
+                "</text><text class=\"label\" x=\"%.1f\" y=\"%.1f\" transform=\"rotate(-60 "
+                "%.1f %.1f)\">",
                 x, top - 6, x, top - 6);
         wsl_html_text_cut(f, r->labels[i], 20);
         fputs("</text>\n", f);
@@ -501,13 +514,17 @@ static void write_heatmap(FILE *f, const report *r)
         for (size_t t = 0; t < sizeof zs / sizeof zs[0]; t++) {
             double y = top + 22.0 * (double)t;
             heat_colour(zs[t], colour, sizeof colour);
-            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\" "
-                       "stroke=\"#c9d0d7\"/><text x=\"%.1f\" y=\"%.1f\">z %s%g</text>\n",
-                    x, y, colour, x + 20, y + 11, t + 1 == sizeof zs / sizeof zs[0] ? "\xe2\x89\xa5 " : "", zs[t]);
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\" fill=\"%s\" "
+                    "stroke=\"#c9d0d7\"/><text x=\"%.1f\" y=\"%.1f\">z %s%g</text>\n",
+                    x, y, colour, x + 20, y + 11,
+                    t + 1 == sizeof zs / sizeof zs[0] ? "\xe2\x89\xa5 " : "", zs[t]);
         }
-        fprintf(f, "<rect class=\"hm-clique\" x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\">clique</text>\n",
-                x, top + 22.0 * 5, x + 20, top + 22.0 * 5 + 11);
+        fprintf(
+            f,
+            "<rect class=\"legend hm-clique\" x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"14\"/>"
+            "<text x=\"%.1f\" y=\"%.1f\">clique</text>\n",
+            x, top + 22.0 * 5, x + 20, top + 22.0 * 5 + 11);
     }
     fputs("</svg>\n", f);
 }
@@ -531,8 +548,8 @@ static void write_dependencies(FILE *f, const report *r)
         fputs("<li>none: every source votes independently given the class</li>\n", f);
     fputs("</ul>\n<h3>Pairs co-voting beyond the model</h3>\n", f);
     if (!r->g) {
-        fprintf(f, "<p class=\"note\">Not computed: %zu sources (at most %d).</p>\n</section>\n",
-                m, PAIRS_MAX_SOURCES);
+        fprintf(f, "<p class=\"note\">Not computed: %zu sources (at most %d).</p>\n</section>\n", m,
+                PAIRS_MAX_SOURCES);
         return;
     }
     fputs("<p class=\"note\">G: the G statistic of a pair's joint votes (abstain included) "
@@ -544,8 +561,9 @@ static void write_dependencies(FILE *f, const report *r)
     if (m <= HEATMAP_MAX_SOURCES && m >= 2)
         write_heatmap(f, r);
     else if (m > HEATMAP_MAX_SOURCES)
-        fprintf(f, "<p class=\"note\">No heat map for %zu sources (at most %d); the table ranks "
-                   "the pairs.</p>\n",
+        fprintf(f,
+                "<p class=\"note\">No heat map for %zu sources (at most %d); the table ranks "
+                "the pairs.</p>\n",
                 m, HEATMAP_MAX_SOURCES);
     if (m >= 2)
         pairs = malloc(m * (m - 1) / 2 * sizeof *pairs);
@@ -571,8 +589,9 @@ static void write_dependencies(FILE *f, const report *r)
     }
     fputs("</tbody></table>\n", f);
     if (n_pairs > TOP_PAIRS)
-        fprintf(f, "<p class=\"note\">%zu more pairs (<code>wsl analyze --model --json</code> "
-                   "lists them all).</p>\n",
+        fprintf(f,
+                "<p class=\"note\">%zu more pairs (<code>wsl analyze --model --json</code> "
+                "lists them all).</p>\n",
                 n_pairs - TOP_PAIRS);
     fputs("</section>\n", f);
     free(pairs);
@@ -592,15 +611,17 @@ static void write_calibration(FILE *f, const report *r)
     }
     for (size_t b = 0; b < CAL_BINS; b++)
         max_n = r->cal_n[b] > max_n ? r->cal_n[b] : max_n;
-    fprintf(f, "<svg id=\"chart-calibration\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
-               "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"reliability diagram\">\n",
+    fprintf(f,
+            "<svg id=\"chart-calibration\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
+            "width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-label=\"reliability diagram\">\n",
             width, height, width, height);
     for (int t = 0; t <= 4; t++) {
         double v = t / 4.0, x = left + size * v, y = top + size * (1 - v);
-        fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-                   "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>"
-                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
+        fprintf(f,
+                "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>"
+                "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n",
                 x, top, x, top + size, left, y, left + size, y, x, top + size + 14, v, left - 6,
                 y + 4, v);
     }
@@ -609,33 +630,38 @@ static void write_calibration(FILE *f, const report *r)
         double acc = r->cal_acc[b], conf = r->cal_conf[b], hh;
         if (!r->cal_n[b])
             continue;
-        fprintf(f, "<rect class=\"cal-bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
-                   "<title>confidence %.1f\xe2\x80\x93%.1f: %zu records, mean confidence %.3f, "
-                   "accuracy %.3f</title></rect>\n",
+        fprintf(f,
+                "<rect class=\"cal-bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\">"
+                "<title>confidence %.1f\xe2\x80\x93%.1f: %zu records, mean confidence %.3f, "
+                "accuracy %.3f</title></rect>\n",
                 x + 1, top + size * (1 - acc), w - 2, size * acc, lo, lo + 0.1, r->cal_n[b], conf,
                 acc);
         /* the gap between the accuracy and the mean probability, and a tick at the latter */
-        fprintf(f, "<rect class=\"cal-gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                   "height=\"%.1f\"/>\n<line class=\"cal-conf\" x1=\"%.1f\" y1=\"%.1f\" "
-                   "x2=\"%.1f\" y2=\"%.1f\"/>\n",
+        fprintf(f,
+                "<rect class=\"cal-gap\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                "height=\"%.1f\"/>\n<line class=\"cal-conf\" x1=\"%.1f\" y1=\"%.1f\" "
+                "x2=\"%.1f\" y2=\"%.1f\"/>\n",
                 x + 1, top + size * (1 - fmax(acc, conf)), w - 2, size * fabs(acc - conf), x + 1,
                 top + size * (1 - conf), x + w - 1, top + size * (1 - conf));
         hh = hist_h * (double)r->cal_n[b] / (double)max_n;
-        fprintf(f, "<rect class=\"cal-count\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                   "height=\"%.1f\"><title>%zu records</title></rect>\n",
+        fprintf(f,
+                "<rect class=\"cal-count\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                "height=\"%.1f\"><title>%zu records</title></rect>\n",
                 x + 1, top + size + gap + hist_h - hh, w - 2, hh, r->cal_n[b]);
     }
-    fprintf(f, "<line class=\"diag\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n"
-               "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n"
-               "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+    fprintf(f,
+            "<line class=\"diag\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n"
+            "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n"
+            "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
             left, top + size, left + size, top, left, top + size, left + size, top + size, left,
             top, left, top + size);
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">predicted probability of the "
-               "top class</text>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-               "transform=\"rotate(-90 %.1f %.1f)\">observed accuracy</text>\n"
-               "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">records</text>\n",
-            left + size / 2, top + size + 30, 12.0, top + size / 2, 12.0, top + size / 2,
-            left - 6, top + size + gap + hist_h);
+    fprintf(f,
+            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">predicted probability of the "
+            "top class</text>\n<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
+            "transform=\"rotate(-90 %.1f %.1f)\">observed accuracy</text>\n"
+            "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">records</text>\n",
+            left + size / 2, top + size + 30, 12.0, top + size / 2, 12.0, top + size / 2, left - 6,
+            top + size + gap + hist_h);
     fputs("</svg>\n", f);
     fputs("<p class=\"note\">Records with gold binned by the probability of their top class; bars: "
           "the share whose top class is right (ties count 1/t); black ticks: the bins' mean "
@@ -732,8 +758,7 @@ static int run(int argc, char **argv)
     if ((st = wsl_label_model_load(&model, model_path, NULL)))
         goto fail;
     wsl_cli_progress_phase(&pr, "reading %s", pos[0]);
-    if ((rc = wsl_cli_read_votes("report", pos[0], format, wsl_label_model_cardinality(model),
-                                 &L)))
+    if ((rc = wsl_cli_read_votes("report", pos[0], format, wsl_label_model_cardinality(model), &L)))
         goto done;
     r.n = wsl_label_matrix_n_points(L);
     r.m = wsl_label_matrix_n_sources(L);
@@ -743,8 +768,8 @@ static int run(int argc, char **argv)
     r.gold_path = gold_path;
     r.title = title ? title : "wsl report";
     if (r.m != wsl_label_model_n_sources(model)) {
-        wsl_cli_errorf("report", "%s has %zu sources, the model was fitted with %zu", pos[0],
-                       r.m, wsl_label_model_n_sources(model));
+        wsl_cli_errorf("report", "%s has %zu sources, the model was fitted with %zu", pos[0], r.m,
+                       wsl_label_model_n_sources(model));
         rc = WSL_EXIT_INPUT;
         goto done;
     }
@@ -786,8 +811,8 @@ static int run(int argc, char **argv)
         wsl_cli_json_string(stdout, out);
         printf(", \"n\": %zu, \"m\": %zu, \"k\": %zu, \"n_gold\": ", r.n, r.m, r.k);
         if (r.gold)
-            printf("%zu, \"accuracy\": %.6f, \"majority_vote_accuracy\": %.6f, \"ece\": ",
-                   r.n_gold, r.lm_all.accuracy, r.mv_all.accuracy);
+            printf("%zu, \"accuracy\": %.6f, \"majority_vote_accuracy\": %.6f, \"ece\": ", r.n_gold,
+                   r.lm_all.accuracy, r.mv_all.accuracy);
         else
             printf("null, \"accuracy\": null, \"majority_vote_accuracy\": null, \"ece\": ");
         if (r.gold && isfinite(r.ece))
@@ -814,7 +839,8 @@ done:
 }
 
 const wsl_cli_command wsl_cmd_report = {
-    "report", "one self-contained HTML page: LF table, charts, dependencies, calibration",
+    "report",
+    "one self-contained HTML page: LF table, charts, dependencies, calibration",
     "usage: wsl report VOTES --model MODEL.json -o REPORT.html [--gold Y.csv]\n"
     "                  [--names NAMES.txt] [--title TEXT] [--format F] [--json] [-q]\n"
     "\n"

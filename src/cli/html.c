@@ -27,11 +27,21 @@ static void text_n(FILE *f, const char *s, size_t max_chars)
         }
         chars++;
         switch (*p) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
         default:
             if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f) {
                 fputs("&#xfffd;", f);
@@ -73,22 +83,23 @@ void wsl_html_number(FILE *f, const char *fmt, double v)
 }
 
 #define LABEL_W 210.0
-#define PLOT_W 400.0
+#define PLOT_W  400.0
 #define VALUE_W 60.0
-#define BAR_H 14.0
+#define BAR_H   14.0
 #define ROW_GAP 8.0
 
 void wsl_html_bar_chart(FILE *f, const char *id, const char *aria_label, size_t n_rows,
-                        const char *const *labels, const wsl_html_series *series,
-                        size_t n_series, double vmax)
+                        const char *const *labels, const wsl_html_series *series, size_t n_series,
+                        double vmax)
 {
     double legend_h = n_series > 1 ? 22.0 : 0.0, axis_h = 18.0, top = legend_h + axis_h;
     double row_h = (double)n_series * BAR_H + ROW_GAP;
     double width = LABEL_W + PLOT_W + VALUE_W, height = top + (double)n_rows * row_h + 4.0;
     if (!(vmax > 0))
         vmax = 1;
-    fprintf(f, "<svg id=\"%s\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-               "height=\"%.0f\" role=\"img\" aria-label=\"",
+    fprintf(f,
+            "<svg id=\"%s\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
+            "height=\"%.0f\" role=\"img\" aria-label=\"",
             id, width, height, width, height);
     wsl_html_text(f, aria_label);
     fputs("\">\n", f);
@@ -96,8 +107,9 @@ void wsl_html_bar_chart(FILE *f, const char *id, const char *aria_label, size_t 
     {
         double x = LABEL_W;
         for (size_t s = 0; n_series > 1 && s < n_series; s++) {
-            fprintf(f, "<rect class=\"legend %s\" x=\"%.1f\" y=\"4\" width=\"12\" "
-                       "height=\"12\"/><text class=\"legend-text\" x=\"%.1f\" y=\"14\">",
+            fprintf(f,
+                    "<rect class=\"legend %s\" x=\"%.1f\" y=\"4\" width=\"12\" "
+                    "height=\"12\"/><text class=\"legend-text\" x=\"%.1f\" y=\"14\">",
                     series[s].css, x, x + 16);
             wsl_html_text(f, series[s].name);
             fputs("</text>\n", f);
@@ -107,14 +119,16 @@ void wsl_html_bar_chart(FILE *f, const char *id, const char *aria_label, size_t 
     /* axis: gridlines and tick labels at quarters of vmax */
     for (int t = 0; t <= 4; t++) {
         double x = LABEL_W + PLOT_W * t / 4.0;
-        fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
+        fprintf(f,
+                "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
                 x, top - 2, x, height - 4, x, legend_h + 12, vmax * t / 4.0);
     }
     for (size_t r = 0; r < n_rows; r++) {
         double y = top + (double)r * row_h + ROW_GAP / 2;
-        fprintf(f, "<g class=\"row\"><text class=\"label\" x=\"%.1f\" y=\"%.1f\" "
-                   "text-anchor=\"end\"><title>",
+        fprintf(f,
+                "<g class=\"row\"><text class=\"label\" x=\"%.1f\" y=\"%.1f\" "
+                "text-anchor=\"end\"><title>",
                 LABEL_W - 8, y + (double)n_series * BAR_H / 2 + 4);
         wsl_html_text(f, labels[r]);
         fputs("</title>", f);
@@ -124,8 +138,9 @@ void wsl_html_bar_chart(FILE *f, const char *id, const char *aria_label, size_t 
             double v = series[s].values[r], yb = y + (double)s * BAR_H;
             double w = isfinite(v) ? PLOT_W * fmin(fmax(v, 0) / vmax, 1) : 0;
             if (isfinite(v)) {
-                fprintf(f, "<rect class=\"bar %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" "
-                           "height=\"%.1f\"><title>",
+                fprintf(f,
+                        "<rect class=\"bar %s\" x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" "
+                        "height=\"%.1f\"><title>",
                         series[s].css, LABEL_W, yb + 1, w, BAR_H - 2);
                 wsl_html_text(f, labels[r]);
                 fputs(" \xe2\x80\x94 ", f);

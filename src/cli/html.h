@@ -18,8 +18,8 @@ void wsl_html_number(FILE *f, const char *fmt, double v);
 
 /* One series of a bar chart: a value per row (NaN = no bar, shown as "n/a"). */
 typedef struct wsl_html_series {
-    const char *name;     /* legend text */
-    const char *css;      /* class of its bars: a colour in the page's style sheet */
+    const char *name; /* legend text */
+    const char *css;  /* class of its bars: a colour in the page's style sheet */
     const double *values;
 } wsl_html_series;
 
@@ -29,7 +29,7 @@ typedef struct wsl_html_series {
  * with gridlines, a legend when there are several series, value text beside each bar.
  */
 void wsl_html_bar_chart(FILE *f, const char *id, const char *aria_label, size_t n_rows,
-                        const char *const *labels, const wsl_html_series *series,
-                        size_t n_series, double vmax);
+                        const char *const *labels, const wsl_html_series *series, size_t n_series,
+                        double vmax);
 
 #endif

@@ -74,8 +74,8 @@ int wsl_cli_out_open(wsl_cli_out *o, const char *cmd, const char *path)
 static void sync_dir(const char *target)
 {
     const char *slash = strrchr(target, '/');
-    char *dir = slash ? strndup(target, slash == target ? 1 : (size_t)(slash - target))
-                      : strdup(".");
+    char *dir =
+        slash ? strndup(target, slash == target ? 1 : (size_t)(slash - target)) : strdup(".");
     int fd = dir ? open(dir, O_RDONLY) : -1;
     if (fd >= 0) {
         (void)fsync(fd);

@@ -9,9 +9,9 @@
 #include <stdio.h>
 
 typedef struct wsl_cli_out {
-    FILE *f;          /* write here */
-    char *tmp;        /* the temporary file, NULL when writing in place */
-    char *target;     /* the file renamed over */
+    FILE *f;      /* write here */
+    char *tmp;    /* the temporary file, NULL when writing in place */
+    char *target; /* the file renamed over */
 } wsl_cli_out;
 
 /* Open path for writing. Returns an exit code (WSL_EXIT_IO with a message naming the path). */

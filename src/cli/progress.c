@@ -138,8 +138,8 @@ void wsl_cli_progress_update(wsl_cli_progress *p, double fraction, double count,
     } else {
         append(tail, sizeof tail, &tl, "-- %s/s", unit);
     }
-    format_duration(fraction > 0 && elapsed > 1e-3 ? elapsed * (1 - fraction) / fraction : -1,
-                    eta, sizeof eta);
+    format_duration(fraction > 0 && elapsed > 1e-3 ? elapsed * (1 - fraction) / fraction : -1, eta,
+                    sizeof eta);
     append(tail, sizeof tail, &tl, ", ETA %s", eta);
     if (detail && *detail)
         append(tail, sizeof tail, &tl, ", %s", detail);

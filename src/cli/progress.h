@@ -8,12 +8,12 @@
 #define WSL_CLI_PROGRESS_H
 
 typedef struct wsl_cli_progress {
-    const char *cmd;     /* "fit": the line starts "wsl fit" */
-    int on;              /* drawing: stderr is a terminal and not quiet */
-    int drawn;           /* a line is on the screen */
-    double t0;           /* start of the current phase, monotonic seconds */
-    double last;         /* time of the last draw */
-    char phase[96];      /* what is being done: "reading L.csv", "EM" */
+    const char *cmd; /* "fit": the line starts "wsl fit" */
+    int on;          /* drawing: stderr is a terminal and not quiet */
+    int drawn;       /* a line is on the screen */
+    double t0;       /* start of the current phase, monotonic seconds */
+    double last;     /* time of the last draw */
+    char phase[96];  /* what is being done: "reading L.csv", "EM" */
 } wsl_cli_progress;
 
 /* Start; draws nothing yet. quiet: never draw. */
