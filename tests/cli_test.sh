@@ -49,6 +49,7 @@ for c in $(cat "$TMP/commands"); do
   expect 0 "$c --help" -- "$WSL" $c --help
   contains "$TMP/out" "^example" "$c --help has an example"
   contains "$TMP/out" "usage: wsl $c" "$c --help has a usage line"
+  contains "$TMP/out" "--json" "$c takes --json"
 done
 
 expect 0 "--help after other arguments" -- "$WSL" info "$DATA/cli_small.csv" --help

@@ -858,7 +858,7 @@ const wsl_cli_command wsl_cmd_report = {
     "Names (--names: one per line) and paths are escaped for HTML. The file is written\n"
     "atomically; no input is ever overwritten (exit 1).\n"
     "  --title TEXT   page title (default \"wsl report\")\n"
-    "  --json         print a JSON summary on stdout\n"
+    "  --json         print a JSON summary on stdout (instead of the line on stderr)\n"
     "  -q, --quiet    no progress line and no summary on stderr\n"
     "\n"
     "example:\n"
