@@ -312,6 +312,8 @@ if command -v script >/dev/null 2>&1; then
   contains "$TMP/tty_pred" "wsl predict: predicting .*rows, .* rows/s, ETA" "predict draws progress on a terminal"
   if cmp -s "$TMP/prog_p.csv" "$TMP/prog_p_tty.csv"; then passes=$((passes + 1)); else
     echo "FAIL: predict on a terminal wrote other probabilities"; fails=$((fails + 1)); fi
+  on_tty "$TMP/tty_report" "$WSL" report "$TMP/prog.csv" --model "$TMP/prog.json" -o "$TMP/prog.html"
+  contains "$TMP/tty_report" "wsl report: computing the summary, predictions and dependencies \.\.\." "report shows its steps on a terminal"
   on_tty "$TMP/tty_err" "$WSL" predict "$TMP/prog.json" "$TMP/none.csv" -o "$TMP/x.csv"
   contains "$TMP/tty_err" "$(printf '\033')\[K""wsl predict: .*none.csv" "an error erases the progress line first"
 else
