@@ -363,6 +363,14 @@ if grep -q 'id="chart-calibration"\|id="chart-precision"' "$TMP/rep_nogold.html"
 expect 0 "report json with gold" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" --gold "$TMP/rep_gold.csv" -o "$TMP/rep2.html" --json -q
 json_ok "$TMP/out" "report --json with gold"
 contains "$TMP/out" '"n_gold": 2700, "accuracy": 0\.[0-9]*, "majority_vote_accuracy": 0\.[0-9]*, "ece": 0\.[0-9]*, "cliques": 1' "report --json with gold numbers"
+# one source, three classes, no gold label known: nothing to score, still valid JSON and HTML
+printf '0\n1\n-1\n0\n2\n' > "$TMP/one.csv"
+printf -- '-1\n-1\n-1\n-1\n-1\n' > "$TMP/one_gold.csv"
+expect 0 "fit one source" -- "$WSL" fit "$TMP/one.csv" -k 3 -o "$TMP/one.json"
+expect 0 "report one source, no gold known" -- "$WSL" report "$TMP/one.csv" --model "$TMP/one.json" --gold "$TMP/one_gold.csv" -o "$TMP/one.html" --json
+json_ok "$TMP/out" "report --json with no gold label known"
+contains "$TMP/out" '"n_gold": 0, "accuracy": null, "majority_vote_accuracy": null, "ece": null' "report --json nulls when nothing is scored"
+contains "$TMP/one.html" '^</html>$' "report one source complete"
 for in in "$TMP/rep.csv" "$TMP/rep.json" "$TMP/rep_gold.csv" "$TMP/rep_names.txt"; do
   cp "$in" "$TMP/before"
   expect 1 "report refuses to overwrite $(basename "$in")" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" --gold "$TMP/rep_gold.csv" --names "$TMP/rep_names.txt" -o "$in"

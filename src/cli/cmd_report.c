@@ -811,14 +811,15 @@ static int run(int argc, char **argv)
         wsl_cli_json_string(stdout, out);
         printf(", \"n\": %zu, \"m\": %zu, \"k\": %zu, \"n_gold\": ", r.n, r.m, r.k);
         if (r.gold)
-            printf("%zu, \"accuracy\": %.6f, \"majority_vote_accuracy\": %.6f, \"ece\": ", r.n_gold,
-                   r.lm_all.accuracy, r.mv_all.accuracy);
-        else
-            printf("null, \"accuracy\": null, \"majority_vote_accuracy\": null, \"ece\": ");
-        if (r.gold && isfinite(r.ece))
-            printf("%.6f", r.ece);
+            printf("%zu", r.n_gold);
         else
             printf("null");
+        printf(", \"accuracy\": ");
+        wsl_cli_json_number(stdout, r.gold ? r.lm_all.accuracy : NAN);
+        printf(", \"majority_vote_accuracy\": ");
+        wsl_cli_json_number(stdout, r.gold ? r.mv_all.accuracy : NAN);
+        printf(", \"ece\": ");
+        wsl_cli_json_number(stdout, r.gold ? r.ece : NAN);
         printf(", \"cliques\": %zu, \"bytes\": %ld}\n", r.n_cliques, bytes);
     } else if (!quiet) {
         fprintf(stderr, "wsl report: %zu records x %zu sources, %zu classes%s -> %s (%ld bytes)\n",
