@@ -29,6 +29,15 @@ for kind in shared static; do
   cc -std=c99 -Wall -Wextra -pedantic -Werror -o "$tmp/pc-$kind" "$root/examples/consumer/main.c" $flags
   LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name 'libwsl*' | head -n1)")" "$tmp/pc-$kind"
   "$prefix/bin/wsl" --version
+  page="$prefix/share/man/man1/wsl.1"
+  if [ ! -f "$page" ] || ! grep -q "^\.TH WSL 1 .*libwsl $("$prefix/bin/wsl" --version | cut -d' ' -f2)" "$page"; then
+    echo "the manual page is not installed as $page (for this version)"; exit 1
+  fi
+  if command -v man >/dev/null 2>&1; then
+    MANPAGER=cat man -l "$page" > "$tmp/man-$kind.txt"
+    grep -q "EXIT STATUS" "$tmp/man-$kind.txt" || { echo "man -l $page shows no EXIT STATUS"; exit 1; }
+  fi
+  echo "-- manual page: share/man/man1/wsl.1"
   if [ "$kind" = shared ]; then
     lib=$(find "$prefix" -name 'libwsl.so.*' -type f | head -n1)
     bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^wsl_' || true)

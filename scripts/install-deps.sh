@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages libwsl needs, skipping those already present.
+# usage: install-deps.sh [--test]   --test adds what only tests use: groff (the manual page is
+# rendered) and Chromium (wsl report is rendered by a headless browser; ~115 MB to download;
+# without it that test is skipped)
 set -euo pipefail
 pkgs=(cmake make gcc g++ clang pkg-config libcjson-dev libopenblas-dev check python3-numpy valgrind)
+if [ "${1:-}" = --test ]; then
+  pkgs+=(groff-base chromium)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

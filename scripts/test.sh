@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc)
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --test
 
 echo "== build (warnings are errors) and test"
 cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSL_WERROR=ON >/dev/null

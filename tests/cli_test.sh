@@ -38,9 +38,18 @@ contains "$TMP/out" "wsl 0\." "version string"
 expect 1 "no command" -- "$WSL"
 expect 1 "unknown command" -- "$WSL" frobnicate
 contains "$TMP/err" "unknown command 'frobnicate'" "unknown command named"
-for c in info convert demo fit predict eval analyze mv train classify; do
+# Every subcommand `wsl --help` lists has --help with an example (the list is read from the
+# tool, so a new subcommand is checked without touching this file).
+"$WSL" --help | awk '/^commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0}' \
+  > "$TMP/commands"
+if [ "$(wc -l < "$TMP/commands")" -ge 9 ]; then passes=$((passes + 1)); else
+  echo "FAIL: wsl --help lists $(wc -l < "$TMP/commands") commands"; fails=$((fails + 1)); fi
+contains "$TMP/commands" "^report$" "help lists report"
+for c in $(cat "$TMP/commands"); do
   expect 0 "$c --help" -- "$WSL" $c --help
-  contains "$TMP/out" "example" "$c --help has an example"
+  contains "$TMP/out" "^example" "$c --help has an example"
+  contains "$TMP/out" "usage: wsl $c" "$c --help has a usage line"
+  contains "$TMP/out" "--json" "$c takes --json"
 done
 
 expect 0 "--help after other arguments" -- "$WSL" info "$DATA/cli_small.csv" --help
@@ -283,6 +292,176 @@ expect 2 "classify with a label model" -- "$WSL" classify "$TMP/m.json" "$T" -o 
 contains "$TMP/err" "wsl.end_model" "classify names the expected format"
 expect 2 "classify malformed records" -- "$WSL" classify "$TMP/end.json" "$DATA/cli_texts_bad.jsonl" -o "$TMP/ec.csv"
 expect 3 "classify missing model" -- "$WSL" classify "$TMP/none.json" "$T" -o "$TMP/ec.csv"
+# --json: every subcommand that summarizes can print its summary as one JSON object
+json_ok() { # FILE DESCRIPTION
+  if command -v python3 >/dev/null 2>&1; then
+    if python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$1" 2>"$TMP/json_err"; then
+      passes=$((passes + 1)); else
+      echo "FAIL: $2: not JSON"; sed 's/^/  | /' "$1" "$TMP/json_err"; fails=$((fails + 1)); fi
+  else
+    contains "$1" '^{.*}$' "$2 (no python3: shape only)"
+  fi
+}
+expect 0 "info --json" -- "$WSL" info "$DATA/cli_small.csv" --json
+json_ok "$TMP/out" "info --json"
+expect 0 "convert --json" -- "$WSL" convert "$DATA/cli_small.csv" "$TMP/j.json" --gold "$DATA/cli_gold.csv" --json
+json_ok "$TMP/out" "convert --json"
+contains "$TMP/out" '"output_format": "wrench", "n": 4, "m": 3, "k": 2' "convert --json shape"
+if [ -s "$TMP/err" ]; then echo "FAIL: convert --json wrote to stderr"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+expect 0 "demo --json" -- "$WSL" demo --n 2000 --m 5 --seed 3 --json
+json_ok "$TMP/out" "demo --json"
+contains "$TMP/out" '"label_model": {"all": 0\.[0-9]*' "demo --json accuracy"
+cp "$DATA/cli_small.csv" "$TMP/we\"ird.csv"
+expect 0 "fit --json with a quote in the path" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/we\"ird.json" --json
+json_ok "$TMP/out" "fit --json escapes the model path"
+expect 0 "predict --json" -- "$WSL" predict "$TMP/m.json" "$TMP/we\"ird.csv" -o "$TMP/pj.csv" --labels-out "$TMP/pjl.csv" --json
+json_ok "$TMP/out" "predict --json"
+contains "$TMP/out" '"n": 4, "k": 2, "covered": 3, "uncovered": 1' "predict --json counts"
+if [ -s "$TMP/err" ]; then echo "FAIL: predict --json wrote to stderr"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+expect 0 "eval --json" -- "$WSL" eval "$TMP/pj.csv" "$DATA/cli_gold.csv" --json
+json_ok "$TMP/out" "eval --json"
+expect 0 "analyze --json with gold and a model" -- "$WSL" analyze "$TMP/copies.csv" --model "$TMP/dm.json" --names "$TMP/copies_names.txt" --json
+json_ok "$TMP/out" "analyze --json"
+expect 0 "mv --json" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mvj.csv" --json
+json_ok "$TMP/out" "mv --json"
+contains "$TMP/out" '"uncovered": 1' "mv --json counts"
+
+# --quiet: nothing on stderr but errors
+for c in "fit $DATA/cli_small.csv -k 2 -o $TMP/q.json" "predict $TMP/m.json $DATA/cli_small.csv -o $TMP/q.csv" \
+    "mv $DATA/cli_small.csv -o $TMP/q2.csv" "convert $DATA/cli_small.csv $TMP/q.npy"; do
+  expect 0 "$c -q" -- "$WSL" $c -q
+  if [ -s "$TMP/err" ]; then echo "FAIL: $c -q wrote to stderr"; sed 's/^/  | /' "$TMP/err"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+done
+
+# Progress: a line on a terminal (script(1) gives the command one), nothing when stderr is a
+# file (the expect runs above) or with -q. The fit counts EM iterations, predict rows.
+awk 'BEGIN { srand(11); for (i = 0; i < 20000; i++) { y = rand() < 0.5; line = "";
+  for (j = 0; j < 8; j++) { v = -1; if (rand() < 0.4) v = (rand() < 0.6 + 0.04 * j) ? y : 1 - y;
+    line = line (j ? "," : "") v }
+  print line; print y > "'"$TMP/prog_gold.csv"'" } }' > "$TMP/prog.csv"
+expect 0 "fit without a terminal" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/prog.json"
+if grep -q "ETA" "$TMP/err" || tr -d '\n' < "$TMP/err" | grep -q "$(printf '\r')"; then
+  echo "FAIL: progress drawn on a redirected stderr"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+expect 0 "predict without a terminal" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog.csv" -o "$TMP/prog_p.csv"
+if grep -q "ETA" "$TMP/err"; then echo "FAIL: predict progress on a redirected stderr"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+if command -v script >/dev/null 2>&1; then
+  on_tty() { # OUT COMMAND...: run under a pseudo-terminal, transcript (stdout + stderr) in OUT
+    out=$1; shift
+    printf '"%s" ' "$@" > "$TMP/tty_cmd"
+    script -qec "sh '$TMP/tty_cmd'" /dev/null > "$out" 2>&1 < /dev/null
+  }
+  on_tty "$TMP/tty_fit" "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/prog_tty.json"
+  contains "$TMP/tty_fit" "wsl fit: EM .* it/s, ETA [0-9-]*:[0-9-]*, start [1-3]/3" "fit draws progress on a terminal"
+  contains "$TMP/tty_fit" "wsl fit: 20000 records x 8 sources" "fit still prints its summary on a terminal"
+  if cmp -s "$TMP/prog.json" "$TMP/prog_tty.json"; then passes=$((passes + 1)); else
+    echo "FAIL: the fit on a terminal saved another model"; fails=$((fails + 1)); fi
+  on_tty "$TMP/tty_fit_q" "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/prog_tty.json" -q
+  if grep -q "it/s\|wsl fit" "$TMP/tty_fit_q"; then echo "FAIL: fit -q drew progress on a terminal"; sed 's/^/  | /' "$TMP/tty_fit_q"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+  on_tty "$TMP/tty_fit_v" "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/prog_tty.json" -v
+  if grep -q "it/s" "$TMP/tty_fit_v"; then echo "FAIL: fit -v drew progress between its log lines"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+  on_tty "$TMP/tty_pred" "$WSL" predict "$TMP/prog.json" "$TMP/prog.csv" -o "$TMP/prog_p_tty.csv"
+  contains "$TMP/tty_pred" "wsl predict: predicting .*rows, .* rows/s, ETA" "predict draws progress on a terminal"
+  # on a terminal predict scores 8192 rows per call (3 calls here), else all in one call
+  if cmp -s "$TMP/prog_p.csv" "$TMP/prog_p_tty.csv"; then passes=$((passes + 1)); else
+    echo "FAIL: predict on a terminal (in chunks) wrote other probabilities"; fails=$((fails + 1)); fi
+  on_tty "$TMP/tty_report" "$WSL" report "$TMP/prog.csv" --model "$TMP/prog.json" -o "$TMP/prog.html"
+  contains "$TMP/tty_report" "wsl report: computing the summary, predictions and dependencies \.\.\." "report shows its steps on a terminal"
+  on_tty "$TMP/tty_err" "$WSL" predict "$TMP/prog.json" "$TMP/none.csv" -o "$TMP/x.csv"
+  contains "$TMP/tty_err" "$(printf '\033')\[K""wsl predict: .*none.csv" "an error erases the progress line first"
+else
+  echo "note: no script(1): progress on a terminal not tested"
+fi
+# rows are scored independently: a slice across a chunk boundary predicted alone is the same
+sed -n '8000,8400p' "$TMP/prog.csv" > "$TMP/prog_mid.csv"
+expect 0 "predict a slice" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog_mid.csv" -o "$TMP/prog_mid_p.csv"
+sed -n '8000,8400p' "$TMP/prog_p.csv" > "$TMP/prog_mid_whole.csv"
+if cmp -s "$TMP/prog_mid_p.csv" "$TMP/prog_mid_whole.csv"; then passes=$((passes + 1)); else
+  echo "FAIL: predicting in chunks changed the rows across a chunk boundary"; fails=$((fails + 1)); fi
+
+# report: one HTML file (the browser test, report_browser_test.sh, renders it)
+printf '<script>alert(1)</script>\nA&B "q"\nkw_\342\200\224dash\nbad\303<b>\ncopy1\ncopy2\n' > "$TMP/rep_names.txt"
+awk 'BEGIN { srand(5); for (i = 0; i < 3000; i++) { y = rand() < 0.4; line = "";
+  for (j = 0; j < 4; j++) { v = -1; if (rand() < 0.5) v = (rand() < 0.6 + 0.1 * j) ? y : 1 - y;
+    r[j] = v; line = line (j ? "," : "") v }
+  print line "," r[0] "," r[0]; print (i % 10 == 9 ? -1 : y) > "'"$TMP/rep_gold.csv"'" } }' > "$TMP/rep.csv"
+expect 0 "fit for the report" -- "$WSL" fit "$TMP/rep.csv" -k 2 -o "$TMP/rep.json" --deps learn
+expect 0 "report with gold and names" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" --gold "$TMP/rep_gold.csv" --names "$TMP/rep_names.txt" -o "$TMP/rep.html" --title 'T<i>'
+contains "$TMP/err" "wsl report: 3000 records x 6 sources, 2 classes, with gold -> " "report summary line"
+for id in overview-table quality lf-summary chart-coverage chart-precision chart-accuracy \
+    chart-class-balance class-balance-table cliques chart-dependencies dep-pairs chart-calibration \
+    calibration-bins; do
+  contains "$TMP/rep.html" "id=\"$id\"" "report has #$id"
+done
+n_rows=$(grep -o 'id="lf-row-[0-9]*"' "$TMP/rep.html" | sort -u | wc -l)
+if [ "$n_rows" -eq 6 ]; then passes=$((passes + 1)); else echo "FAIL: report has $n_rows LF rows, not 6"; fails=$((fails + 1)); fi
+contains "$TMP/rep.html" '<li id="clique-0">&lt;script&gt;alert(1)&lt;/script&gt;, copy1, copy2</li>' "report lists the learned clique of the copies"
+contains "$TMP/rep.html" '&lt;script&gt;alert(1)&lt;/script&gt;' "report escapes <script> in a name"
+contains "$TMP/rep.html" 'A&amp;B &quot;q&quot;' "report escapes & and quotes"
+contains "$TMP/rep.html" "kw_$(printf '\342\200\224')dash" "report keeps valid UTF-8"
+contains "$TMP/rep.html" 'bad&#xfffd;&lt;b&gt;' "report replaces a cut UTF-8 sequence, escapes what follows"
+contains "$TMP/rep.html" '<title>T&lt;i&gt;</title>' "report escapes the title"
+if grep -q '<script\|<b>\|<i>' "$TMP/rep.html"; then echo "FAIL: unescaped markup from a name"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+# nothing outside the page: links only to its own anchors
+if grep -qi 'src=\|href="[^#]\|url(\|@import\|https\?:' "$TMP/rep.html"; then
+  echo "FAIL: the report refers to something outside itself"; grep -oi '.\{20\}\(src=\|href=\|url(\|@import\|https\?:\).\{20\}' "$TMP/rep.html"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+contains "$TMP/rep.html" '<td><a href="#clique-0">0</a></td></tr>' "report links an LF to its clique"
+contains "$TMP/rep.html" "default-src 'none'" "report forbids fetching anything (CSP)"
+expect 0 "report json, no gold" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" -o "$TMP/rep_nogold.html" --json
+json_ok "$TMP/out" "report --json"
+contains "$TMP/out" '"n_gold": null, "accuracy": null' "report --json without gold"
+contains "$TMP/rep_nogold.html" "Precision needs gold labels" "report without gold says what is missing"
+if grep -q 'id="chart-calibration"\|id="chart-precision"' "$TMP/rep_nogold.html"; then
+  echo "FAIL: report without gold drew gold charts"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+expect 0 "report json with gold" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" --gold "$TMP/rep_gold.csv" -o "$TMP/rep2.html" --json -q
+json_ok "$TMP/out" "report --json with gold"
+contains "$TMP/out" '"n_gold": 2700, "accuracy": 0\.[0-9]*, "majority_vote_accuracy": 0\.[0-9]*, "ece": 0\.[0-9]*, "cliques": 1' "report --json with gold numbers"
+# one source, three classes, no gold label known: nothing to score, still valid JSON and HTML
+printf '0\n1\n-1\n0\n2\n' > "$TMP/one.csv"
+printf -- '-1\n-1\n-1\n-1\n-1\n' > "$TMP/one_gold.csv"
+expect 0 "fit one source" -- "$WSL" fit "$TMP/one.csv" -k 3 -o "$TMP/one.json"
+expect 0 "report one source, no gold known" -- "$WSL" report "$TMP/one.csv" --model "$TMP/one.json" --gold "$TMP/one_gold.csv" -o "$TMP/one.html" --json
+json_ok "$TMP/out" "report --json with no gold label known"
+contains "$TMP/out" '"n_gold": 0, "accuracy": null, "majority_vote_accuracy": null, "ece": null' "report --json nulls when nothing is scored"
+contains "$TMP/one.html" '^</html>$' "report one source complete"
+for in in "$TMP/rep.csv" "$TMP/rep.json" "$TMP/rep_gold.csv" "$TMP/rep_names.txt"; do
+  cp "$in" "$TMP/before"
+  expect 1 "report refuses to overwrite $(basename "$in")" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" --gold "$TMP/rep_gold.csv" --names "$TMP/rep_names.txt" -o "$in"
+  contains "$TMP/err" "refusing to overwrite the input" "report names the refusal"
+  if cmp -s "$in" "$TMP/before"; then passes=$((passes + 1)); else echo "FAIL: report changed its input $in"; fails=$((fails + 1)); fi
+done
+ln -s "$TMP/rep.csv" "$TMP/rep_link.html"
+expect 1 "report refuses a link to its input" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" -o "$TMP/rep_link.html"
+expect 1 "report without --model" -- "$WSL" report "$TMP/rep.csv" -o "$TMP/x.html"
+expect 1 "report without -o" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json"
+expect 3 "report missing model" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/none.json" -o "$TMP/x.html"
+expect 2 "report with a model of other sources" -- "$WSL" report "$DATA/cli_small.csv" --model "$TMP/rep.json" -o "$TMP/x.html"
+contains "$TMP/err" "fitted with 6" "report names the source counts"
+expect 2 "report gold length mismatch" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" --gold "$DATA/cli_gold.csv" -o "$TMP/x.html"
+expect 2 "report names count mismatch" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" --names "$TMP/names.txt" -o "$TMP/x.html"
+echo "keep" > "$TMP/prev.html"
+expect 2 "report on malformed votes" -- "$WSL" report "$DATA/cli_bad.csv" --model "$TMP/m.json" -o "$TMP/prev.html"
+contains "$TMP/prev.html" "^keep$" "failed report leaves the previous file"
+expect 3 "report into a missing directory" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" -o "$TMP/no/dir/r.html"
+if ls -a "$TMP" | grep -q '^\.rep.*html\.\|^\.prev\.html\.'; then echo "FAIL: report left a temporary file"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+# an existing report is replaced whole, through a link, keeping its mode
+chmod 640 "$TMP/prev.html"
+ln -s "$TMP/prev.html" "$TMP/prev_link.html"
+expect 0 "report through a link" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" -o "$TMP/prev_link.html" -q
+contains "$TMP/prev.html" '^</html>$' "report replaced the link's target"
+if [ -L "$TMP/prev_link.html" ] && [ "$(stat -c %a "$TMP/prev.html")" = 640 ]; then passes=$((passes + 1)); else
+  echo "FAIL: report did not keep the link and the mode"; fails=$((fails + 1)); fi
+if [ -w /dev/full ]; then
+  expect 3 "report onto a full disk" -- "$WSL" report "$TMP/rep.csv" --model "$TMP/rep.json" -o /dev/full
+fi
+# many sources: no heat map, the pairs ranked in a table
+awk 'BEGIN { srand(9); for (i = 0; i < 400; i++) { y = rand() < 0.5; line = "";
+  for (j = 0; j < 70; j++) { v = -1; if (rand() < 0.2) v = (rand() < 0.7) ? y : 1 - y;
+    line = line (j ? "," : "") v } print line } }' > "$TMP/wide70.csv"
+expect 0 "fit 70 sources" -- "$WSL" fit "$TMP/wide70.csv" -k 2 -o "$TMP/wide70.json"
+expect 0 "report 70 sources" -- "$WSL" report "$TMP/wide70.csv" --model "$TMP/wide70.json" -o "$TMP/wide70.html"
+contains "$TMP/wide70.html" "No heat map for 70 sources" "report skips the heat map for many sources"
+contains "$TMP/wide70.html" 'id="dep-pair-24"' "report ranks the top 25 pairs"
+contains "$TMP/wide70.html" "2390 more pairs" "report counts the pairs not listed"
 
 # the label model on a real matrix, end to end
 if [ -f "$SHARED/youtube/L_train.csv" ]; then

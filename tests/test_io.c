@@ -1954,6 +1954,7 @@ START_TEST(test_pattern_table_file)
     double *pa = malloc(3000 * 3 * sizeof *pa), *pb = malloc(3000 * 3 * sizeof *pb);
     char *x, *y;
     size_t lx, ly;
+    make_tmpdir(); /* without it the files went to "/" (or a removed directory with CK_FORK=no) */
     WSL_ASSERT_OK(wsl_pattern_table_create(&T1, 6, 3, NULL));
     WSL_ASSERT_OK(wsl_pattern_table_add(T1, L1, NULL, 0));
     WSL_ASSERT_OK(wsl_pattern_table_create(&T2, 6, 3, NULL));
@@ -2048,6 +2049,7 @@ START_TEST(test_pattern_table_file)
     wsl_pattern_table_free(back2);
     wsl_label_matrix_free(L1);
     wsl_label_matrix_free(L2);
+    remove_tmpdir();
 }
 END_TEST
 

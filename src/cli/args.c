@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,4 +141,12 @@ void wsl_cli_json_string(FILE *f, const char *s)
             fputc(*p, f);
     }
     fputc('"', f);
+}
+
+void wsl_cli_json_number(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.6f", v);
+    else
+        fputs("null", f);
 }

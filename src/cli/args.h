@@ -38,4 +38,7 @@ int wsl_cli_same_file(const char *a, const char *b);
 /* Print s to f as a JSON string, quotes included, escaping what JSON requires. */
 void wsl_cli_json_string(FILE *f, const char *s);
 
+/* Print v to f with "%.6f", or null when it is not finite (JSON has no NaN). */
+void wsl_cli_json_number(FILE *f, double v);
+
 #endif

@@ -98,8 +98,10 @@ static int run(int argc, char **argv)
                 else
                     printf("%.6f", s.precision);
             }
-            if (model)
+            if (model && isfinite(s.learned_accuracy))
                 printf(", \"learned_accuracy\": %.6f", s.learned_accuracy);
+            else if (model)
+                printf(", \"learned_accuracy\": null");
             printf("}");
         }
         printf("], \"totals\": {\"n\": %zu, \"m\": %zu, \"coverage\": %.6f, \"overlap\": %.6f, "

@@ -11,7 +11,7 @@ static int run(int argc, char **argv)
 {
     const char *out = NULL, *labels_out = NULL, *tie = NULL, *text_field = "text", *pos[2];
     size_t n_pos, k;
-    int rc;
+    int rc, json = 0, quiet = 0;
     double *probs = NULL;
     int32_t *labels = NULL;
     wsl_tie_policy policy = WSL_TIE_ABSTAIN;
@@ -23,9 +23,11 @@ static int run(int argc, char **argv)
         {"--text-field", NULL, &text_field, NULL},
         {"--labels-out", NULL, &labels_out, NULL},
         {"--tie", NULL, &tie, NULL},
+        {"--json", NULL, NULL, &json},
+        {"--quiet", "-q", NULL, &quiet},
     };
     memset(&texts, 0, sizeof texts);
-    if ((rc = wsl_cli_parse(argc, argv, opts, 4, pos, 2, 2, &n_pos)))
+    if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 2, 2, &n_pos)))
         return rc;
     if (!out) {
         wsl_cli_errorf(CMD, "-o OUT is required (see 'wsl classify --help')");
@@ -77,7 +79,17 @@ static int run(int argc, char **argv)
     if (labels_out && ((st = wsl_probs_to_labels(probs, texts.n, k, policy, 0, labels, texts.n)) ||
                        (st = wsl_gold_write(labels, texts.n, labels_out))))
         goto fail;
-    fprintf(stderr, "wsl classify: %zu records, %zu classes -> %s\n", texts.n, k, out);
+    if (json) {
+        printf("{\"model\": ");
+        wsl_cli_json_string(stdout, pos[0]);
+        printf(", \"records\": ");
+        wsl_cli_json_string(stdout, pos[1]);
+        printf(", \"n\": %zu, \"k\": %zu, \"output\": ", texts.n, k);
+        wsl_cli_json_string(stdout, out);
+        printf("}\n");
+    } else if (!quiet) {
+        fprintf(stderr, "wsl classify: %zu records, %zu classes -> %s\n", texts.n, k, out);
+    }
     goto done;
 fail:
     rc = wsl_cli_fail(CMD, st);
@@ -92,14 +104,14 @@ done:
 const wsl_cli_command wsl_cmd_classify = {
     "classify", "class probabilities of texts from an end model",
     "usage: wsl classify END.json RECORDS -o OUT [--text-field NAME] [--labels-out LABELS.csv]\n"
-    "                    [--tie abstain|hash|random|lowest]\n"
+    "                    [--tie abstain|hash|random|lowest] [--json] [-q]\n"
     "\n"
     "Write the end model's class probabilities of every record of RECORDS (JSON Lines, one\n"
     "object per line with a text field, default \"text\"): OUT.csv has n rows of k\n"
     "comma-separated probabilities (no header), OUT.npy is float64 n x k, as 'wsl predict'\n"
     "writes. Every record gets a prediction, whether or not a labeling function covered it.\n"
     "--labels-out also writes hard labels, one per line, ties broken by --tie (default\n"
-    "abstain: -1).\n"
+    "abstain: -1). --json prints a summary on stdout; -q prints nothing but errors.\n"
     "\n"
     "example:\n"
     "  wsl classify end.json texts_test.jsonl -o probs.csv\n"

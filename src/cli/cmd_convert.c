@@ -22,7 +22,7 @@ static int run(int argc, char **argv)
 {
     const char *format = NULL, *to = NULL, *ktext = NULL, *gold_in = NULL, *gold_out = NULL;
     const char *pos[2];
-    int rc;
+    int rc, json = 0, quiet = 0;
     size_t n_pos, n_gold = 0;
     long long k = 0;
     wsl_label_matrix *L = NULL;
@@ -35,8 +35,11 @@ static int run(int argc, char **argv)
         {"--cardinality", "-k", &ktext, NULL},
         {"--gold", NULL, &gold_in, NULL},
         {"--gold-out", NULL, &gold_out, NULL},
+        {"--json", NULL, NULL, &json},
+        {"--quiet", "-q", NULL, &quiet},
     };
-    if ((rc = wsl_cli_parse(argc, argv, opts, 5, pos, 2, 2, &n_pos)) != WSL_EXIT_OK)
+    if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 2, 2, &n_pos)) !=
+        WSL_EXIT_OK)
         return rc;
     if (ktext && (rc = wsl_cli_long("convert", "-k", ktext, 1, WSL_MAX_CARDINALITY, &k)))
         return rc;
@@ -93,7 +96,26 @@ static int run(int argc, char **argv)
     if (st == WSL_OK && gold_out)
         st = wsl_gold_write(gold, n_gold, gold_out);
     rc = st == WSL_OK ? WSL_EXIT_OK : wsl_cli_fail("convert", st);
-    if (rc == WSL_EXIT_OK)
+    if (rc == WSL_EXIT_OK && json) {
+        printf("{\"input\": ");
+        wsl_cli_json_string(stdout, pos[0]);
+        printf(", \"input_format\": \"%s\", \"output\": ", wsl_format_name(in_fmt));
+        wsl_cli_json_string(stdout, pos[1]);
+        printf(", \"output_format\": \"%s\", \"n\": %zu, \"m\": %zu, \"k\": %ld, "
+               "\"gold\": ",
+               wsl_format_name(out_fmt), wsl_label_matrix_n_points(L),
+               wsl_label_matrix_n_sources(L), (long)wsl_label_matrix_cardinality(L));
+        if (gold_in)
+            wsl_cli_json_string(stdout, gold_in);
+        else
+            printf("null");
+        printf(", \"gold_out\": ");
+        if (gold_out)
+            wsl_cli_json_string(stdout, gold_out);
+        else
+            printf("null");
+        printf("}\n");
+    } else if (rc == WSL_EXIT_OK && !quiet)
         fprintf(stderr, "wsl convert: %zu x %zu votes, k = %ld: %s (%s) -> %s (%s)\n",
                 wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L),
                 (long)wsl_label_matrix_cardinality(L), pos[0], wsl_format_name(in_fmt), pos[1],
@@ -107,12 +129,15 @@ done:
 const wsl_cli_command wsl_cmd_convert = {
     "convert", "convert votes between CSV, triples, NPY and WRENCH JSON",
     "usage: wsl convert IN OUT [--format F] [--to F] [-k K] [--gold GOLD] [--gold-out GOLD]\n"
+    "                   [--json] [-q]\n"
     "\n"
     "Formats come from the extensions (.csv, .npy, .json = WRENCH) unless --format (input) or\n"
     "--to (output) name one of csv, triples, npy, wrench; triples always need the option.\n"
     "  --gold GOLD       labels (one per line, -1 = unknown) to store in a WRENCH output\n"
     "  --gold-out GOLD   from a WRENCH input, also write its labels, one per line\n"
     "  -k K              classes (default: 1 + the largest vote)\n"
+    "  --json            print a JSON summary on stdout (instead of the line on stderr)\n"
+    "  -q, --quiet       print no summary\n"
     "The output is written atomically; IN (or GOLD) is never overwritten (exit 1).\n"
     "\n"
     "example:\n"

@@ -11,7 +11,7 @@ static double ratio(size_t a, size_t b)
 static int run(int argc, char **argv)
 {
     const char *ntext = NULL, *mtext = NULL, *ktext = NULL, *stext = NULL, *pos[1];
-    int rc = WSL_EXIT_OK;
+    int rc = WSL_EXIT_OK, json = 0;
     size_t n_pos, n, m, uncovered = 0;
     long long nl = 20000, ml = 10, kl = 2, seed = 1;
     int32_t k;
@@ -30,8 +30,10 @@ static int run(int argc, char **argv)
         {"--m", NULL, &mtext, NULL},
         {"--cardinality", "-k", &ktext, NULL},
         {"--seed", NULL, &stext, NULL},
+        {"--json", NULL, NULL, &json},
     };
-    if ((rc = wsl_cli_parse(argc, argv, opts, 4, pos, 0, 0, &n_pos)) != WSL_EXIT_OK)
+    if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, 0, &n_pos)) !=
+        WSL_EXIT_OK)
         return rc;
     if ((ntext && (rc = wsl_cli_long("demo", "--n", ntext, 1, 100000000, &nl))) ||
         (mtext && (rc = wsl_cli_long("demo", "--m", mtext, 1, 10000, &ml))) ||
@@ -65,8 +67,11 @@ static int run(int argc, char **argv)
         goto done;
     }
 
-    printf("wsl demo: %zu records, %zu sources, %ld classes (seed %lld)\n", n, m, (long)k, seed);
-    printf("1. generate: each source votes on a share of the records (coverage) drawn in\n"
+    if (!json)
+        printf("wsl demo: %zu records, %zu sources, %ld classes (seed %lld)\n", n, m, (long)k,
+               seed);
+    if (!json)
+        printf("1. generate: each source votes on a share of the records (coverage) drawn in\n"
            "   [%.2f, %.2f] and is right with an accuracy drawn in [%.2f, %.2f]; half the\n"
            "   sources only ever vote one class (polarity), like most labeling functions.\n",
            so.coverage_min, so.coverage_max, so.accuracy_min, so.accuracy_max);
@@ -83,12 +88,15 @@ static int run(int argc, char **argv)
         }
     }
 
-    printf("2. fit the label model on the votes alone (no gold labels)\n");
+    if (!json)
+        printf("2. fit the label model on the votes alone (no gold labels)\n");
     if ((st = wsl_label_model_create(&model, k, NULL)) != WSL_OK ||
         (st = wsl_label_model_fit(model, L, NULL)) != WSL_OK ||
         (st = wsl_label_model_report(model, &rep)) != WSL_OK ||
         (st = wsl_label_model_accuracies(model, learned, m)) != WSL_OK)
         goto fail;
+    if (json)
+        goto score;
     printf("   %d EM iterations%s, %zu distinct vote patterns\n", rep.iterations,
            rep.converged ? " (converged)" : "", rep.n_patterns);
 
@@ -108,6 +116,7 @@ static int run(int argc, char **argv)
         printf("  %11.3f\n", learned[j]);
     }
 
+score:
     /* Both scored the same way: a record whose top classes tie counts 1/t over the t tied
      * classes; records without a vote get each method's answer for them (majority vote: the
      * uniform prior, the label model: its class prior). */
@@ -123,6 +132,30 @@ static int run(int argc, char **argv)
                                   NULL, 0)))
         goto fail;
     uncovered = mv_all.n_uncovered;
+    if (json) {
+        printf("{\"n\": %zu, \"m\": %zu, \"k\": %ld, \"seed\": %lld, \"sources\": [", n, m,
+               (long)k, seed);
+        for (size_t j = 0; j < m; j++) {
+            printf("%s{\"j\": %zu, \"polarity\": ", j ? ", " : "", j);
+            if (pol[j] == WSL_ABSTAIN)
+                printf("null");
+            else
+                printf("%ld", (long)pol[j]);
+            printf(", \"coverage\": %.6f, \"true_accuracy\": %.6f, \"empirical_accuracy\": ",
+                   ratio(fired[j], n), acc[j]);
+            if (fired[j])
+                printf("%.6f", ratio(right[j], fired[j]));
+            else
+                printf("null");
+            printf(", \"learned_accuracy\": %.6f}", learned[j]);
+        }
+        printf("], \"fit\": {\"iterations\": %d, \"converged\": %s, \"patterns\": %zu}, "
+               "\"uncovered\": %zu, \"accuracy\": {\"majority_vote\": {\"all\": %.6f, "
+               "\"covered\": %.6f}, \"label_model\": {\"all\": %.6f, \"covered\": %.6f}}}\n",
+               rep.iterations, rep.converged ? "true" : "false", rep.n_patterns, uncovered,
+               mv_all.accuracy, mv_cov.accuracy, lm_all.accuracy, lm_cov.accuracy);
+        goto done;
+    }
     printf("\n4. label every record and score against the generated truth\n");
     printf("   %zu of %zu records have no vote (%.2f%%). Ties count 1/t over the t tied classes.\n\n",
            uncovered, n, 100.0 * ratio(uncovered, n));
@@ -149,14 +182,15 @@ done:
 
 const wsl_cli_command wsl_cmd_demo = {
     "demo", "generate sources with known accuracies, fit, and compare",
-    "usage: wsl demo [--n N] [--m M] [-k K] [--seed S]\n"
+    "usage: wsl demo [--n N] [--m M] [-k K] [--seed S] [--json]\n"
     "\n"
     "Generate N records (default 20000) voted on by M sources (default 10) over K classes\n"
     "(default 2): accuracies in [0.55, 0.9], coverages in [0.2, 0.6], half the sources voting\n"
     "one class only, from seed S (default 1; the same seed prints the same numbers). Print each\n"
     "source's true, empirical and learned accuracy, then the accuracy of majority vote and of\n"
     "the label model fitted without gold labels, over all records and over covered records\n"
-    "(ties count 1/t over the t tied classes).\n"
+    "(ties count 1/t over the t tied classes). --json prints the same as one JSON object\n"
+    "(\"polarity\": null for a source voting every class).\n"
     "\n"
     "example:\n"
     "  wsl demo --n 100000 -k 3 --seed 7\n",

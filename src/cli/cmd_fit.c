@@ -1,7 +1,9 @@
 #include "args.h"
+#include "progress.h"
 #include "source_priors.h"
 #include "sources_file.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +54,91 @@ static int log_iter(int start, int iteration, double ll, void *payload)
     return 0;
 }
 
+/*
+ * Progress of EM on a terminal. The fit runs up to max_iter iterations from each of its starts
+ * (more when it refits: learned dependencies, votes-only); a start stops early once the
+ * penalized log-likelihood improves by less than tol. Iterations left in the current start are
+ * estimated from the geometric decay of the improvements, the starts to come from the ones
+ * done, so the bar and the ETA are estimates; the iteration count and rate are exact.
+ */
+typedef struct fit_progress {
+    wsl_cli_progress bar;
+    unsigned starts;          /* wsl_lm_start flags of the fit */
+    int n_starts, max_iter;
+    double tol;
+    int pos, pass;            /* position of the current start among the fit's, refit number */
+    long long total;          /* iterations so far, all starts and refits */
+    long long done_starts;    /* iterations of the finished starts of this pass */
+    int last_it;
+    double prev_pen, prev_delta, ratio;
+} fit_progress;
+
+static int count_bits(unsigned v)
+{
+    int n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+static int progress_iter(int start, int iteration, double pen, void *payload)
+{
+    fit_progress *fp = payload;
+    int pos = count_bits(fp->starts & ((unsigned)start - 1)), remaining;
+    double delta, avg, est, left;
+    char detail[96];
+    if (iteration == 0) {
+        if (fp->total > 0 && pos <= fp->pos) { /* the starts begin again: a refit */
+            fp->pass++;
+            fp->done_starts = 0;
+        } else if (fp->total > 0) {
+            fp->done_starts += fp->last_it + 1;
+        }
+        fp->pos = pos;
+        fp->ratio = NAN;
+        fp->prev_delta = NAN;
+    }
+    fp->total++;
+    fp->last_it = iteration;
+    delta = iteration > 0 ? fabs(pen - fp->prev_pen) : NAN;
+    if (iteration > 1 && fp->prev_delta > 0 && isfinite(delta)) {
+        double r = delta / fp->prev_delta;
+        if (r < 1)
+            fp->ratio = isnan(fp->ratio) ? r : 0.7 * fp->ratio + 0.3 * r;
+    }
+    fp->prev_pen = pen;
+    fp->prev_delta = delta;
+    /* iterations left in this start: from the decay of the improvements once it is known,
+     * else as many as the finished starts took on average; unknown in the first start */
+    remaining = -1;
+    if (isfinite(delta) && delta < fp->tol) {
+        remaining = 0;
+    } else if (isfinite(delta) && delta > 0 && fp->ratio > 0 && fp->ratio < 1) {
+        double need = ceil(log(fp->tol / delta) / log(fp->ratio));
+        remaining = need < fp->max_iter ? (int)need : fp->max_iter;
+    } else if (pos > 0) {
+        remaining = (int)((double)fp->done_starts / pos) - iteration - 1;
+        remaining = remaining > 1 ? remaining : 1;
+    }
+    if (remaining > fp->max_iter - iteration - 1)
+        remaining = fp->max_iter - iteration - 1;
+    if (fp->pass > 0)
+        snprintf(detail, sizeof detail, "refit %d, start %d/%d", fp->pass, pos + 1, fp->n_starts);
+    else
+        snprintf(detail, sizeof detail, "start %d/%d", pos + 1, fp->n_starts);
+    if (remaining < 0) {
+        wsl_cli_progress_update(&fp->bar, -1, (double)fp->total, "it", detail);
+        return 0;
+    }
+    /* the starts to come take as long as the finished ones (or this one) */
+    avg = pos > 0 ? (double)fp->done_starts / pos : (double)(iteration + 1 + remaining);
+    est = (double)fp->done_starts + iteration + 1 + remaining;
+    left = (double)(fp->n_starts - pos - 1) * avg;
+    wsl_cli_progress_update(&fp->bar, ((double)fp->done_starts + iteration + 1) / (est + left),
+                            (double)fp->total, "it", detail);
+    return 0;
+}
+
 static void log_message(wsl_log_level level, const char *msg, void *payload)
 {
     (void)level;
@@ -65,7 +152,7 @@ static int run(int argc, char **argv)
                *prior = NULL, *pc = NULL, *iters = NULL, *tol = NULL, *gold_path = NULL,
                *threads = NULL, *sp_path = NULL, *sp_strength = NULL, *deps = NULL,
                *names_path = NULL, *pos[1];
-    int rc, verbose = 0, json = 0;
+    int rc, verbose = 0, json = 0, quiet = 0;
     size_t n_pos, n_gold = 0;
     long long k = 0, v;
     double *prior_buf = NULL;
@@ -74,6 +161,7 @@ static int run(int argc, char **argv)
     wsl_label_model *model = NULL;
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     wsl_fit_report rep;
+    fit_progress fp;
     wsl_status st = WSL_OK;
     wsl_cli_source_priors sp = {NULL, NULL};
     char **names = NULL;
@@ -92,9 +180,13 @@ static int run(int argc, char **argv)
         {"--source-priors", NULL, &sp_path, NULL},
         {"--source-prior-strength", NULL, &sp_strength, NULL},
         {"--deps", NULL, &deps, NULL},       {"--names", NULL, &names_path, NULL},
+        {"--quiet", "-q", NULL, &quiet},
     };
+    memset(&fp, 0, sizeof fp);
     if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &n_pos)))
         return rc;
+    /* -v logs every iteration: no progress line in between */
+    wsl_cli_progress_start(&fp.bar, "fit", quiet || verbose);
     if (!ktext || !out) {
         wsl_cli_errorf("fit", "-k K and -o MODEL.json are required (see 'wsl fit --help')");
         return WSL_EXIT_USAGE;
@@ -140,7 +232,15 @@ static int run(int argc, char **argv)
     if (verbose) {
         o.iter_fn = log_iter;
         o.log_fn = log_message;
+    } else if (fp.bar.on) {
+        fp.starts = o.starts & WSL_START_ALL;
+        fp.n_starts = count_bits(fp.starts);
+        fp.max_iter = o.max_iter;
+        fp.tol = o.tol;
+        o.iter_fn = progress_iter;
+        o.iter_payload = &fp;
     }
+    wsl_cli_progress_phase(&fp.bar, "reading %s", pos[0]);
     if ((rc = wsl_cli_read_votes("fit", pos[0], format, (int32_t)k, &L)))
         goto done;
     if (names_path &&
@@ -171,18 +271,24 @@ static int run(int argc, char **argv)
         o.gold = gold;
         o.gold_len = n_gold;
     }
+    wsl_cli_progress_phase(&fp.bar, "EM");
     if ((st = wsl_label_model_create(&model, (int32_t)k, NULL)) ||
-        (st = wsl_label_model_fit(model, L, &o)) || (st = wsl_label_model_report(model, &rep)) ||
-        (st = wsl_label_model_save(model, out)))
+        (st = wsl_label_model_fit(model, L, &o)) || (st = wsl_label_model_report(model, &rep)))
         goto fail;
-    if (json)
-        printf("{\"model\": \"%s\", \"n\": %zu, \"m\": %zu, \"k\": %lld, \"patterns\": %zu, "
+    wsl_cli_progress_phase(&fp.bar, "writing %s", out);
+    if ((st = wsl_label_model_save(model, out)))
+        goto fail;
+    wsl_cli_progress_end(&fp.bar);
+    if (json) {
+        printf("{\"model\": ");
+        wsl_cli_json_string(stdout, out);
+        printf(", \"n\": %zu, \"m\": %zu, \"k\": %lld, \"patterns\": %zu, "
                "\"iterations\": %d, \"converged\": %s, \"log_likelihood\": %.9g, "
                "\"fallback\": %s, \"abstain\": \"%s\"}\n",
-               out, wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L), k,
+               wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L), k,
                rep.n_patterns, rep.iterations, rep.converged ? "true" : "false",
                rep.log_likelihood, rep.fallback ? "true" : "false", anames[rep.abstain]);
-    else
+    } else if (!quiet)
         fprintf(stderr, "wsl fit: %zu records x %zu sources, %zu patterns, %d iterations%s, "
                         "log-likelihood %.6f per record%s -> %s\n",
                 wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L), rep.n_patterns,
@@ -196,6 +302,7 @@ static int run(int argc, char **argv)
 fail:
     rc = wsl_cli_fail("fit", st);
 done:
+    wsl_cli_progress_end(&fp.bar);
     wsl_cli_free_names(names, L ? wsl_label_matrix_n_sources(L) : 0);
     wsl_label_model_free(model);
     wsl_label_matrix_free(L);
@@ -232,7 +339,11 @@ const wsl_cli_command wsl_cmd_fit = {
     "  --names FILE        source names, one per line (for --deps files)\n"
     "  -j, --threads N     threads (the result does not depend on it)\n"
     "  -v, --verbose       log every EM iteration and the fit's decisions to stderr\n"
-    "  --json              print a JSON summary on stdout\n"
+    "  --json              print a JSON summary on stdout (instead of the line on stderr)\n"
+    "  -q, --quiet         no progress line and no summary on stderr\n"
+    "\n"
+    "On a terminal, a progress line on stderr counts EM iterations (start s of 3, rate,\n"
+    "an estimated ETA); with stderr redirected, -q or -v there is none.\n"
     "\n"
     "example:\n"
     "  wsl fit L_train.csv -k 2 -o model.json\n"

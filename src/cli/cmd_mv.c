@@ -30,7 +30,7 @@ static int run(int argc, char **argv)
 {
     const char *format = NULL, *ktext = NULL, *out = NULL, *labels_out = NULL, *weights = NULL,
                *tie = NULL, *pos[1];
-    int rc;
+    int rc, json = 0, quiet = 0;
     size_t n_pos, n, m;
     long long k = 0;
     int32_t kk;
@@ -44,8 +44,9 @@ static int run(int argc, char **argv)
         {"--format", NULL, &format, NULL},   {"--cardinality", "-k", &ktext, NULL},
         {"--output", "-o", &out, NULL},      {"--labels-out", NULL, &labels_out, NULL},
         {"--weights", NULL, &weights, NULL}, {"--tie", NULL, &tie, NULL},
+        {"--json", NULL, NULL, &json},       {"--quiet", "-q", NULL, &quiet},
     };
-    if ((rc = wsl_cli_parse(argc, argv, opts, 6, pos, 1, 1, &n_pos)))
+    if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &n_pos)))
         return rc;
     if (!out) {
         wsl_cli_errorf("mv", "-o PROBS is required (see 'wsl mv --help')");
@@ -96,8 +97,23 @@ static int run(int argc, char **argv)
         size_t unc = 0;
         for (size_t i = 0; i < n; i++)
             unc += !covered[i];
-        fprintf(stderr, "wsl mv: %zu records (%zu without a vote get the uniform prior) -> %s\n",
-                n, unc, out);
+        if (json) {
+            printf("{\"votes\": ");
+            wsl_cli_json_string(stdout, pos[0]);
+            printf(", \"output\": ");
+            wsl_cli_json_string(stdout, out);
+            printf(", \"labels_out\": ");
+            if (labels_out)
+                wsl_cli_json_string(stdout, labels_out);
+            else
+                printf("null");
+            printf(", \"n\": %zu, \"k\": %ld, \"weighted\": %s, \"uncovered\": %zu}\n", n,
+                   (long)kk, weights ? "true" : "false", unc);
+        } else if (!quiet) {
+            fprintf(stderr, "wsl mv: %zu records (%zu without a vote get the uniform prior) -> "
+                            "%s\n",
+                    n, unc, out);
+        }
     }
     goto done;
 fail:
@@ -114,12 +130,13 @@ done:
 const wsl_cli_command wsl_cmd_mv = {
     "mv", "majority-vote probabilities and labels",
     "usage: wsl mv VOTES -o PROBS [--weights W.txt] [--labels-out LABELS.csv]\n"
-    "              [--tie abstain|hash|random|lowest] [--format F] [-k K]\n"
+    "              [--tie abstain|hash|random|lowest] [--format F] [-k K] [--json] [-q]\n"
     "\n"
     "Each record's probabilities are the (weighted) shares of its votes; records without a\n"
     "vote get the uniform prior. PROBS: .csv (n rows of k numbers) or .npy (float64).\n"
     "--weights: one non-negative number per source. --labels-out writes hard labels, ties\n"
     "broken by --tie (abstain: -1; hash: by the row index; random: seeded; lowest class).\n"
+    "--json prints a JSON summary on stdout (instead of the line on stderr); -q neither.\n"
     "\n"
     "example:\n"
     "  wsl mv L_test.csv -o mv_probs.csv --labels-out mv_labels.csv --tie hash\n",

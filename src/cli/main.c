@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "progress.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static const wsl_cli_command *const commands[] = {
 void wsl_cli_errorf(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
+    wsl_cli_progress_hide(); /* the message gets a line of its own */
     fprintf(stderr, "wsl %s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -61,7 +63,11 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f, "\nRun 'wsl <command> --help' for a command's options and an example.\n\n"
                "Vote files: .csv (dense, -1 = abstain), .npy (integer), .json (WRENCH);\n"
-               "--format csv|triples|npy|wrench overrides the extension.\n\n"
+               "--format csv|triples|npy|wrench overrides the extension.\n"
+               "Every command takes --json (its summary as one JSON object on stdout). Long ones\n"
+               "(fit, predict, report) draw a progress line when stderr is a terminal; -q (quiet)\n"
+               "leaves stderr to errors. Outputs are written atomically, never over an input.\n"
+               "The manual page wsl(1) documents every command.\n\n"
                "exit status:\n"
                "  0  success\n"
                "  1  usage error (bad command line)\n"
