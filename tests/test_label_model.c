@@ -1774,6 +1774,10 @@ static Suite *label_model_suite(void)
     TCase *oom = tcase_create("oom");
     TCase *fuzz = tcase_create("fuzz");
     TCase *threads = tcase_create("threads");
+    /* Minutes under Valgrind: scripts/valgrind.sh leaves them to ASan (leaks) and TSan. */
+    tcase_set_tags(edge, "heavy");
+    tcase_set_tags(oom, "heavy");
+    tcase_set_tags(threads, "heavy");
     tcase_add_test(mv, test_mv_table);
     tcase_add_test(mv, test_tie_policies);
     tcase_add_test(mv, test_tie_hash_spreads);
