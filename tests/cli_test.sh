@@ -247,6 +247,7 @@ expect 0 "train" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "
 contains "$TMP/out" "records      6 (trained on 6, 0 uncovered left out)" "train summary"
 contains "$TMP/end.json" '"wsl.end_model"' "end model format"
 contains "$TMP/end.json" '"featurizer"' "end model keeps its featurizer"
+contains "$TMP/err" "without --votes every record is trained on" "train says uncovered rows are kept without --votes"
 expect 0 "train --votes leaves uncovered rows out" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --votes "$DATA/cli_texts_votes.csv" -o "$TMP/end2.json" --json
 contains "$TMP/out" '"trained_on": 5, "uncovered_left_out": 1' "train --votes json"
 expect 0 "train --keep-uncovered" -- "$WSL" train --probs "$DATA/cli_texts_probs.csv" --records "$T" --votes "$DATA/cli_texts_votes.csv" --keep-uncovered -o "$TMP/end3.json" --json

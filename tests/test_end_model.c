@@ -998,6 +998,10 @@ START_TEST(test_predict_errors)
     WSL_ASSERT_STATUS(wsl_end_model_predict(m, Y, WSL_TIE_LOWEST, 0, labels, 30), WSL_EDIM);
     WSL_ASSERT_STATUS(wsl_end_model_evaluate(m, X, p.gold, 29, &met, NULL, 0, NULL, 0),
                       WSL_EDIM);
+    p.gold[3] = 2; /* k = 2 */
+    WSL_ASSERT_STATUS(wsl_end_model_evaluate(m, X, p.gold, 30, &met, NULL, 0, NULL, 0),
+                      WSL_ERANGE);
+    p.gold[3] = 0;
     /* A fitted model without a featurizer cannot read text. */
     WSL_ASSERT_STATUS(wsl_end_model_predict_text(m, texts, 1, probs, 60), WSL_ESTATE);
     ck_assert_ptr_nonnull(strstr(wsl_last_error(), "no featurizer"));
@@ -1313,8 +1317,9 @@ END_TEST
 
 /* ---------------------------------------------------------------- OOM */
 
-/* Featurize, fit (compacted sparse with validation, then dense), predict, save, load. */
-static wsl_status oom_pipeline(const wsl_allocator *a)
+/* Featurize, fit (compacted sparse with validation, then dense), predict, save, load (bytes
+ * and file). */
+static wsl_status oom_pipeline(const wsl_allocator *a, const char *path)
 {
     wsl_featurizer_options fo = WSL_FEATURIZER_OPTIONS_INIT;
     wsl_end_options o = WSL_END_OPTIONS_INIT;
@@ -1350,6 +1355,10 @@ static wsl_status oom_pipeline(const wsl_allocator *a)
         (st = wsl_end_model_save_buf(m, &buf)) ||
         (st = wsl_end_model_load_buf(&r, buf.ptr, buf.size, a)))
         goto done;
+    wsl_end_model_free(r);
+    r = NULL;
+    if ((st = wsl_end_model_save(m, path)) || (st = wsl_end_model_load(&r, path, a)))
+        goto done;
     if ((st = wsl_features_from_dense(&D, dense, 4, 2, 2, a)) ||
         (st = wsl_end_model_create(&dm, 2, a)) || (st = wsl_end_model_fit(dm, D, dprobs, 8, NULL)))
         goto done;
@@ -1367,10 +1376,11 @@ done:
 START_TEST(test_oom_walk)
 {
     size_t fails = 0;
+    char *path = wsl_test_write_temp(".json", "", 0);
     for (size_t fail_at = 1;; fail_at++) {
         wsl_test_alloc state = {0, fail_at, 0, 0};
         wsl_allocator a = wsl_test_allocator(&state);
-        wsl_status st = oom_pipeline(&a);
+        wsl_status st = oom_pipeline(&a, path);
         ck_assert_msg(state.live == 0, "fail_at %zu: %ld blocks leaked", fail_at, state.live);
         if (st == WSL_OK)
             break;
@@ -1380,6 +1390,8 @@ START_TEST(test_oom_walk)
         fails++;
     }
     ck_assert_uint_gt(fails, 20);
+    unlink(path);
+    free(path);
     /* The CSR constructor too. */
     for (size_t fail_at = 1;; fail_at++) {
         wsl_test_alloc state = {0, fail_at, 0, 0};

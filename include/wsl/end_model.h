@@ -135,8 +135,9 @@ WSL_API void wsl_featurizer_free(wsl_featurizer *fz);
 
 /**
  * Learn the document frequency of every column from n texts (NUL-terminated UTF-8; an empty
- * text counts as a document with no token). Refitting replaces the previous frequencies; on
- * failure the featurizer is unfitted.
+ * text counts as a document with no token) for TF-IDF; without TF-IDF there is nothing to learn
+ * and the texts are only checked. Refitting replaces the previous frequencies; on failure the
+ * featurizer is unfitted.
  * @return WSL_OK, WSL_EINVAL (NULL fz, texts NULL with n > 0, a NULL text: the message names
  *         its index), WSL_ENOMEM.
  * @since 0.1

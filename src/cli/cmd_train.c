@@ -198,6 +198,9 @@ static int run(int argc, char **argv)
     }
     if (a.votes && (rc = read_covered(&a, n, (int32_t)k, &covered)))
         goto done;
+    if (!a.votes && !a.keep_uncovered)
+        fprintf(stderr, "wsl train: note: without --votes every record is trained on (the ones no "
+                        "source voted on cannot be told apart from the probabilities)\n");
     if (a.weights) {
         if ((st = wsl_probs_read(&weights, &nw, &kw, a.weights, WSL_FORMAT_AUTO, NULL)))
             goto fail;

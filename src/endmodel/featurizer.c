@@ -248,6 +248,12 @@ wsl_status wsl_featurizer_fit(wsl_featurizer *fz, const char *const *texts, size
     WSL_TRY(check_texts(__func__, texts, n));
     fz->fitted = 0;
     fz->n_docs = 0;
+    if (!fz->opts.tfidf) {
+        /* Nothing to learn: the frequencies would only cost 12 bytes per column. */
+        fz->n_docs = n;
+        fz->fitted = 1;
+        return WSL_OK;
+    }
     WSL_TRY(wsl__featurizer_alloc_stats(fz));
     for (size_t i = 0; i < n; i++) {
         if ((st = text_buckets(fz, texts[i], &b)) != WSL_OK) {

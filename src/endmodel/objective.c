@@ -4,8 +4,8 @@
  * Per row i with weight omega_i (the weights sum to 1), scores z = x_i W + b, and target q_i:
  *   loss_i = sum_c q_ic (lse(z) - z_c) = s_i lse(z) - q_i . z,      s_i = sum_c q_ic
  *   d loss_i / d z_c = s_i softmax(z)_c - q_ic
- * Sparse rows are walked entry by entry (k = 2 has its own loop: the common case, and twice as
- * fast without the inner class loops); dense rows go through BLAS a block at a time.
+ * Sparse rows are walked entry by entry (k = 2, the common case, has its own loop without the
+ * inner class loops); dense rows go through BLAS a block at a time.
  */
 #include "endmodel_impl.h"
 #include "matrix/matrix.h"

@@ -85,7 +85,7 @@ static int add_featurizer(cJSON *root, const wsl_featurizer *fz)
         !cJSON_AddBoolToObject(f, "normalize", o->normalize) ||
         !cJSON_AddBoolToObject(f, "fitted", fz->fitted))
         return 0;
-    if (!fz->fitted)
+    if (!fz->fitted || !o->tfidf)
         return 1;
     if (!cJSON_AddNumberToObject(f, "n_docs", (double)fz->n_docs) ||
         !(df = cJSON_AddObjectToObject(f, "df")) || !(cols = cJSON_AddArrayToObject(df, "cols")) ||
@@ -373,10 +373,11 @@ static wsl_status read_featurizer(const cJSON *root, wsl_end_model *model)
     if (o.tfidf && !fitted)
         return bad("\"featurizer\" uses TF-IDF but is not fitted%s", "");
     WSL_TRY(wsl_featurizer_create(&fz, &o, &model->alloc));
-    if (fitted && (st = read_df(f, fz)) != WSL_OK) {
+    if (o.tfidf && (st = read_df(f, fz)) != WSL_OK) {
         wsl_featurizer_free(fz);
         return st;
     }
+    fz->fitted = fitted;
     model->fz = fz;
     return WSL_OK;
 }
