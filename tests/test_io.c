@@ -1542,6 +1542,42 @@ START_TEST(test_writers_nothing_lost)
 }
 END_TEST
 
+/* Fuzz finding (fuzz_triples, timeout): the 13 bytes "11100,11106,5" inferred an 11101 x 11107
+ * shape, and dense storage allocated 123 MB for them (a one-line file could ask for 1 TB). A
+ * dense result far larger than the data is refused unless the shape is given; sparse storage
+ * holds it in memory proportional to the votes. */
+START_TEST(test_fuzz_triples_dense)
+{
+    big_alloc b = {0};
+    wsl_allocator a = {ba_malloc, ba_realloc, ba_free, &b};
+    wsl_read_options o = WSL_READ_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    int32_t v;
+    o.format = WSL_FORMAT_TRIPLES;
+    o.alloc = &a;
+    o.storage = WSL_STORAGE_DENSE;
+    WSL_ASSERT_STATUS(wsl_votes_read_mem(&L, "11100,11106,5", 13, "t", &o), WSL_EFORMAT);
+    ASSERT_ERR_HAS("t: 1 lines would make a dense 11101 x 11107 matrix");
+    ck_assert_ptr_null(L);
+    ck_assert_uint_lt(b.largest, 1 << 20);
+    o.storage = WSL_STORAGE_AUTO;
+    WSL_ASSERT_OK(wsl_votes_read_mem(&L, "11100,11106,5", 13, "t", &o));
+    ck_assert_uint_eq(wsl_label_matrix_storage(L), WSL_STORAGE_SPARSE);
+    WSL_ASSERT_OK(wsl_label_matrix_get(L, 11100, 11106, &v));
+    ck_assert_int_eq(v, 5);
+    wsl_label_matrix_free(L);
+    ck_assert_uint_lt(b.largest, 1 << 20);
+    /* The shape given: the caller asked for it. */
+    o.storage = WSL_STORAGE_DENSE;
+    o.n_points = 11101;
+    o.n_sources = 11107;
+    o.alloc = NULL;
+    WSL_ASSERT_OK(wsl_votes_read_mem(&L, "11100,11106,5", 13, "t", &o));
+    ck_assert_uint_eq(wsl_label_matrix_storage(L), WSL_STORAGE_DENSE);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- oom */
 
 /* A reader under the OOM walk: on failure *result is NULL; on success it is released. */
@@ -2058,6 +2094,7 @@ static Suite *io_suite(void)
     Suite *s = suite_create("io");
     TCase *core = tcase_create("core"), *errors = tcase_create("errors");
     TCase *oom = tcase_create("oom"), *real = tcase_create("real");
+    TCase *fuzz = tcase_create("fuzz");
 
     tcase_add_test(core, test_format_names);
     tcase_add_test(core, test_options_validate);
@@ -2098,6 +2135,8 @@ static Suite *io_suite(void)
     tcase_add_test(oom, test_oom_writers);
     tcase_add_test(oom, test_oom_libc_writers);
     suite_add_tcase(s, oom);
+    tcase_add_test(fuzz, test_fuzz_triples_dense);
+    suite_add_tcase(s, fuzz);
 
     tcase_add_test(real, test_real_youtube_csv);
     tcase_add_test(real, test_real_youtube_wrench);

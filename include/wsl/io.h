@@ -9,7 +9,7 @@
  *   non-abstain vote, so trailing rows or columns without votes come back only if n_points /
  *   n_sources are given when reading. When the shape is inferred, an item or source index of
  *   2^20 + 64 x (number of lines) or more is refused (WSL_EFORMAT), and so is a dense result of
- *   2^26 + 1024 x (number of lines) cells or more: give the shape for such files.
+ *   2^24 + 1024 x (number of lines) cells or more: give the shape for such files.
  * - NPY: NumPy .npy, 2-D integer matrices (int8/16/32/64, either byte order, C or Fortran order)
  *   in; probabilities are written as float64.
  * - WRENCH: WRENCH's JSON ({"id": {"label": y, "weak_labels": [...], "data": {...}}, ...}),

@@ -7,7 +7,7 @@
 /* Inferred shapes larger than this (plus 64 per line) are refused: memory must follow the data. */
 #define WSL__TRIPLES_SLACK ((size_t)1 << 20)
 /* Dense cells an inferred shape may have: this plus 1024 per line. */
-#define WSL__TRIPLES_DENSE_CELLS ((size_t)1 << 26)
+#define WSL__TRIPLES_DENSE_CELLS ((size_t)1 << 24)
 
 /* A header is a first line that does not start like a number. */
 static bool is_header(const char *line, size_t len)

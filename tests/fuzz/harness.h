@@ -50,14 +50,15 @@ size_t fuzz_chunk(const uint8_t *data, size_t size);
 /* Path of this process's scratch file (the input is written there by fuzz_write_file). */
 const char *fuzz_write_file(const uint8_t *data, size_t size);
 
-/* Check a label matrix: shape, k, every vote in -1..k-1, stats consistent. */
+/* Check a label matrix: shape, k, every vote in -1..k-1, stats consistent (rows are sampled
+ * when n * m is large). */
 void fuzz_check_matrix(const wsl_label_matrix *L);
 /* Same shape, k and votes (storage may differ). */
 int fuzz_same_matrix(const wsl_label_matrix *A, const wsl_label_matrix *B);
 
 /*
- * The common check of a vote reader: read the input as `format` from every source (memory with
- * WSL_STORAGE_AUTO, a file into sparse storage, a pipe into dense storage), require the same
+ * The common check of a vote reader: read the input as `format` from every source (memory, a
+ * file, a pipe) into one storage the input picks (auto, sparse or dense), require the same
  * status and the same matrix from each, check the matrix, then write it in the same format and
  * read it back (the same votes).
  */
