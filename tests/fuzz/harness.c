@@ -62,7 +62,8 @@ int fuzz_open(wsl__reader *r, fuzz_source src, const uint8_t *data, size_t size,
         int fds[2];
         long cap;
         size_t done = 0;
-        char path[64];
+        /* The reader keeps a pointer to its name: it must outlive this call. */
+        static char path[64];
         FUZZ_CHECK(pipe(fds) == 0);
         cap = fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
         if (cap < 0)
