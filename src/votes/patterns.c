@@ -426,8 +426,10 @@ wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_
     C->start[0] = 0;
     for (size_t i = 0; i < n; i++) {
         size_t p = order[i], len = T->start[p + 1] - T->start[p];
-        memcpy(C->cols + C->start[i], T->cols + T->start[p], len * sizeof *C->cols);
-        memcpy(C->vals + C->start[i], T->vals + T->start[p], len * sizeof *C->vals);
+        if (len) { /* an all-abstain table has no vote arrays: memcpy must not see NULL */
+            memcpy(C->cols + C->start[i], T->cols + T->start[p], len * sizeof *C->cols);
+            memcpy(C->vals + C->start[i], T->vals + T->start[p], len * sizeof *C->vals);
+        }
         C->start[i + 1] = C->start[i] + len;
         C->counts[i] = T->counts[p];
         C->hashes[i] = T->hashes[p];
