@@ -1,7 +1,7 @@
 # End-to-end tests of the wsl command (tests/cli_test.sh).
 if(TARGET wsl_cli)
   add_test(NAME wsl.cli COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli_test.sh $<TARGET_FILE:wsl_cli>
-    ${CMAKE_CURRENT_SOURCE_DIR}/data ${WSL_SHARED_DATA_DIR})
+    ${CMAKE_CURRENT_SOURCE_DIR}/data ${WSL_SHARED_DATA_DIR} ${CMAKE_CURRENT_BINARY_DIR}/plugins)
   set_tests_properties(wsl.cli PROPERTIES TIMEOUT 300)
 endif()
 

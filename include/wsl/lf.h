@@ -137,7 +137,8 @@ typedef struct wsl_apply_report {
  * Cost: one indirect call per (record, LF), its vote stored straight into the compact cells;
  * no allocation, no lock and no atomic read-modify-write per record.
  * @param[out] out     the n x m label matrix; NULL on failure (nothing partial is returned).
- * @param report       NULL, or filled (see wsl_apply_report).
+ * @param report       NULL, or filled (see wsl_apply_report); when a fault stops the apply,
+ *                     only first_fault_record is set: the record that faulted.
  * The set is only read: one set may be applied from several threads at once.
  * @return WSL_OK, WSL_EINVAL (NULL, bad options, empty set), WSL_EBUFS (report->lf_faults
  *         shorter than the set), WSL_ECALLBACK (an LF returned

@@ -20,5 +20,6 @@
 #include "wsl/analysis.h"
 #include "wsl/records.h"
 #include "wsl/end_model.h"
+#include "wsl/plugin.h"
 
 #endif

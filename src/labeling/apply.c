@@ -307,10 +307,12 @@ static wsl_status run_batch(applier *ap, job *j)
     return WSL_OK;
 }
 
-static wsl_status fault_error(const job *j)
+static wsl_status fault_error(const job *j, wsl_apply_report *report)
 {
     const wsl_lf_set *set = j->set;
     const fault *f = &j->fault1;
+    if (report) /* the caller can map the record back to its source (a line of a file) */
+        report->first_fault_record = f->record;
     switch (f->kind) {
     case FAULT_PP:
         return wsl__error(WSL_ECALLBACK, "%s: preprocessor \"%s\" failed on record %zu", j->fn,
@@ -406,7 +408,7 @@ wsl_status wsl_lf_apply(wsl_label_matrix **out, const wsl_lf_set *set, const voi
     j.total = n;
     st = run_batch(&ap, &j);
     if (st == WSL_OK && j.fault1.kind != FAULT_NONE)
-        st = fault_error(&j);
+        st = fault_error(&j, report);
     if (st == WSL_OK)
         st = finish(&ap, &L, report, n);
     pthread_mutex_destroy(&j.mu);
@@ -472,7 +474,7 @@ wsl_status wsl_lf_apply_stream(wsl_label_matrix **out, const wsl_lf_set *set,
         j.reported = n;
         st = run_batch(&ap, &j);
         if (st == WSL_OK && j.fault1.kind != FAULT_NONE)
-            st = fault_error(&j);
+            st = fault_error(&j, report);
         pthread_mutex_destroy(&j.mu);
         if (st != WSL_OK)
             goto done;
