@@ -1,10 +1,11 @@
 #!/bin/sh
 # End-to-end tests of the wsl command: outputs and exit codes, including the error paths.
-# usage: cli_test.sh WSL TEST_DATA_DIR SHARED_DATA_DIR
+# usage: cli_test.sh WSL TEST_DATA_DIR SHARED_DATA_DIR [TEST_PLUGIN_DIR]
 set -u
 WSL=$1
 DATA=$2
 SHARED=$3
+PLUGINS=${4:-}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fails=0
@@ -463,6 +464,101 @@ expect 0 "report 70 sources" -- "$WSL" report "$TMP/wide70.csv" --model "$TMP/wi
 contains "$TMP/wide70.html" "No heat map for 70 sources" "report skips the heat map for many sources"
 contains "$TMP/wide70.html" 'id="dep-pair-24"' "report ranks the top 25 pairs"
 contains "$TMP/wide70.html" "2390 more pairs" "report counts the pairs not listed"
+
+# apply: LFs from a plugin over JSON Lines and CSV records (tests/plugins/)
+if [ -n "$PLUGINS" ] && [ -f "$PLUGINS/plugin_good.so" ]; then
+  P="$PLUGINS/plugin_good.so"
+  printf '{"text": "a good day", "n": 3}\n\n{"text": "bad", "n": -1}\n{"text": "a rather long text, neither"}\n' > "$TMP/r.jsonl"
+  printf 'n,text\n3,a good day\n-1,bad\n,"a rather long text, neither"\n' > "$TMP/r.csv"
+  expect 0 "apply jsonl" -- "$WSL" apply --lfs "$P" "$TMP/r.jsonl" -o "$TMP/ra.csv"
+  printf '1,-1,-1,1\n-1,0,-1,0\n-1,-1,2,-1\n' > "$TMP/ra_want.csv"
+  if cmp -s "$TMP/ra.csv" "$TMP/ra_want.csv"; then passes=$((passes + 1)); else
+    echo "FAIL: apply votes"; cat "$TMP/ra.csv"; fails=$((fails + 1)); fi
+  contains "$TMP/err" "3 records x 4 LFs (k = 3)" "apply summary"
+  expect 0 "apply csv" -- "$WSL" apply --lfs "$P" "$TMP/r.csv" -o "$TMP/rc.csv" -q
+  if cmp -s "$TMP/rc.csv" "$TMP/ra_want.csv" && [ ! -s "$TMP/err" ]; then passes=$((passes + 1)); else
+    echo "FAIL: apply csv votes / quiet"; fails=$((fails + 1)); fi
+  cp "$TMP/r.csv" "$TMP/r.txt"
+  expect 0 "apply --format csv" -- "$WSL" apply --lfs "$P" "$TMP/r.txt" --format csv -o "$TMP/rt.npy" --json --names-out "$TMP/rnames.txt"
+  contains "$TMP/out" '"format": "csv"' "apply json format"
+  contains "$TMP/out" '"class_names": \["negative", "positive", "long"\]' "apply json classes"
+  contains "$TMP/out" '{"name": "word_good", "coverage": 0.333333, "faults": 0}' "apply json per-LF coverage"
+  contains "$TMP/rnames.txt" "^sign_of_n$" "apply --names-out"
+  expect 0 "info on applied npy" -- "$WSL" info "$TMP/rt.npy"
+  contains "$TMP/out" "sources   4" "applied npy has the LF columns"
+  # -j: the same votes on more records
+  awk 'BEGIN { for (i = 0; i < 3000; i++) printf "{\"text\": \"%s %d%s\", \"n\": %d}\n",
+    (i % 3 ? "good" : "bad"), i, (i % 5 ? "" : " and a long tail of words"), i % 7 - 3 }' > "$TMP/many.jsonl"
+  expect 0 "apply -j 1" -- "$WSL" apply --lfs "$P" "$TMP/many.jsonl" -o "$TMP/m1.csv"
+  expect 0 "apply -j 3" -- "$WSL" apply --lfs "$P" "$TMP/many.jsonl" -o "$TMP/m3.csv" -j 3 --json
+  contains "$TMP/out" '"threads": 3' "apply json threads"
+  if cmp -s "$TMP/m1.csv" "$TMP/m3.csv" && [ "$(wc -l < "$TMP/m3.csv")" -eq 3000 ]; then
+    passes=$((passes + 1)); else echo "FAIL: apply -j 3 differs from -j 1"; fails=$((fails + 1)); fi
+  # the shortest plugin (WSL_PLUGIN), a relative name without a slash
+  printf '{"text": "yes"}\n{"text": "no"}\n{"text": "maybe"}\n' > "$TMP/yn.jsonl"
+  cp "$PLUGINS/plugin_minimal.so" "$TMP/minimal.so"
+  (cd "$TMP" && "$WSL" apply --lfs minimal.so yn.jsonl -o yn.csv -q) && [ "$(cat "$TMP/yn.csv" | tr '\n' ' ')" = "1,-1 -1,0 -1,-1 " ] &&
+    passes=$((passes + 1)) || { echo "FAIL: apply minimal plugin"; fails=$((fails + 1)); }
+  # malformed records: line numbers, --skip-bad
+  printf '{"text": "good"}\n{"text": \n[1]\n{"n": 2}\n{"text": "bad"}\n' > "$TMP/bad.jsonl"
+  expect 2 "apply malformed jsonl" -- "$WSL" apply --lfs "$P" "$TMP/bad.jsonl" -o "$TMP/b.csv"
+  contains "$TMP/err" "bad.jsonl:2:" "apply names the malformed line"
+  [ ! -e "$TMP/b.csv" ] && passes=$((passes + 1)) || { echo "FAIL: apply left an output"; fails=$((fails + 1)); }
+  expect 0 "apply --skip-bad" -- "$WSL" apply --lfs "$P" "$TMP/bad.jsonl" -o "$TMP/b.csv" --skip-bad
+  contains "$TMP/err" "skipped: .*bad.jsonl:3:1: expected a JSON object" "skip-bad names each line"
+  contains "$TMP/err" "bad.jsonl:4: the record has no field \"text\"" "skip-bad names the missing field"
+  contains "$TMP/err" "2 records x 4 LFs (k = 2\|2 records x 4 LFs (k = 3), .* 3 skipped" "skip-bad counts"
+  expect 0 "apply --skip-bad --json" -- "$WSL" apply --lfs "$P" "$TMP/bad.jsonl" -o "$TMP/b.csv" --skip-bad --json
+  contains "$TMP/out" '"n": 2, "m": 4, "k": 3, "threads": 1, "skipped": 3' "skip-bad json"
+  printf 'n,text\n1,good\n2\n3,"x"y\n4,bad\n' > "$TMP/bad.csv"
+  expect 2 "apply malformed csv" -- "$WSL" apply --lfs "$P" "$TMP/bad.csv" -o "$TMP/bc.csv"
+  contains "$TMP/err" "bad.csv:3: 1 field, the header has 2" "apply names the ragged csv line"
+  expect 0 "apply csv --skip-bad" -- "$WSL" apply --lfs "$P" "$TMP/bad.csv" -o "$TMP/bc.csv" --skip-bad --json
+  contains "$TMP/out" '"n": 2, .*"skipped": 2' "csv skip-bad counts"
+  printf 'id,body\n1,x\n' > "$TMP/nocol.csv"
+  expect 2 "apply csv without the needed column" -- "$WSL" apply --lfs "$P" "$TMP/nocol.csv" -o "$TMP/x.csv" --skip-bad
+  contains "$TMP/err" "the header has no column \"text\"" "apply names the missing column"
+  # an LF failing on a record: its line; --fault-tolerant counts it
+  printf '{"text": "ok"}\n\n{"text": "this will fail"}\n' > "$TMP/fail.jsonl"
+  expect 2 "apply LF error" -- "$WSL" apply --lfs "$P" "$TMP/fail.jsonl" -o "$TMP/f.csv"
+  contains "$TMP/err" 'LF "long_text" signalled an error .* (line 3) in ' "apply names the LF and the line"
+  expect 0 "apply --fault-tolerant" -- "$WSL" apply --lfs "$P" "$TMP/fail.jsonl" -o "$TMP/f.csv" --fault-tolerant --json
+  contains "$TMP/out" '"faults": 1' "fault-tolerant counts the fault"
+  contains "$TMP/out" '{"name": "long_text", "coverage": 0.000000, "faults": 1}' "fault counted per LF"
+  # plugins that are not right
+  expect 3 "apply missing plugin" -- "$WSL" apply --lfs "$TMP/nope.so" "$TMP/r.jsonl" -o "$TMP/x.csv"
+  contains "$TMP/err" "cannot load .*nope.so" "apply names the plugin"
+  expect 3 "apply plugin not a shared object" -- "$WSL" apply --lfs "$TMP/r.jsonl" "$TMP/r.csv" -o "$TMP/x.csv"
+  expect 2 "apply no table" -- "$WSL" apply --lfs "$PLUGINS/plugin_nosymbol.so" "$TMP/r.jsonl" -o "$TMP/x.csv"
+  contains "$TMP/err" "exports no wsl_plugin_table" "apply: missing symbol"
+  expect 2 "apply ABI mismatch" -- "$WSL" apply --lfs "$PLUGINS/plugin_abi.so" "$TMP/r.jsonl" -o "$TMP/x.csv"
+  contains "$TMP/err" "plugin ABI 2; this libwsl .* reads ABI 1" "apply: version mismatch"
+  expect 2 "apply contradicting table" -- "$WSL" apply --lfs "$PLUGINS/plugin_dupe.so" "$TMP/r.jsonl" -o "$TMP/x.csv"
+  contains "$TMP/err" 'lfs\[0\] and lfs\[2\] are both named "same"' "apply: duplicate LF names"
+  expect 2 "apply failing init" -- "$WSL" apply --lfs "$PLUGINS/plugin_initfail.so" "$TMP/r.jsonl" -o "$TMP/x.csv"
+  contains "$TMP/err" "init failed (returned 3): cannot open the keyword list" "apply: init message"
+  # usage errors, I/O errors, safe outputs
+  expect 1 "apply without --lfs" -- "$WSL" apply "$TMP/r.jsonl" -o "$TMP/x.csv"
+  contains "$TMP/err" "--lfs PLUGIN.so is required" "apply names --lfs"
+  expect 1 "apply without -o" -- "$WSL" apply --lfs "$P" "$TMP/r.jsonl"
+  expect 1 "apply bad -j" -- "$WSL" apply --lfs "$P" "$TMP/r.jsonl" -o "$TMP/x.csv" -j 0
+  expect 1 "apply bad --format" -- "$WSL" apply --lfs "$P" "$TMP/r.jsonl" -o "$TMP/x.csv" --format xml
+  expect 1 "apply two record files" -- "$WSL" apply --lfs "$P" "$TMP/r.jsonl" "$TMP/r.csv" -o "$TMP/x.csv"
+  expect 1 "apply over its records" -- "$WSL" apply --lfs "$P" "$TMP/r.csv" -o "$TMP/r.csv"
+  contains "$TMP/err" "refusing to overwrite the input" "apply refuses to overwrite records"
+  expect 1 "apply over its plugin" -- "$WSL" apply --lfs "$TMP/minimal.so" "$TMP/yn.jsonl" -o "$TMP/x.csv" --names-out "$TMP/minimal.so"
+  expect 3 "apply missing records" -- "$WSL" apply --lfs "$P" "$TMP/nope.jsonl" -o "$TMP/x.csv"
+  expect 3 "apply into a missing directory" -- "$WSL" apply --lfs "$P" "$TMP/r.jsonl" -o "$TMP/no/dir/x.csv"
+  cp "$TMP/ra_want.csv" "$TMP/keep.csv"
+  expect 2 "apply failing over a previous output" -- "$WSL" apply --lfs "$P" "$TMP/bad.jsonl" -o "$TMP/keep.csv"
+  cmp -s "$TMP/keep.csv" "$TMP/ra_want.csv" && passes=$((passes + 1)) || { echo "FAIL: a failed apply changed its output"; fails=$((fails + 1)); }
+  if [ -w /dev/full ]; then
+    expect 3 "apply onto a full disk" -- "$WSL" apply --lfs "$P" "$TMP/r.jsonl" -o /dev/full
+  fi
+  # records from a pipe: no size known, same votes
+  expect 0 "apply from a pipe" -- sh -c "cat '$TMP/r.jsonl' | '$WSL' apply --lfs '$P' /dev/stdin -o '$TMP/pipe.csv'"
+  cmp -s "$TMP/pipe.csv" "$TMP/ra_want.csv" && passes=$((passes + 1)) || { echo "FAIL: apply from a pipe"; fails=$((fails + 1)); }
+fi
 
 # the label model on a real matrix, end to end
 if [ -f "$SHARED/youtube/L_train.csv" ]; then

@@ -55,7 +55,7 @@ render)
     passes=$((passes + 1)); fi
   LC_ALL=C.UTF-8 groff -man -Tutf8 -ww "$PAGE" 2>/dev/null | col -bx 2>/dev/null > "$TMP/text" ||
     LC_ALL=C.UTF-8 groff -man -Tascii -P-c -ww "$PAGE" > "$TMP/text" 2>/dev/null
-  for s in "wsl - weak-supervision labeling" "EXIT STATUS" "wsl report  *VOTES  *--model  *MODEL.json"; do
+  for s in "wsl - weak-supervision labeling" "EXIT STATUS" "wsl  *report  *VOTES  *--model  *MODEL.json"; do
     if grep -q -- "$s" "$TMP/text"; then passes=$((passes + 1)); else
       fail "the rendered page lacks '$s'"; sed 's/^/  | /' "$TMP/text" | head -20; fi
   done

@@ -104,6 +104,7 @@ static int run(int argc, char **argv)
     wsl_lf_summary *sum = NULL;
     size_t *lf_faults = NULL;
     wsl_status st;
+    wsl_format vf;
     wsl_cli_progress bar;
     apply_ctx c;
     wsl_record_stream_options so = WSL_RECORD_STREAM_OPTIONS_INIT;
@@ -187,7 +188,9 @@ static int run(int argc, char **argv)
         goto fail;
     }
     wsl_cli_progress_phase(&bar, "writing %s", out);
-    if ((st = wsl_votes_write(L, out, WSL_FORMAT_AUTO)) != WSL_OK)
+    /* Votes go out as CSV unless the name says .npy or .json (also to /dev/stdout). */
+    vf = wsl_format_from_path(out);
+    if ((st = wsl_votes_write(L, out, vf == WSL_FORMAT_AUTO ? WSL_FORMAT_CSV : vf)) != WSL_OK)
         goto fail;
     if (names_out && (rc = write_names(t, names_out)))
         goto done;
@@ -226,13 +229,14 @@ const wsl_cli_command wsl_cmd_apply = {
     "\n"
     "Loads the LFs a shared object exports (wsl_plugin_table, see <wsl/plugin.h>) and applies\n"
     "them to every record: one row of VOTES per record, in input order, one column per LF\n"
-    "(-1 = abstain). VOTES: .csv or .npy. RECORDS: JSON Lines (one object per line) or, for a\n"
-    ".csv name or --format csv, CSV with a header naming the columns. A malformed record stops\n"
-    "the command with its line number (exit 2); --skip-bad counts and skips it instead (the\n"
-    "first ten are named on stderr). -j N runs the LFs on N threads (the votes are the same).\n"
-    "--fault-tolerant turns an LF's error into an abstain and counts it. --names-out writes the\n"
-    "LF names, one per line (for fit --names and report --names). A progress line shows on a\n"
-    "terminal; --json prints a summary with each LF's coverage on stdout; -q prints nothing.\n"
+    "(-1 = abstain). VOTES: .npy, .json (WRENCH), anything else CSV. RECORDS: JSON Lines (one\n"
+    "object per line) or, for a .csv name or --format csv, CSV with a header naming the\n"
+    "columns. A malformed record stops the command with its line number (exit 2); --skip-bad\n"
+    "counts and skips it instead (the first ten are named on stderr). -j N runs the LFs on N\n"
+    "threads (the votes are the same). --fault-tolerant turns an LF's error into an abstain\n"
+    "and counts it. --names-out writes the LF names, one per line (for --names of fit, analyze\n"
+    "and report). A progress line shows on a terminal; --json prints a summary with each LF's\n"
+    "coverage on stdout; -q prints nothing.\n"
     "\n"
     "example:\n"
     "  wsl apply --lfs build/examples/plugin/spam_lfs.so texts_train.jsonl -o L_train.csv \\\n"

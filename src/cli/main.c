@@ -65,7 +65,7 @@ static void usage(FILE *f)
                "Vote files: .csv (dense, -1 = abstain), .npy (integer), .json (WRENCH);\n"
                "--format csv|triples|npy|wrench overrides the extension.\n"
                "Every command takes --json (its summary as one JSON object on stdout). Long ones\n"
-               "(fit, predict, report) draw a progress line when stderr is a terminal; -q (quiet)\n"
+               "(apply, fit, predict, report) draw a progress line when stderr is a terminal; -q (quiet)\n"
                "leaves stderr to errors. Outputs are written atomically, never over an input.\n"
                "The manual page wsl(1) documents every command.\n\n"
                "exit status:\n"
