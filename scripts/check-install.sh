@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install libwsl (shared and static) into temporary prefixes and build examples/consumer against
-# each, with find_package(wsl) and with pkg-config; check that only wsl_* symbols are exported.
+# each, with find_package(wsl) and with pkg-config; build an LF plugin against each and run it
+# with the installed wsl; check that only wsl_* symbols are exported.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 tmp=$(mktemp -d)
@@ -29,6 +30,15 @@ for kind in shared static; do
   cc -std=c99 -Wall -Wextra -pedantic -Werror -o "$tmp/pc-$kind" "$root/examples/consumer/main.c" $flags
   LD_LIBRARY_PATH="$(dirname "$(find "$prefix" -name 'libwsl*' | head -n1)")" "$tmp/pc-$kind"
   "$prefix/bin/wsl" --version
+  # An LF plugin built from the installed headers alone, run by the installed wsl: the plugin
+  # takes libwsl's functions from the wsl process (static builds export them from wsl).
+  cc -std=c11 -Wall -Wextra -Werror -shared -fPIC $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags wsl) \
+    -o "$tmp/mylfs-$kind.so" "$root/examples/plugin/mylfs.c"
+  printf '{"text": "see http://x"}\n{"text": "thanks!"}\n{"text": "hm"}\n' > "$tmp/r.jsonl"
+  "$prefix/bin/wsl" apply --lfs "$tmp/mylfs-$kind.so" "$tmp/r.jsonl" -o "$tmp/L-$kind.csv" -q
+  [ "$(tr '\n' ' ' < "$tmp/L-$kind.csv")" = "1,-1 -1,0 -1,-1 " ] ||
+    { echo "wsl apply with a plugin built against the $kind install:"; cat "$tmp/L-$kind.csv"; exit 1; }
+  echo "-- $kind: wsl apply --lfs (a plugin built with pkg-config --cflags wsl)"
   page="$prefix/share/man/man1/wsl.1"
   if [ ! -f "$page" ] || ! grep -q "^\.TH WSL 1 .*libwsl $("$prefix/bin/wsl" --version | cut -d' ' -f2)" "$page"; then
     echo "the manual page is not installed as $page (for this version)"; exit 1
