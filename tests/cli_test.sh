@@ -555,6 +555,14 @@ if [ -n "$PLUGINS" ] && [ -f "$PLUGINS/plugin_good.so" ]; then
   if [ -w /dev/full ]; then
     expect 3 "apply onto a full disk" -- "$WSL" apply --lfs "$P" "$TMP/r.jsonl" -o /dev/full
   fi
+  if command -v script >/dev/null 2>&1; then
+    on_tty "$TMP/tty_apply" "$WSL" apply --lfs "$P" "$TMP/many.jsonl" -o "$TMP/m_tty.csv"
+    contains "$TMP/tty_apply" "wsl apply: applying 4 LFs .*% .*records, .*records/s" "apply draws progress on a terminal"
+    on_tty "$TMP/tty_apply_q" "$WSL" apply --lfs "$P" "$TMP/many.jsonl" -o "$TMP/m_tty.csv" -q
+    if grep -q "records/s\|wsl apply" "$TMP/tty_apply_q"; then echo "FAIL: apply -q drew on a terminal"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+    cmp -s "$TMP/m_tty.csv" "$TMP/m1.csv" && passes=$((passes + 1)) || { echo "FAIL: apply on a terminal wrote other votes"; fails=$((fails + 1)); }
+  fi
+  if grep -q "records/s" "$TMP/err"; then echo "FAIL: apply progress on a redirected stderr"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
   # records from a pipe: no size known, same votes
   expect 0 "apply from a pipe" -- sh -c "cat '$TMP/r.jsonl' | '$WSL' apply --lfs '$P' /dev/stdin -o '$TMP/pipe.csv'"
   cmp -s "$TMP/pipe.csv" "$TMP/ra_want.csv" && passes=$((passes + 1)) || { echo "FAIL: apply from a pipe"; fails=$((fails + 1)); }

@@ -177,7 +177,7 @@ static int run(int argc, char **argv)
     ao.fault_tolerant = tolerant;
     ao.progress = on_progress;
     ao.progress_payload = &c;
-    wsl_cli_progress_phase(&bar, "applying %zu LFs to %s", t->n_lfs, pos[1]);
+    wsl_cli_progress_phase(&bar, "applying %zu LFs", t->n_lfs);
     if ((st = wsl_lf_apply_records(&L, set, c.stream, &ao, &rep)) != WSL_OK) {
         if (st == WSL_ECALLBACK && !tolerant) {
             wsl_cli_errorf("apply", "%s in %s (--fault-tolerant counts such failures as "
