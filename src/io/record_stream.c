@@ -274,58 +274,66 @@ static wsl_status finish_open(wsl_record_stream *s, const wsl_record_stream_opti
     return s->format == WSL_RECORDS_CSV ? read_header(s) : WSL_OK;
 }
 
-static wsl_status open_common(wsl_record_stream **out, const char *path, const char *data,
-                              size_t len, const char *name,
-                              const wsl_record_stream_options *opts, const wsl_allocator *alloc)
+wsl_status wsl__record_stream_open_reader(wsl_record_stream **out, wsl__reader *rd,
+                                         const wsl_record_stream_options *opts)
 {
     wsl_record_stream_options defaults = WSL_RECORD_STREAM_OPTIONS_INIT;
-    wsl_allocator a = wsl__allocator(alloc);
+    const wsl_record_stream_options *o = opts ? opts : &defaults;
+    wsl_allocator a = rd->a;
     wsl_record_stream *s;
     wsl_status st;
-    const wsl_record_stream_options *o = opts ? opts : &defaults;
-    WSL_TRY(check_options(o));
-    if (!(s = wsl__calloc(&a, 1, sizeof *s)))
-        return WSL_ENOMEM;
-    s->a = a;
-    if (!(s->name = wsl__strdup(&a, path ? path : name ? name : "<memory>"))) {
-        wsl__free(&a, s);
-        return WSL_ENOMEM;
+    *out = NULL;
+    if ((st = check_options(o)) != WSL_OK)
+        goto fail;
+    if (!(s = wsl__calloc(&a, 1, sizeof *s))) {
+        st = WSL_ENOMEM;
+        goto fail;
     }
-    if (path)
-        st = wsl__reader_open_file(&s->rd, "wsl_record_stream_open", path, &a);
-    else {
-        wsl__reader_open_mem(&s->rd, data, len, s->name, &a);
-        st = WSL_OK;
+    s->a = a;
+    s->rd = *rd; /* the stream owns the reader from here */
+    memset(rd, 0, sizeof *rd);
+    if (!(s->name = wsl__strdup(&a, s->rd.name))) {
+        wsl_record_stream_close(s);
+        return WSL_ENOMEM;
     }
     s->rd.name = s->name; /* the reader keeps a pointer: ours outlives the caller's */
-    if (st == WSL_OK)
-        st = finish_open(s, o);
-    if (st != WSL_OK) {
+    if ((st = finish_open(s, o)) != WSL_OK) {
         wsl_record_stream_close(s);
         return st;
     }
     *out = s;
     return WSL_OK;
+fail:
+    wsl__reader_close(rd);
+    return st;
 }
 
 wsl_status wsl_record_stream_open(wsl_record_stream **out, const char *path,
                                   const wsl_record_stream_options *opts,
                                   const wsl_allocator *alloc)
 {
+    wsl__reader rd;
     if (out)
         *out = NULL;
     WSL_CHECK_ARG(out && path);
-    return open_common(out, path, NULL, 0, NULL, opts, alloc);
+    if (opts)
+        WSL_TRY(check_options(opts)); /* before touching the file */
+    WSL_TRY(wsl__reader_open_file(&rd, "wsl_record_stream_open", path, alloc));
+    return wsl__record_stream_open_reader(out, &rd, opts);
 }
 
 wsl_status wsl_record_stream_open_mem(wsl_record_stream **out, const char *data, size_t len,
                                       const char *name, const wsl_record_stream_options *opts,
                                       const wsl_allocator *alloc)
 {
+    wsl__reader rd;
     if (out)
         *out = NULL;
     WSL_CHECK_ARG(out && (data || len == 0));
-    return open_common(out, NULL, data, len, name, opts, alloc);
+    if (opts)
+        WSL_TRY(check_options(opts)); /* before touching the file */
+    wsl__reader_open_mem(&rd, data, len, name, alloc);
+    return wsl__record_stream_open_reader(out, &rd, opts);
 }
 
 void wsl_record_stream_close(wsl_record_stream *s)

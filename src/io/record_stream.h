@@ -54,6 +54,11 @@ typedef enum wsl__rec_result {
 wsl_status wsl__rec_bad(wsl_record_stream *s, size_t line, size_t col, wsl__rec_result *res,
                         const char *fmt, ...) WSL__PRINTF(5, 6);
 
+/* Open a stream over an open reader, which it takes over (*rd is left zeroed, and closed on
+ * failure). opts NULL: the defaults. */
+wsl_status wsl__record_stream_open_reader(wsl_record_stream **out, wsl__reader *rd,
+                                         const wsl_record_stream_options *opts);
+
 /*
  * Parse the next CSV record's cells into s->arena, their offsets appended to s->offs from
  * s->offs_len (which is left past them). *n_cells receives the number of fields, *line the
