@@ -396,6 +396,43 @@ START_TEST(test_oom_walk)
 }
 END_TEST
 
+/* Fuzz finding: a CSV record whose first cell is "" (quoted, empty) copied 0 bytes into an arena that did
+ * not exist yet (memcpy to NULL + 0, undefined). And NUL bytes, which would cut a field short,
+ * are malformed records in both formats. */
+START_TEST(test_fuzz_empty_first_cell_and_nul)
+{
+    static const char csv[] = "a,b\n,x\n1,y\0z\n\"p\0\",2\n3,4\n";
+    static const char jsonl[] = "{\"text\": \"a\"}\n{\"text\": \"b\0c\"}\n{\0\"text\": 1}\n";
+    wsl_record_stream_options o = WSL_RECORD_STREAM_OPTIONS_INIT;
+    wsl_record_stream *s = NULL;
+    const wsl_record *r[8];
+    size_t got;
+    o.format = WSL_RECORDS_CSV;
+    WSL_ASSERT_OK(wsl_record_stream_open_mem(&s, "a,b\n\"\",\n", 8, "e.csv", &o, NULL));
+    WSL_ASSERT_OK(wsl_record_stream_next(s, r, 8, &got));
+    ck_assert_uint_eq(got, 1);
+    ck_assert_str_eq(wsl_record_string(r[0], "a"), "");
+    wsl_record_stream_close(s);
+    WSL_ASSERT_OK(wsl_record_stream_open_mem(&s, csv, sizeof csv - 1, "n.csv", &o, NULL));
+    WSL_ASSERT_STATUS(wsl_record_stream_next(s, r, 8, &got), WSL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "n.csv:3:4: a NUL byte"));
+    wsl_record_stream_close(s);
+    o.skip_bad = 1;
+    WSL_ASSERT_OK(wsl_record_stream_open_mem(&s, csv, sizeof csv - 1, "n.csv", &o, NULL));
+    WSL_ASSERT_OK(wsl_record_stream_next(s, r, 8, &got));
+    ck_assert_uint_eq(got, 2);
+    ck_assert_uint_eq(wsl_record_line(r[1]), 5);
+    ck_assert_uint_eq(wsl_record_stream_skipped(s), 2);
+    wsl_record_stream_close(s);
+    o.format = WSL_RECORDS_JSONL;
+    WSL_ASSERT_OK(wsl_record_stream_open_mem(&s, jsonl, sizeof jsonl - 1, "n.jsonl", &o, NULL));
+    WSL_ASSERT_OK(wsl_record_stream_next(s, r, 8, &got));
+    ck_assert_uint_eq(got, 1);
+    ck_assert_uint_eq(wsl_record_stream_skipped(s), 2);
+    wsl_record_stream_close(s);
+}
+END_TEST
+
 static Suite *record_stream_suite(void)
 {
     Suite *s = suite_create("record_stream");
@@ -412,6 +449,7 @@ static Suite *record_stream_suite(void)
     tcase_add_test(errors, test_skip_bad);
     tcase_add_test(errors, test_arguments);
     tcase_add_test(errors, test_quoted_field_limit);
+    tcase_add_test(errors, test_fuzz_empty_first_cell_and_nul);
     tcase_add_test(oom, test_oom_walk);
     suite_add_tcase(s, read);
     suite_add_tcase(s, errors);

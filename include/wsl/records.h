@@ -95,7 +95,8 @@ WSL_API wsl_status wsl_records_labels(const wsl_records *records, size_t field, 
  * Either may start with a UTF-8 byte order mark and use "\r\n" line ends.
  *
  * A malformed record (JSON that does not parse or is not an object, a CSV record with the wrong
- * number of fields or text after a closing quote, a record without one of the required fields)
+ * number of fields or text after a closing quote, a NUL byte, a record without one of the
+ * required fields)
  * is WSL_EFORMAT with "path:line:column" — or, with skip_bad, is counted, reported to on_bad and
  * skipped. A line longer than 64 MiB (or a quoted CSV field running that long) always stops
  * the stream: nothing after it can be trusted to start a record.

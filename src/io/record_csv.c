@@ -11,6 +11,8 @@ static const char *const FN = "wsl_record_stream_next";
 static wsl_status arena_put(wsl_record_stream *s, const char *src, size_t n)
 {
     size_t need;
+    if (n == 0)
+        return WSL_OK; /* the arena may not exist yet */
     if (!wsl__add_size(&need, s->arena_len, n))
         return wsl__error(WSL_ENOMEM, "%s: record too large", FN);
     if (need > s->arena_cap) {
@@ -135,6 +137,11 @@ wsl_status wsl__csv_record(wsl_record_stream *s, size_t *n_cells, size_t *line,
     *line = s->rd.line_no;
     WSL_TRY(offs_push(s, s->arena_len));
     for (;;) {
+        const char *nul = memchr(text, '\0', len);
+        if (nul) { /* a cell would end at it without a word: refuse, like JSON Lines */
+            st = wsl__rec_bad(s, s->rd.line_no, (size_t)(nul - text) + 1, res, "a NUL byte");
+            goto bad;
+        }
         cs.bytes += len + 1;
         if (cs.bytes > s->rd.max_line)
             return wsl__error(WSL_EFORMAT,

@@ -70,6 +70,12 @@ static wsl_status json_record(wsl_record_stream *s, cJSON **json, size_t *line,
         }
     } while (blank(text, len));
     *line = s->rd.line_no;
+    {
+        /* cJSON reads a NUL between tokens as a blank and ends a string at one: refuse it. */
+        const char *nul = memchr(text, '\0', len);
+        if (nul)
+            return wsl__rec_bad(s, *line, (size_t)(nul - text) + 1, res, "a NUL byte");
+    }
     /* cJSON's parser keeps a global error pointer: the stream parses on one thread only. */
     root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
