@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install libwsl (shared and static) into temporary prefixes and build examples/consumer against
-# each, with find_package(wsl) and with pkg-config; build an LF plugin against each and run it
-# with the installed wsl; check that only wsl_* symbols are exported.
+# each, with find_package(wsl) and with pkg-config; build LF plugins against each and run the
+# CLI tests with the installed wsl; check that only wsl_* symbols are exported.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 tmp=$(mktemp -d)
@@ -39,6 +39,16 @@ for kind in shared static; do
   [ "$(tr '\n' ' ' < "$tmp/L-$kind.csv")" = "1,-1 -1,0 -1,-1 " ] ||
     { echo "wsl apply with a plugin built against the $kind install:"; cat "$tmp/L-$kind.csv"; exit 1; }
   echo "-- $kind: wsl apply --lfs (a plugin built with pkg-config --cflags wsl)"
+  # The CLI tests against the installed wsl, with the test plugins built from the installed
+  # headers.
+  mkdir -p "$tmp/plugins-$kind"
+  for src in "$root"/tests/plugins/*.c; do
+    cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -shared -fPIC \
+      $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags wsl) \
+      -o "$tmp/plugins-$kind/$(basename "$src" .c).so" "$src"
+  done
+  sh "$root/tests/cli_test.sh" "$prefix/bin/wsl" "$root/tests/data" "$root/../shared/data" \
+    "$tmp/plugins-$kind" | tail -n 1
   page="$prefix/share/man/man1/wsl.1"
   if [ ! -f "$page" ] || ! grep -q "^\.TH WSL 1 .*libwsl $("$prefix/bin/wsl" --version | cut -d' ' -f2)" "$page"; then
     echo "the manual page is not installed as $page (for this version)"; exit 1
