@@ -265,7 +265,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
     double *abstain_sum = NULL;
     size_t cells, *cidx = NULL;
     wsl__keymap seen = {NULL, NULL, 0, 0, NULL};
-    unsigned bits;
+    wsl__row_coder rc;
     int32_t k;
     wsl_status st = WSL_OK;
     WSL_CHECK_ARG(model != NULL);
@@ -289,16 +289,17 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
         goto done;
     }
     wsl__model_abstain_sum(model, abstain_sum);
-    if ((bits = wsl__row_key_bits(L)) != 0 && (st = wsl__keymap_init(&seen, &model->alloc)) != WSL_OK)
+    rc = wsl__row_coder_of(L);
+    if (rc.bits && (st = wsl__keymap_init(&seen, &model->alloc, rc.universe)) != WSL_OK)
         goto done;
     for (size_t i = 0; i < L->n; i++) {
         double *p = probs + i * (size_t)k;
         size_t nnz;
         uint64_t key = 0;
-        if (bits) {
+        if (rc.bits) {
             /* A row seen before copies that row's probabilities: the same bits. */
             size_t first;
-            key = wsl__row_key(L, i, bits);
+            key = wsl__row_code(L, i, &rc);
             if ((first = wsl__keymap_get(&seen, key)) != SIZE_MAX) {
                 memcpy(p, probs + first * (size_t)k, (size_t)k * sizeof *p);
                 if (covered)
@@ -316,7 +317,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
         for (size_t e = 0; e < nnz; e++)
             p[vals[e]] += TIE_NUDGE;
         wsl__softmax_inplace(p, (size_t)k);
-        if (bits && (st = wsl__keymap_put(&seen, key, i)) != WSL_OK)
+        if (rc.bits && (st = wsl__keymap_put(&seen, key, i)) != WSL_OK)
             goto done;
     }
 done:

@@ -165,7 +165,7 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
     int32_t *vals = NULL;
     wsl_status st = WSL_OK;
     wsl__keymap map = {NULL, NULL, 0, 0, NULL};
-    unsigned bits;
+    wsl__row_coder rc;
     WSL_CHECK_ARG(T != NULL);
     WSL_CHECK_ARG(L != NULL);
     if (L->m != T->m || L->k != T->k)
@@ -180,12 +180,12 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
         st = WSL_ENOMEM;
         goto done;
     }
-    if ((bits = wsl__row_key_bits(L)) != 0) {
+    if ((rc = wsl__row_coder_of(L)).bits != 0) {
         /* Dense rows that pack into a key: each distinct row is hashed and compared once. */
-        if ((st = wsl__keymap_init(&map, &T->alloc)) != WSL_OK)
+        if ((st = wsl__keymap_init(&map, &T->alloc, rc.universe)) != WSL_OK)
             goto done;
         for (size_t i = 0; i < L->n; i++) {
-            uint64_t key = wsl__row_key(L, i, bits);
+            uint64_t key = wsl__row_code(L, i, &rc);
             size_t p = wsl__keymap_get(&map, key);
             if (p != SIZE_MAX) {
                 T->counts[p]++;

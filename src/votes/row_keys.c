@@ -12,6 +12,21 @@ unsigned wsl__row_key_bits(const wsl_label_matrix *L)
     return L->m * bits <= 64 ? bits : 0;
 }
 
+wsl__row_coder wsl__row_coder_of(const wsl_label_matrix *L)
+{
+    wsl__row_coder rc = {wsl__row_key_bits(L), 0};
+    uint64_t u = 1;
+    if (!rc.bits)
+        return rc;
+    for (size_t j = 0; j < L->m; j++) {
+        u *= (uint64_t)L->k + 1;
+        if (u > WSL__DIRECT_KEYS)
+            return rc;
+    }
+    rc.universe = u;
+    return rc;
+}
+
 static wsl_status alloc_slots(wsl__keymap *map, size_t cap)
 {
     map->keys = wsl__mallocarray(map->alloc, cap, sizeof *map->keys);
@@ -28,10 +43,17 @@ static wsl_status alloc_slots(wsl__keymap *map, size_t cap)
     return WSL_OK;
 }
 
-wsl_status wsl__keymap_init(wsl__keymap *map, const wsl_allocator *alloc)
+wsl_status wsl__keymap_init(wsl__keymap *map, const wsl_allocator *alloc, uint64_t universe)
 {
     memset(map, 0, sizeof *map);
     map->alloc = alloc;
+    if (universe) {
+        if (!(map->vals = wsl__mallocarray(alloc, (size_t)universe, sizeof *map->vals)))
+            return WSL_ENOMEM;
+        memset(map->vals, 0xff, (size_t)universe * sizeof *map->vals);
+        map->cap = (size_t)universe;
+        return WSL_OK;
+    }
     return alloc_slots(map, 1024);
 }
 
@@ -53,6 +75,11 @@ static void insert_slot(wsl__keymap *map, uint64_t key, size_t val)
 
 wsl_status wsl__keymap_put(wsl__keymap *map, uint64_t key, size_t val)
 {
+    if (!map->keys) {
+        map->vals[key] = val;
+        map->n++;
+        return WSL_OK;
+    }
     if (2 * (map->n + 1) > map->cap) {
         /* Keep the load at most one half: probes stay short. */
         wsl__keymap old = *map;

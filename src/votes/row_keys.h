@@ -12,6 +12,19 @@
 /* Bits per vote when L's rows pack into 64-bit keys (dense storage), else 0. */
 unsigned wsl__row_key_bits(const wsl_label_matrix *L);
 
+/* Rows with at most this many possible patterns ((k + 1)^m) index a direct table instead of
+ * hashing: 2^17 slots of 8 bytes stay in the caches, and a lookup is one load. */
+#define WSL__DIRECT_KEYS ((uint64_t)1 << 17)
+
+/* How rows become keys: none (bits 0), packed (bits per vote), or direct (universe > 0: the
+ * key is the row's mixed-radix value sum_j (v_j + 1) (k + 1)^j, below universe). */
+typedef struct wsl__row_coder {
+    unsigned bits;
+    uint64_t universe;
+} wsl__row_coder;
+
+wsl__row_coder wsl__row_coder_of(const wsl_label_matrix *L);
+
 /* The packed key of row i (bits from wsl__row_key_bits). */
 static inline uint64_t wsl__row_key(const wsl_label_matrix *L, size_t i, unsigned bits)
 {
@@ -29,20 +42,42 @@ static inline uint64_t wsl__row_key(const wsl_label_matrix *L, size_t i, unsigne
     return key;
 }
 
+/* The key of row i under coder rc (rc->bits != 0). */
+static inline uint64_t wsl__row_code(const wsl_label_matrix *L, size_t i, const wsl__row_coder *rc)
+{
+    uint64_t key = 0, radix = (uint64_t)L->k + 1;
+    size_t m = L->m;
+    if (!rc->universe)
+        return wsl__row_key(L, i, rc->bits);
+    if (L->elem == 1) {
+        const int8_t *c = (const int8_t *)L->cells + i * m;
+        for (size_t j = m; j-- > 0;)
+            key = key * radix + (uint64_t)(uint8_t)(c[j] + 1);
+    } else {
+        for (size_t j = m; j-- > 0;)
+            key = key * radix + (uint64_t)(uint32_t)(wsl__load_vote(L->cells, L->elem, i * m + j) + 1);
+    }
+    return key;
+}
+
 typedef struct wsl__keymap {
-    uint64_t *keys;
+    uint64_t *keys;        /* NULL for a direct map */
     size_t *vals;          /* SIZE_MAX = empty slot */
-    size_t cap, n;         /* cap: a power of two */
+    size_t cap, n;         /* cap: a power of two, or a direct map's universe */
     const wsl_allocator *alloc;
 } wsl__keymap;
 
-wsl_status wsl__keymap_init(wsl__keymap *map, const wsl_allocator *alloc);
+/* universe 0: a hash map of any keys; else a direct table of keys 0..universe-1. */
+wsl_status wsl__keymap_init(wsl__keymap *map, const wsl_allocator *alloc, uint64_t universe);
 void wsl__keymap_release(wsl__keymap *map);
 
 /* The value stored for key, or SIZE_MAX. */
 static inline size_t wsl__keymap_get(const wsl__keymap *map, uint64_t key)
 {
-    size_t s = (size_t)wsl__splitmix64(key) & (map->cap - 1);
+    size_t s;
+    if (!map->keys)
+        return map->vals[key];
+    s = (size_t)wsl__splitmix64(key) & (map->cap - 1);
     while (map->vals[s] != SIZE_MAX) {
         if (map->keys[s] == key)
             return map->vals[s];
