@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build the libFuzzer targets of tests/fuzz with clang and run each for SECONDS, one after the
-# other, each a single niced process (-jobs=1 -workers=1). New inputs go to a working corpus in
+# other (or WSL_FUZZ_JOBS at a time), each a single niced process (-jobs=1 -workers=1). New inputs go to a working corpus in
 # the build directory; the committed seeds (tests/fuzz/corpus/<name>/) are only read. A crash,
 # leak, timeout or oversized allocation fails the run and leaves the input in
 # BUILD/artifacts/<name>/. Prints executions and coverage per target.
 # usage: fuzz.sh SECONDS [TARGET...]     (targets: csv, gold, npy, ... ; default all)
-# env:   WSL_FUZZ_BUILD (default build-fuzz), CC_FUZZ (default clang-14 or clang)
+# env:   WSL_FUZZ_BUILD (default build-fuzz), CC_FUZZ (default clang-14 or clang),
+#        WSL_FUZZ_JOBS (targets run at a time, default 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,8 +26,9 @@ exes=()
 for t in "${targets[@]}"; do exes+=("fuzz_$t"); done
 cmake --build "$build" -j"$(nproc)" --target "${exes[@]}" >/dev/null
 
-status=0
-for t in "${targets[@]}"; do
+# One target: its line of figures, and its log and artifacts when it fails.
+run_target() {
+  local t=$1 work art logs log result execs cov ft corp
   work="$root/$build/corpus-work/$t" art="$root/$build/artifacts/$t/" logs="$root/$build/logs/$t"
   mkdir -p "$work" "$art" "$logs"
   rm -f "$logs"/fuzz-*.log
@@ -37,17 +39,26 @@ for t in "${targets[@]}"; do
         >/dev/null 2>&1); then
     result=ok
   else
-    result=FAILED status=1
+    result=FAILED
   fi
   log="$logs/fuzz-0.log"
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n1 | grep -o '[0-9]*' || true)
   ft=$(grep -o 'ft: [0-9]*' "$log" | tail -n1 | grep -o '[0-9]*' || true)
   corp=$(find "$work" -type f | wc -l)
-  echo "-- fuzz $t: $result, ${secs}s, ${execs:-?} executions, cov ${cov:-?} edges, ft ${ft:-?}, working corpus $corp inputs"
-  if [ "$result" != ok ]; then
-    tail -n 60 "$log"
-    ls -l "$art"
-  fi
-done
+  {
+    echo "-- fuzz $t: $result, ${secs}s, ${execs:-?} executions, cov ${cov:-?} edges, ft ${ft:-?}, working corpus $corp inputs"
+    if [ "$result" != ok ]; then
+      tail -n 60 "$log"
+      ls -l "$art"
+    fi
+  } > "$logs/summary"
+  [ "$result" = ok ]
+}
+export -f run_target
+export root build secs
+# WSL_FUZZ_JOBS targets at a time (default 1); each is one process.
+status=0
+printf '%s\n' "${targets[@]}" | xargs -P "${WSL_FUZZ_JOBS:-1}" -I{} bash -c 'run_target "$1"' _ {} || status=1
+for t in "${targets[@]}"; do cat "$root/$build/logs/$t/summary"; done
 exit $status

@@ -28,7 +28,7 @@ echo "== threaded applier and concurrent predict under ThreadSanitizer"
 bash scripts/tsan.sh build-tsan
 
 echo "== every fuzz target for 30 s (clang, libFuzzer + ASan + UBSan; tests/fuzz/README.md)"
-bash scripts/fuzz.sh 30
+WSL_FUZZ_JOBS=$jobs bash scripts/fuzz.sh 30
 
 echo "== install, then build a program against the installed library"
 bash scripts/check-install.sh "$root"
