@@ -29,9 +29,8 @@ typedef struct em_ctx {
     double *s;           /* k scratch */
     double *abstain_sum; /* k */
     double *hist;        /* max_iter */
-    double *best_table, *best_prior, *best_hist;
+    double *best_hist;   /* the winning start's history */
     double *Nq;          /* expected counts of the cliques' outcomes, cl.off[cl.n] */
-    double *best_cl;     /* the winning start's joint tables */
     size_t *cidx;        /* cl.n: outcome index of each clique for the current pattern */
     size_t *block_start; /* n_blocks + 1 pattern offsets: the E-step's units of work */
     size_t n_blocks;
