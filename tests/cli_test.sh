@@ -521,7 +521,7 @@ if [ -n "$PLUGINS" ] && [ -f "$PLUGINS/plugin_good.so" ]; then
   # an LF failing on a record: its line; --fault-tolerant counts it
   printf '{"text": "ok"}\n\n{"text": "this will fail"}\n' > "$TMP/fail.jsonl"
   expect 2 "apply LF error" -- "$WSL" apply --lfs "$P" "$TMP/fail.jsonl" -o "$TMP/f.csv"
-  contains "$TMP/err" 'LF "long_text" signalled an error .* (line 3) in ' "apply names the LF and the line"
+  contains "$TMP/err" 'LF "long_text" signalled an error .*; the record is on line 3 in ' "apply names the LF and the line"
   expect 0 "apply --fault-tolerant" -- "$WSL" apply --lfs "$P" "$TMP/fail.jsonl" -o "$TMP/f.csv" --fault-tolerant --json
   contains "$TMP/out" '"faults": 1' "fault-tolerant counts the fault"
   contains "$TMP/out" '{"name": "long_text", "coverage": 0.000000, "faults": 1}' "fault counted per LF"
@@ -563,6 +563,18 @@ if [ -n "$PLUGINS" ] && [ -f "$PLUGINS/plugin_good.so" ]; then
     cmp -s "$TMP/m_tty.csv" "$TMP/m1.csv" && passes=$((passes + 1)) || { echo "FAIL: apply on a terminal wrote other votes"; fails=$((fails + 1)); }
   fi
   if grep -q "records/s" "$TMP/err"; then echo "FAIL: apply progress on a redirected stderr"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+  # both outputs or neither: a --names-out that cannot be written leaves the votes file alone
+  cp "$TMP/ra_want.csv" "$TMP/keep2.csv"
+  printf '{"text": "good"}\n' > "$TMP/one.jsonl"
+  expect 3 "apply names into a missing directory" -- "$WSL" apply --lfs "$P" "$TMP/one.jsonl" -o "$TMP/keep2.csv" --names-out "$TMP/no/dir/n.txt"
+  cmp -s "$TMP/keep2.csv" "$TMP/ra_want.csv" && passes=$((passes + 1)) || { echo "FAIL: apply replaced the votes though --names-out failed"; fails=$((fails + 1)); }
+  expect 1 "apply -o and --names-out one file" -- "$WSL" apply --lfs "$P" "$TMP/one.jsonl" -o "$TMP/same.csv" --names-out "$TMP/./same.csv"
+  expect 1 "apply --lfs empty" -- "$WSL" apply --lfs "" "$TMP/one.jsonl" -o "$TMP/x.csv"
+  contains "$TMP/err" "--lfs PLUGIN.so is required" "apply names an empty --lfs"
+  # a bad CSV record spanning lines is skipped whole
+  printf 'text,n\n"a"x,"good\nbad",2\nrec3,3\n' > "$TMP/span.csv"
+  expect 0 "apply skips a spanning bad record" -- "$WSL" apply --lfs "$P" "$TMP/span.csv" -o "$TMP/span_votes.csv" --skip-bad --json
+  contains "$TMP/out" '"n": 1, .*"skipped": 1' "one record kept, one skipped"
   # records from a pipe: no size known, same votes
   expect 0 "apply from a pipe" -- sh -c "cat '$TMP/r.jsonl' | '$WSL' apply --lfs '$P' /dev/stdin -o '$TMP/pipe.csv'"
   cmp -s "$TMP/pipe.csv" "$TMP/ra_want.csv" && passes=$((passes + 1)) || { echo "FAIL: apply from a pipe"; fails=$((fails + 1)); }

@@ -168,7 +168,8 @@ START_TEST(test_malformed)
     expect_bad("a,b\n1,2\n1,2,3\n", "m.csv", "m.csv:3: 3 fields, the header has 2");
     expect_bad("a,b\n1\n", "m.csv", "m.csv:2: 1 field, the header has 2");
     expect_bad("a,b\n\"x\"y,2\n", "m.csv", "m.csv:2:4: text after the closing quote");
-    expect_bad("a,b\n1,2\n\"open,2\nmore\n", "m.csv", "m.csv:3: a quoted field is not closed");
+    expect_bad("a,b\n1,2\n\"open,2\nmore\n", "m.csv",
+               "m.csv:3: a quoted field opened in this record is not closed");
 }
 END_TEST
 
@@ -204,7 +205,7 @@ START_TEST(test_bad_headers)
         {"a,,b\n", "column 2 of the header has no name"},
         {"a,b,a\n", "names column \"a\" twice"},
         {"\"a\"x,b\n", "text after the closing quote"},
-        {"\"a,b\n", "a quoted field is not closed"},
+        {"\"a,b\n", "a quoted field opened in this record is not closed"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wsl_record_stream_options o = WSL_RECORD_STREAM_OPTIONS_INIT;
@@ -229,6 +230,10 @@ static void log_bad(size_t line, const char *message, void *payload)
 {
     bad_log *b = payload;
     ck_assert_ptr_nonnull(strstr(message, "skip."));
+    if (line == 8) /* the fault is on the record's second line */
+        ck_assert_ptr_nonnull(strstr(message, "skip.csv:9:3: text after the closing quote"));
+    if (line == 10)
+        ck_assert_ptr_nonnull(strstr(message, "skip.csv:10:4: a NUL byte"));
     if (b->n < 8)
         b->lines[b->n] = line;
     b->n++;
@@ -244,16 +249,34 @@ START_TEST(test_skip_bad)
     o.skip_bad = 1;
     o.on_bad = log_bad;
     o.on_bad_payload = &log;
-    s = open_mem("a,b\n1,2\n3\n\"x\"y,1\n4,5\n\"6\",\"7\"\n\"unclosed,1\n8,9\n", "skip.csv", &o);
-    ck_assert_uint_eq(read_lines(s, 2, lines, 16), 3);
+    /* A bad record that spans lines is skipped whole: its quotes still say where it ends (a
+     * quoted field opened after the fault does not turn its next line into a record). The
+     * callback gets the record's first line, the message the fault's line and column. */
+    {
+        static const char csv[] = "a,b\n1,2\n3\n\"x\"y,\"p\nq\",1\n4,5\n\"6\",\"7\"\n\"m\nn\"z,1\n"
+                                  "\"go\0od\nbad\",1\n8,9\n";
+        WSL_ASSERT_OK(wsl_record_stream_open_mem(&s, csv, sizeof csv - 1, "skip.csv", &o, NULL));
+    }
+    ck_assert_uint_eq(read_lines(s, 2, lines, 16), 4);
     ck_assert_uint_eq(lines[0], 2);
-    ck_assert_uint_eq(lines[1], 5);
-    ck_assert_uint_eq(lines[2], 6);
-    ck_assert_uint_eq(wsl_record_stream_skipped(s), 3);
-    ck_assert_uint_eq(log.n, 3);
+    ck_assert_uint_eq(lines[1], 6);
+    ck_assert_uint_eq(lines[2], 7);
+    ck_assert_uint_eq(lines[3], 12);
+    ck_assert_uint_eq(wsl_record_stream_skipped(s), 4);
+    ck_assert_uint_eq(log.n, 4);
     ck_assert_uint_eq(log.lines[0], 3);
     ck_assert_uint_eq(log.lines[1], 4);
-    ck_assert_uint_eq(log.lines[2], 7);
+    ck_assert_uint_eq(log.lines[2], 8);
+    ck_assert_uint_eq(log.lines[3], 10);
+    wsl_record_stream_close(s);
+    /* An unclosed quote is never skipped: nothing after it can be trusted. */
+    s = open_mem("a,b\n1,2\n\"oops,2\n3,4\n5,6\n", "skip.csv", &o);
+    {
+        const wsl_record *r[8];
+        size_t got;
+        WSL_ASSERT_STATUS(wsl_record_stream_next(s, r, 8, &got), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "skip.csv:3: a quoted field opened"));
+    }
     wsl_record_stream_close(s);
 
     memset(&log, 0, sizeof log);

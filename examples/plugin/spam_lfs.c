@@ -132,13 +132,19 @@ static int init(void)
 {
     static const char *const words[] = {"free", "win", "giveaway", "gift card", "promo",
                                         "earn money", "follow me"};
-    for (size_t i = 0; i < WSL_PLUGIN_COUNT(regexes); i++)
-        if (regcomp(&regexes[i]->re, regexes[i]->text, REG_EXTENDED | REG_NOSUB) != 0) {
+    size_t done = 0;
+    for (; done < WSL_PLUGIN_COUNT(regexes); done++)
+        if (regcomp(&regexes[done]->re, regexes[done]->text, REG_EXTENDED | REG_NOSUB) != 0) {
             wsl_plugin_set_error("a regular expression does not compile");
-            return 1;
+            goto fail;
         }
-    return wsl_dict_create(&promo_words, words, NULL, WSL_PLUGIN_COUNT(words), NULL, NULL) !=
-           WSL_OK;
+    if (wsl_dict_create(&promo_words, words, NULL, WSL_PLUGIN_COUNT(words), NULL, NULL) ==
+        WSL_OK)
+        return 0;
+fail: /* fini is not called after a failed init: undo what was done */
+    while (done-- > 0)
+        regfree(&regexes[done]->re);
+    return 1;
 }
 
 static void fini(void)

@@ -24,7 +24,8 @@
  *     WSL_PLUGIN(classes, lfs);
  *
  * and builds with `cc -shared -fPIC -o mylfs.so mylfs.c` (add -I for the headers; do not link
- * libwsl: the plugin uses the libwsl of the program that loads it). For preprocessors, required
+ * libwsl: the plugin uses the libwsl of the program that loads it, whose symbols must be
+ * global — a program that itself dlopens libwsl must do so with RTLD_GLOBAL). For preprocessors, required
  * fields or hooks, write the table out with designated initializers after WSL_PLUGIN_TABLE =
  * { WSL_PLUGIN_HEADER, ... } (examples/plugin/ does).
  *
@@ -72,9 +73,12 @@ typedef struct wsl_plugin {
     const char *const *fields;     /**< NULL, or n_fields record fields the LFs need: a CSV
                                         header must name them, a JSON record must have them */
     size_t n_fields;
-    int (*init)(void);             /**< NULL, or called once after loading; non-zero fails the
-                                        load (it may set a message with wsl_plugin_set_error) */
-    void (*fini)(void);            /**< NULL, or called once before unloading */
+    int (*init)(void);             /**< NULL, or called once after loading (a file opened
+                                        again while open is initialized already); non-zero
+                                        fails the load (it may say why with
+                                        wsl_plugin_set_error) */
+    void (*fini)(void);            /**< NULL, or called once, when the last open handle of the
+                                        file closes (not after a failed init) */
 } wsl_plugin;
 
 #if defined(__cplusplus)

@@ -91,15 +91,20 @@ WSL_API wsl_status wsl_records_labels(const wsl_records *records, size_t field, 
  *   object (wsl_record_json() gives the cJSON tree).
  * - CSV (RFC 4180): a header line names the columns (distinct, non-empty); every record has as
  *   many fields as the header. Fields may be quoted ("a, b", "say ""hi""", line breaks inside
- *   quotes); a quote inside an unquoted field is kept as a character. Blank lines are skipped.
+ *   quotes, read as "\n"); a quote inside an unquoted field is kept as a character. Empty lines
+ *   are skipped (a line of blanks is a record: in a one-column file, a value).
  * Either may start with a UTF-8 byte order mark and use "\r\n" line ends.
  *
  * A malformed record (JSON that does not parse or is not an object, a CSV record with the wrong
  * number of fields or text after a closing quote, a NUL byte, a record without one of the
  * required fields)
  * is WSL_EFORMAT with "path:line:column" — or, with skip_bad, is counted, reported to on_bad and
- * skipped. A line longer than 64 MiB (or a quoted CSV field running that long) always stops
- * the stream: nothing after it can be trusted to start a record.
+ * skipped (a CSV record spanning lines is skipped whole: its quotes still say where it ends).
+ * A line longer than 64 MiB, a quoted CSV field running that long, or one still open at the end
+ * of the input always stops the stream: nothing after it can be trusted to start a record.
+ *
+ * cJSON's parser keeps a global error position: libwsl serializes its JSON parsing, so streams
+ * may be read on several threads at once.
  */
 
 /** A record of a stream; valid until the next batch is read. */

@@ -1,8 +1,11 @@
+/* realpath() is X/Open. */
+#define _XOPEN_SOURCE 700
 #include "args.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -115,14 +118,39 @@ int wsl_cli_read_votes(const char *cmd, const char *path, const char *format, in
     return WSL_EXIT_OK;
 }
 
+/* The directory part of path resolved (realpath) into dir, and its last component into *base;
+ * 0 when the directory does not resolve. */
+static int split_resolved(const char *path, char *dir, const char **base)
+{
+    const char *slash = strrchr(path, '/');
+    char parent[PATH_MAX];
+    size_t len = slash ? (size_t)(slash - path) : 1;
+    if (len >= sizeof parent)
+        return 0;
+    if (!slash)
+        memcpy(parent, ".", 2);
+    else if (len == 0)
+        memcpy(parent, "/", 2);
+    else {
+        memcpy(parent, path, len);
+        parent[len] = '\0';
+    }
+    *base = slash ? slash + 1 : path;
+    return realpath(parent, dir) != NULL;
+}
+
 int wsl_cli_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
+    char da[PATH_MAX], db[PATH_MAX];
+    const char *ba, *bb;
     if (strcmp(a, b) == 0)
         return 1;
-    if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
-        return 0;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    /* Not both there yet (two outputs): the same name in the same directory. */
+    return split_resolved(a, da, &ba) && split_resolved(b, db, &bb) && *ba && strcmp(ba, bb) == 0 &&
+           strcmp(da, db) == 0;
 }
 
 void wsl_cli_json_string(FILE *f, const char *s)

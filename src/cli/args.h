@@ -32,7 +32,8 @@ int wsl_cli_double(const char *cmd, const char *opt, const char *text, double mi
 int wsl_cli_read_votes(const char *cmd, const char *path, const char *format, int32_t k,
                        wsl_label_matrix **out);
 
-/* 1 when a and b name the same existing file (same path, or same device and inode). */
+/* 1 when a and b name the same file: the same path, the same existing file (device and inode),
+ * or, when not both exist, the same name in the same (resolved) directory. */
 int wsl_cli_same_file(const char *a, const char *b);
 
 /* Print s to f as a JSON string, quotes included, escaping what JSON requires. */

@@ -37,15 +37,15 @@ static void on_bad(size_t line, const char *message, void *payload)
                        : "");
 }
 
-static int write_names(const wsl_plugin *t, const char *path)
+/* The LF names, one per line, into a temporary file committed after the votes. */
+static int write_names(const wsl_plugin *t, wsl_cli_out *o, const char *path)
 {
-    wsl_cli_out o;
     int rc;
-    if ((rc = wsl_cli_out_open(&o, "apply", path)))
+    if ((rc = wsl_cli_out_open(o, "apply", path)))
         return rc;
     for (size_t j = 0; j < t->n_lfs; j++)
-        fprintf(o.f, "%s\n", t->lfs[j].name);
-    return wsl_cli_out_commit(&o, "apply", path);
+        fprintf(o->f, "%s\n", t->lfs[j].name);
+    return WSL_EXIT_OK;
 }
 
 static void print_json(const wsl_plugin *t, const char *const *pos, const char *out,
@@ -56,6 +56,11 @@ static void print_json(const wsl_plugin *t, const char *const *pos, const char *
     wsl_lf_summary_totals(sum, &tot);
     printf("{\"lfs\": ");
     wsl_cli_json_string(stdout, pos[0]);
+    printf(", \"plugin_name\": ");
+    if (t->name)
+        wsl_cli_json_string(stdout, t->name);
+    else
+        printf("null");
     printf(", \"records\": ");
     wsl_cli_json_string(stdout, pos[1]);
     printf(", \"format\": \"%s\", \"output\": ",
@@ -105,6 +110,7 @@ static int run(int argc, char **argv)
     size_t *lf_faults = NULL;
     wsl_status st;
     wsl_format vf;
+    wsl_cli_out names = {NULL, NULL, NULL};
     wsl_cli_progress bar;
     apply_ctx c;
     wsl_record_stream_options so = WSL_RECORD_STREAM_OPTIONS_INIT;
@@ -121,7 +127,7 @@ static int run(int argc, char **argv)
     if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos + 1, 1, 1,
                             &n_pos)))
         return rc;
-    if (!plugin) {
+    if (!plugin || !*plugin) {
         wsl_cli_errorf("apply", "--lfs PLUGIN.so is required (see 'wsl apply --help')");
         return WSL_EXIT_USAGE;
     }
@@ -147,7 +153,7 @@ static int run(int argc, char **argv)
             wsl_cli_errorf("apply", "refusing to overwrite the input %s", pos[i]);
             return WSL_EXIT_USAGE;
         }
-    if (names_out && strcmp(names_out, out) == 0) {
+    if (names_out && wsl_cli_same_file(names_out, out)) {
         wsl_cli_errorf("apply", "-o and --names-out name the same file %s", out);
         return WSL_EXIT_USAGE;
     }
@@ -188,11 +194,14 @@ static int run(int argc, char **argv)
         goto fail;
     }
     wsl_cli_progress_phase(&bar, "writing %s", out);
+    /* Both outputs or neither: the names wait in a temporary file until the votes are in. */
+    if (names_out && (rc = write_names(t, &names, names_out)))
+        goto done;
     /* Votes go out as CSV unless the name says .npy or .json (also to /dev/stdout). */
     vf = wsl_format_from_path(out);
     if ((st = wsl_votes_write(L, out, vf == WSL_FORMAT_AUTO ? WSL_FORMAT_CSV : vf)) != WSL_OK)
         goto fail;
-    if (names_out && (rc = write_names(t, names_out)))
+    if (names_out && (rc = wsl_cli_out_commit(&names, "apply", names_out)))
         goto done;
     if ((st = wsl_lf_summary_compute(&sum, L, NULL, 0, NULL)) != WSL_OK)
         goto fail;
@@ -212,6 +221,7 @@ static int run(int argc, char **argv)
 fail:
     rc = wsl_cli_fail("apply", st);
 done:
+    wsl_cli_out_abort(&names); /* after a commit: nothing left to remove */
     wsl_cli_progress_end(&bar);
     wsl_lf_summary_free(sum);
     wsl_label_matrix_free(L);

@@ -64,6 +64,11 @@ uint64_t wsl__splitmix64(uint64_t x);
 /* 64-bit hash of bytes. */
 uint64_t wsl__hash_bytes(const void *data, size_t len, uint64_t seed);
 
+/* cJSON_ParseWithLengthOpts(text, len, end, 0) under a lock: cJSON's parser writes a global
+ * (its last error), so parses on several threads must not overlap. end may be NULL. */
+struct cJSON;
+struct cJSON *wsl__json_parse(const char *text, size_t len, const char **end);
+
 /* Format a message through the log callback, if any. */
 void wsl__log(wsl_log_fn fn, void *payload, wsl_log_level level, const char *fmt, ...)
     WSL__PRINTF(4, 5);

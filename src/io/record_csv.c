@@ -56,17 +56,29 @@ typedef struct csv_state {
     bool closed;      /* a quoted field's closing quote was just read */
     bool cell_empty;  /* nothing of the current cell read yet */
     size_t bytes;     /* bytes of the record so far (line breaks included) */
+    /* The first fault of a malformed record: the scan goes on to the record's true end (the
+     * quotes decide where that is), then the whole record is reported and skipped. */
+    const char *bad;  /* what is wrong, NULL while nothing is */
+    size_t bad_line, bad_col;
 } csv_state;
 
-/*
- * Scan one physical line of a record. *bad_col receives the 1-based column of a character
- * that cannot follow a closing quote (0: none).
- */
+static void mark_bad(csv_state *cs, const char *what, size_t line, size_t col)
+{
+    if (cs->bad)
+        return;
+    cs->bad = what;
+    cs->bad_line = line;
+    cs->bad_col = col;
+}
+
+/* Scan one physical line (line_no) of a record into the arena. */
 static wsl_status scan_line(wsl_record_stream *s, csv_state *cs, const char *line, size_t len,
-                            size_t *bad_col)
+                            size_t line_no)
 {
     size_t i = 0, run;
-    *bad_col = 0;
+    const char *nul = memchr(line, '\0', len);
+    if (nul) /* a cell would end at it without a word: refuse it, like JSON Lines */
+        mark_bad(cs, "a NUL byte", line_no, (size_t)(nul - line) + 1);
     while (i < len) {
         char c = line[i];
         if (cs->quoted) {
@@ -95,8 +107,9 @@ static wsl_status scan_line(wsl_record_stream *s, csv_state *cs, const char *lin
             continue;
         }
         if (cs->closed) {
-            *bad_col = i + 1;
-            return WSL_OK;
+            /* Text after a closing quote: the record is bad; read on as unquoted text. */
+            mark_bad(cs, "text after the closing quote of a field", line_no, i + 1);
+            cs->closed = false;
         }
         if (c == '"' && cs->cell_empty) {
             cs->quoted = true;
@@ -120,14 +133,14 @@ wsl_status wsl__csv_record(wsl_record_stream *s, size_t *n_cells, size_t *line,
                            wsl__rec_result *res)
 {
     const char *text;
-    size_t len, bad_col, offs0 = s->offs_len, arena0 = s->arena_len;
+    size_t len, offs0 = s->offs_len, arena0 = s->arena_len;
     bool got;
-    csv_state cs = {false, false, true, 0};
+    csv_state cs = {false, false, true, 0, NULL, 0, 0};
     wsl_status st;
 
     *res = WSL__REC_OK;
     *n_cells = 0;
-    do { /* blank lines are not records */
+    do { /* empty lines are not records */
         WSL_TRY(wsl__reader_line(&s->rd, FN, &text, &len, &got));
         if (!got) {
             *res = WSL__REC_END;
@@ -137,37 +150,30 @@ wsl_status wsl__csv_record(wsl_record_stream *s, size_t *n_cells, size_t *line,
     *line = s->rd.line_no;
     WSL_TRY(offs_push(s, s->arena_len));
     for (;;) {
-        const char *nul = memchr(text, '\0', len);
-        if (nul) { /* a cell would end at it without a word: refuse, like JSON Lines */
-            st = wsl__rec_bad(s, s->rd.line_no, (size_t)(nul - text) + 1, res, "a NUL byte");
-            goto bad;
-        }
-        cs.bytes += len + 1;
+        cs.bytes += len;
         if (cs.bytes > s->rd.max_line)
             return wsl__error(WSL_EFORMAT,
                               "%s: %s:%zu: a quoted field runs over more than %zu bytes", FN,
                               s->name, *line, s->rd.max_line);
-        WSL_TRY(scan_line(s, &cs, text, len, &bad_col));
-        if (bad_col) {
-            st = wsl__rec_bad(s, s->rd.line_no, bad_col, res,
-                              "text after the closing quote of a field");
-            goto bad;
-        }
+        WSL_TRY(scan_line(s, &cs, text, len, s->rd.line_no));
         if (!cs.quoted)
             break;
         /* The quoted field goes on: its line break is part of it. */
+        cs.bytes++;
         WSL_TRY(arena_put(s, "\n", 1));
         WSL_TRY(wsl__reader_line(&s->rd, FN, &text, &len, &got));
-        if (!got) {
-            st = wsl__rec_bad(s, *line, 0, res, "a quoted field is not closed before the end");
-            goto bad;
-        }
+        if (!got) /* nothing after an unclosed quote can be trusted to start a record */
+            return wsl__error(WSL_EFORMAT,
+                              "%s: %s:%zu: a quoted field opened in this record is not closed "
+                              "before the end of the input", FN, s->name, *line);
+    }
+    if (cs.bad) {
+        st = wsl__rec_bad(s, *line, cs.bad_line, cs.bad_col, res, "%s", cs.bad);
+        s->offs_len = offs0;
+        s->arena_len = arena0;
+        return st;
     }
     WSL_TRY(arena_put(s, "", 1));
     *n_cells = s->offs_len - offs0;
     return WSL_OK;
-bad:
-    s->offs_len = offs0;
-    s->arena_len = arena0;
-    return st;
 }

@@ -11,8 +11,8 @@
 
 static const char *const FN = "wsl_record_stream_next";
 
-wsl_status wsl__rec_bad(wsl_record_stream *s, size_t line, size_t col, wsl__rec_result *res,
-                        const char *fmt, ...)
+wsl_status wsl__rec_bad(wsl_record_stream *s, size_t first, size_t line, size_t col,
+                        wsl__rec_result *res, const char *fmt, ...)
 {
     char msg[384];
     va_list ap;
@@ -28,7 +28,7 @@ wsl_status wsl__rec_bad(wsl_record_stream *s, size_t line, size_t col, wsl__rec_
         return st;
     s->skipped++;
     if (s->on_bad)
-        s->on_bad(line, wsl_last_error(), s->on_bad_payload);
+        s->on_bad(first, wsl_last_error(), s->on_bad_payload);
     *res = WSL__REC_BAD;
     return WSL_OK;
 }
@@ -74,30 +74,29 @@ static wsl_status json_record(wsl_record_stream *s, cJSON **json, size_t *line,
         /* cJSON reads a NUL between tokens as a blank and ends a string at one: refuse it. */
         const char *nul = memchr(text, '\0', len);
         if (nul)
-            return wsl__rec_bad(s, *line, (size_t)(nul - text) + 1, res, "a NUL byte");
+            return wsl__rec_bad(s, *line, *line, (size_t)(nul - text) + 1, res, "a NUL byte");
     }
-    /* cJSON's parser keeps a global error pointer: the stream parses on one thread only. */
-    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    root = wsl__json_parse(text, len, &end);
     if (!root) {
         size_t col = end && end >= text && end <= text + len ? (size_t)(end - text) + 1 : 1;
-        return wsl__rec_bad(s, *line, col, res, "not a JSON object (malformed JSON)");
+        return wsl__rec_bad(s, *line, *line, col, res, "not a JSON object (malformed JSON)");
     }
     if (!blank(end, len - (size_t)(end - text))) {
         size_t at = (size_t)(end - text);
         while (text[at] == ' ' || text[at] == '\t' || text[at] == '\r')
             at++;
         cJSON_Delete(root);
-        return wsl__rec_bad(s, *line, at + 1, res, "text after the JSON object");
+        return wsl__rec_bad(s, *line, *line, at + 1, res, "text after the JSON object");
     }
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return wsl__rec_bad(s, *line, 1, res, "expected a JSON object {...}");
+        return wsl__rec_bad(s, *line, *line, 1, res, "expected a JSON object {...}");
     }
     for (size_t f = 0; f < s->n_required; f++) {
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, s->required[f]);
         if (!item || cJSON_IsNull(item)) {
             cJSON_Delete(root);
-            return wsl__rec_bad(s, *line, 0, res, "the record has no field \"%s\"",
+            return wsl__rec_bad(s, *line, *line, 0, res, "the record has no field \"%s\"",
                                 s->required[f]);
         }
     }
@@ -114,7 +113,7 @@ static wsl_status csv_record(wsl_record_stream *s, size_t *line, wsl__rec_result
         return WSL_OK;
     s->offs_len = offs0;
     s->arena_len = arena0;
-    return wsl__rec_bad(s, *line, 0, res, "%zu field%s, the header has %zu", n_cells,
+    return wsl__rec_bad(s, *line, *line, 0, res, "%zu field%s, the header has %zu", n_cells,
                         n_cells == 1 ? "" : "s", s->n_cols);
 }
 

@@ -48,11 +48,12 @@ typedef enum wsl__rec_result {
 } wsl__rec_result;
 
 /*
- * A malformed record at line:col (col 0: none): with skip_bad, counted, told to on_bad and
- * WSL_OK with *res = WSL__REC_BAD; otherwise WSL_EFORMAT with the message.
+ * A malformed record starting on line `first`, its fault at line:col (col 0: none): with
+ * skip_bad, counted, told to on_bad (with `first`) and WSL_OK with *res = WSL__REC_BAD;
+ * otherwise WSL_EFORMAT with the message.
  */
-wsl_status wsl__rec_bad(wsl_record_stream *s, size_t line, size_t col, wsl__rec_result *res,
-                        const char *fmt, ...) WSL__PRINTF(5, 6);
+wsl_status wsl__rec_bad(wsl_record_stream *s, size_t first, size_t line, size_t col,
+                        wsl__rec_result *res, const char *fmt, ...) WSL__PRINTF(6, 7);
 
 /* Open a stream over an open reader, which it takes over (*rd is left zeroed, and closed on
  * failure). opts NULL: the defaults. */

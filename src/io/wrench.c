@@ -139,7 +139,7 @@ wsl_status wsl__wrench_read(wsl__reader *r, const char *fn, const wsl_read_optio
             goto done;
         }
     }
-    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    root = wsl__json_parse(text, len, &end);
     if (!root) {
         size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0, l, c;
         char ex[40];

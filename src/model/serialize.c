@@ -369,7 +369,7 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
     WSL_CHECK_ARG(out != NULL);
     *out = NULL;
     WSL_CHECK_ARG(json != NULL);
-    root = cJSON_ParseWithLength(json, len);
+    root = wsl__json_parse(json, len, NULL);
     if (!root)
         return bad("not a JSON document");
     f = cJSON_GetObjectItemCaseSensitive(root, "format");

@@ -68,7 +68,7 @@ wsl_status wsl_lf_apply_records(wsl_label_matrix **out, const wsl_lf_set *set,
         char msg[512];
         size_t line = wsl_record_line(f.batch[rep->first_fault_record - (f.done - f.last)]);
         snprintf(msg, sizeof msg, "%s", wsl_last_error());
-        st = wsl__error(st, "%s (line %zu)", msg, line);
+        st = wsl__error(st, "%s; the record is on line %zu", msg, line);
     }
     {
         wsl_allocator a = wsl__allocator(f.a);

@@ -6,6 +6,7 @@
 #include "wsl/plugin.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,29 @@ struct wsl_plugin_lib {
     const wsl_plugin *table;
 };
 
+/*
+ * dlopen hands out one shared object per file, however many times it is opened: its init must
+ * run on the first open only and its fini on the last close, or a second handle would see the
+ * first one's fini free what its LFs use. Loaded objects and their open counts, under a lock.
+ */
+typedef struct loaded {
+    void *handle;
+    size_t opens;
+    struct loaded *next;
+} loaded;
+
+static pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
+static loaded *loaded_list;
+
+/* The entry of handle, or NULL (lock held). */
+static loaded *find_loaded(void *handle)
+{
+    for (loaded *l = loaded_list; l; l = l->next)
+        if (l->handle == handle)
+            return l;
+    return NULL;
+}
+
 void wsl_plugin_set_error(const char *message)
 {
     wsl__error(WSL_ECALLBACK, "%s", message ? message : "");
@@ -228,16 +252,38 @@ wsl_status wsl_plugin_open(wsl_plugin_lib **out, const char *path)
         st = wsl__error(st, "%s: %s: %s", fn, path, msg);
         goto fail;
     }
-    if (lib->table->init) {
-        wsl_clear_error();
-        if ((rc = lib->table->init()) != 0) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "%s", wsl_last_error());
-            st = wsl__error(WSL_ECALLBACK, "%s: %s: init failed (returned %d)%s%s", fn, path, rc,
-                            msg[0] ? ": " : "", msg);
+    pthread_mutex_lock(&loaded_lock);
+    {
+        loaded *l = find_loaded(lib->handle);
+        if (l) { /* already open: initialized */
+            l->opens++;
+            pthread_mutex_unlock(&loaded_lock);
+            *out = lib;
+            return WSL_OK;
+        }
+        if (!(l = malloc(sizeof *l))) {
+            pthread_mutex_unlock(&loaded_lock);
+            st = wsl__error(WSL_ENOMEM, "%s: out of memory", fn);
             goto fail;
         }
+        if (lib->table->init) {
+            wsl_clear_error();
+            if ((rc = lib->table->init()) != 0) {
+                char msg[512];
+                pthread_mutex_unlock(&loaded_lock);
+                free(l);
+                snprintf(msg, sizeof msg, "%s", wsl_last_error());
+                st = wsl__error(WSL_ECALLBACK, "%s: %s: init failed (returned %d)%s%s", fn, path,
+                                rc, msg[0] ? ": " : "", msg);
+                goto fail;
+            }
+        }
+        l->handle = lib->handle;
+        l->opens = 1;
+        l->next = loaded_list;
+        loaded_list = l;
     }
+    pthread_mutex_unlock(&loaded_lock);
     *out = lib;
     return WSL_OK;
 fail:
@@ -253,10 +299,20 @@ const wsl_plugin *wsl_plugin_lib_table(const wsl_plugin_lib *lib)
 
 void wsl_plugin_close(wsl_plugin_lib *lib)
 {
+    loaded **at;
     if (!lib)
         return;
-    if (lib->table && lib->table->fini)
-        lib->table->fini();
+    pthread_mutex_lock(&loaded_lock);
+    for (at = &loaded_list; *at && (*at)->handle != lib->handle; at = &(*at)->next)
+        ;
+    if (*at && --(*at)->opens == 0) { /* the last handle: fini, then forget it */
+        loaded *l = *at;
+        *at = l->next;
+        free(l);
+        if (lib->table->fini)
+            lib->table->fini();
+    }
+    pthread_mutex_unlock(&loaded_lock);
     dlclose(lib->handle);
     free(lib);
 }
