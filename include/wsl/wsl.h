@@ -3,7 +3,8 @@
  *
  * Threading: distinct objects may be used from different threads freely; one object must not be
  * used concurrently if any call mutates it; calls taking a const handle are safe concurrently.
- * The only mutable global state is the thread-local error message (wsl_last_error()).
+ * Mutable global state: the thread-local error message (wsl_last_error()), and, behind locks,
+ * the open counts of loaded LF plugins and cJSON's parser (its last error position).
  * libwsl never changes OpenBLAS's thread count: threaded applications should set
  * OPENBLAS_NUM_THREADS=1.
  */
