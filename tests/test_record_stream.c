@@ -4,6 +4,7 @@
 
 #include "io/record_stream.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +384,47 @@ START_TEST(test_quoted_field_limit)
 }
 END_TEST
 
+/* Two streams read on two threads at once (cJSON's parser writes a global: libwsl serializes
+ * its parses; ThreadSanitizer runs this case, scripts/tsan.sh). */
+static void *read_stream_thread(void *arg)
+{
+    const char *data = arg;
+    size_t *n = calloc(1, sizeof *n);
+    wsl_record_stream_options o = WSL_RECORD_STREAM_OPTIONS_INIT;
+    o.skip_bad = 1;
+    for (int rep = 0; n && rep < 50; rep++) {
+        wsl_record_stream *s = NULL;
+        const wsl_record *r[4];
+        size_t got, total = 0;
+        if (wsl_record_stream_open_mem(&s, data, strlen(data), "t.jsonl", &o, NULL) != WSL_OK)
+            return n;
+        while (wsl_record_stream_next(s, r, 4, &got) == WSL_OK && got)
+            total += got;
+        wsl_record_stream_close(s);
+        *n += total;
+    }
+    return n;
+}
+
+START_TEST(test_two_threads)
+{
+    static const char a[] = "{\"text\": \"a\"}\n{\"text\": \"b\"}\nnot json\n",
+                      b[] = "{\"x\": [1, 2, 3]}\n{bad\n";
+    pthread_t t1, t2;
+    void *r1, *r2;
+    ck_assert_int_eq(pthread_create(&t1, NULL, read_stream_thread, (void *)a), 0);
+    ck_assert_int_eq(pthread_create(&t2, NULL, read_stream_thread, (void *)b), 0);
+    pthread_join(t1, &r1);
+    pthread_join(t2, &r2);
+    ck_assert_ptr_nonnull(r1);
+    ck_assert_ptr_nonnull(r2);
+    ck_assert_uint_eq(*(size_t *)r1, 100); /* 2 records, 50 times */
+    ck_assert_uint_eq(*(size_t *)r2, 50);
+    free(r1);
+    free(r2);
+}
+END_TEST
+
 typedef struct oom_input {
     const char *data, *name;
 } oom_input;
@@ -462,6 +504,8 @@ static Suite *record_stream_suite(void)
     TCase *read = tcase_create("read");
     TCase *errors = tcase_create("errors");
     TCase *oom = tcase_create("oom");
+    TCase *threads = tcase_create("threads");
+    tcase_add_test(threads, test_two_threads);
     tcase_add_test(read, test_jsonl_fields);
     tcase_add_test(read, test_batches);
     tcase_add_test(read, test_csv_fields);
@@ -477,6 +521,7 @@ static Suite *record_stream_suite(void)
     suite_add_tcase(s, read);
     suite_add_tcase(s, errors);
     suite_add_tcase(s, oom);
+    suite_add_tcase(s, threads);
     return s;
 }
 
