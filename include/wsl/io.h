@@ -101,6 +101,24 @@ WSL_API wsl_status wsl_votes_read_mem(wsl_label_matrix **out, const char *data, 
                                       const char *name, const wsl_read_options *opts);
 
 /**
+ * Read shard `shard` of `n_shards` of a label matrix file: a contiguous block of its rows, the
+ * blocks of shards 0..n_shards-1 in order covering every row once, so that n_shards processes
+ * (MPI ranks) each read their own part of one file and their rows, put end to end, are the
+ * file's. A CSV file is cut by bytes: a shard starts at the first line starting at or after
+ * byte shard * size / n_shards and reads only its bytes (and line 1, for the number of
+ * fields), so shards differ in rows by about a line's worth of bytes; a shard may be empty
+ * (0 rows, the file's m columns) when lines are longer than size / n_shards. Other formats,
+ * and CSV from a pipe, are read whole and rows [shard * n / n_shards, (shard + 1) * n /
+ * n_shards) kept. Errors name the file's line number, as wsl_votes_read() would. Set
+ * opts->cardinality: with 0 each CSV shard infers k from its own votes.
+ * @return as wsl_votes_read(); WSL_EINVAL also for shard >= n_shards.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_votes_read_shard(wsl_label_matrix **out, const char *path,
+                                        const wsl_read_options *opts, size_t shard,
+                                        size_t n_shards);
+
+/**
  * Write a label matrix (atomically). format WSL_FORMAT_AUTO: from the extension. WRENCH output
  * has "label": -1 and empty "data" for every record.
  * @return WSL_OK, WSL_EINVAL, WSL_EIO (the message names the path and the system error),
@@ -189,6 +207,24 @@ WSL_API wsl_status wsl_pattern_table_save(const wsl_pattern_table *T, const char
  */
 WSL_API wsl_status wsl_pattern_table_load(wsl_pattern_table **out, const char *path,
                                           const wsl_allocator *alloc);
+
+/**
+ * The bytes wsl_pattern_table_save() writes, in memory (to send a table to another process).
+ * Release them with wsl_buf_dispose().
+ * @return WSL_OK, WSL_EINVAL (NULL), WSL_ENOMEM (out is then empty).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_save_buf(const wsl_pattern_table *T, wsl_buf *out);
+
+/**
+ * Load a pattern table from the bytes of wsl_pattern_table_save() or _save_buf(); name is used
+ * in messages (NULL = "<memory>").
+ * @return as wsl_pattern_table_load(), without WSL_EIO.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_load_buf(wsl_pattern_table **out, const void *data,
+                                              size_t len, const char *name,
+                                              const wsl_allocator *alloc);
 
 #ifdef __cplusplus
 }
