@@ -19,6 +19,22 @@ if(WSL_HAVE_MPI)
     set_tests_properties(wsl.mpi.dist_api_np${np} PROPERTIES TIMEOUT 120
       ENVIRONMENT "${WSL_MPI_TEST_ENV}")
   endforeach()
+  # dist.h on its own, C99 -pedantic and C++11 (compiled when the tests are built).
+  add_library(wsl_headertest_dist_c OBJECT ${CMAKE_CURRENT_SOURCE_DIR}/mpi/headertest_dist.c)
+  target_include_directories(wsl_headertest_dist_c PRIVATE ${PROJECT_SOURCE_DIR}/include
+    ${PROJECT_BINARY_DIR}/include)
+  target_link_libraries(wsl_headertest_dist_c PRIVATE MPI::MPI_C)
+  set_target_properties(wsl_headertest_dist_c PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON
+    C_EXTENSIONS OFF)
+  target_compile_options(wsl_headertest_dist_c PRIVATE -Wall -Wextra -pedantic -Werror)
+  if(CMAKE_CXX_COMPILER)
+    add_library(wsl_headertest_dist_cpp OBJECT ${CMAKE_CURRENT_SOURCE_DIR}/mpi/headertest_dist.cpp)
+    target_include_directories(wsl_headertest_dist_cpp PRIVATE ${PROJECT_SOURCE_DIR}/include
+      ${PROJECT_BINARY_DIR}/include)
+    target_link_libraries(wsl_headertest_dist_cpp PRIVATE MPI::MPI_C)
+    set_target_properties(wsl_headertest_dist_cpp PROPERTIES CXX_STANDARD 11 CXX_EXTENSIONS OFF)
+    target_compile_options(wsl_headertest_dist_cpp PRIVATE -Wall -Wextra -pedantic -Werror)
+  endif()
   if(TARGET wsl_mpi_cli)
     add_test(NAME wsl.mpi.cli COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/mpi_test.sh
       $<TARGET_FILE:wsl_cli> $<TARGET_FILE:wsl_mpi_cli> ${MPIEXEC_EXECUTABLE}

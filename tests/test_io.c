@@ -2120,6 +2120,8 @@ START_TEST(test_pattern_table_buf)
     ck_assert_ptr_nonnull(strstr(wsl_last_error(), "<memory>"));
     WSL_ASSERT_STATUS(wsl_pattern_table_load_buf(&bad, NULL, 5, NULL, NULL), WSL_EINVAL);
     WSL_ASSERT_STATUS(wsl_pattern_table_load_buf(NULL, b.ptr, b.size, NULL, NULL), WSL_EINVAL);
+    wsl_buf_dispose(&b2);
+    b2.ptr = (char *)&b2; /* any previous value */
     WSL_ASSERT_STATUS(wsl_pattern_table_save_buf(NULL, &b2), WSL_EINVAL);
     ck_assert_ptr_null(b2.ptr); /* emptied on failure */
     WSL_ASSERT_STATUS(wsl_pattern_table_save_buf(T, NULL), WSL_EINVAL);
