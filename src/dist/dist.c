@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Bytes per point-to-point message (MPI counts are int). */
 #define CHUNK ((size_t)1 << 30)
@@ -28,6 +29,22 @@
 
 enum { TAG_LEN = 0x5751, TAG_ACK, TAG_DATA, TAG_PROBS };
 
+/*
+ * Wait for a request without spinning: MPI implementations busy-poll in blocking calls, and a
+ * rank waiting for a slower one (root fitting, a rank still parsing its shard) would take a
+ * core from it on a machine with fewer cores than ranks. Polls every 200 us.
+ */
+static void wait_idle(MPI_Request *req)
+{
+    int done = 0;
+    const struct timespec pause = {0, 200000};
+    MPI_Test(req, &done, MPI_STATUS_IGNORE);
+    while (!done) {
+        nanosleep(&pause, NULL);
+        MPI_Test(req, &done, MPI_STATUS_IGNORE);
+    }
+}
+
 /* One message (status and text) of the failing rank. */
 typedef struct failure {
     int status;
@@ -42,10 +59,12 @@ static wsl_status agree(wsl_status st, MPI_Comm comm)
 {
     int rank, size, mine, first;
     failure f;
+    MPI_Request req;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     mine = st != WSL_OK ? rank : INT_MAX;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    MPI_Iallreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm, &req);
+    wait_idle(&req);
     if (first == INT_MAX)
         return WSL_OK;
     memset(&f, 0, sizeof f);
@@ -81,10 +100,12 @@ static wsl_status check_root(const char *fn, int root, MPI_Comm comm)
 static void send_bytes(const unsigned char *data, uint64_t len, int dest, MPI_Comm comm)
 {
     int ack = 0;
+    MPI_Request req;
     MPI_Send(&len, 1, MPI_UINT64_T, dest, TAG_LEN, comm);
     if (len == FAILED)
         return;
-    MPI_Recv(&ack, 1, MPI_INT, dest, TAG_ACK, comm, MPI_STATUS_IGNORE);
+    MPI_Irecv(&ack, 1, MPI_INT, dest, TAG_ACK, comm, &req);
+    wait_idle(&req); /* dest may still be reading its own shard */
     if (!ack)
         return;
     for (uint64_t off = 0; off < len; off += CHUNK) {
@@ -101,8 +122,10 @@ static wsl_status recv_bytes(const char *fn, unsigned char **data, uint64_t *len
                              MPI_Comm comm)
 {
     int ack;
+    MPI_Request req;
     *data = NULL;
-    MPI_Recv(len, 1, MPI_UINT64_T, src, TAG_LEN, comm, MPI_STATUS_IGNORE);
+    MPI_Irecv(len, 1, MPI_UINT64_T, src, TAG_LEN, comm, &req);
+    wait_idle(&req); /* src may still be reading its shard */
     if (*len == FAILED)
         return WSL_OK;
     *data = *len <= SIZE_MAX - 1 ? malloc((size_t)*len + 1) : NULL;
