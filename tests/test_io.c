@@ -2135,6 +2135,54 @@ START_TEST(test_pattern_table_buf)
 }
 END_TEST
 
+START_TEST(test_probs_write_buf)
+{
+    /* In memory, the bytes of the file; CSV buffers of blocks of rows concatenate to the file. */
+    static const double p[] = {0.25, 0.75, 1.0 / 3, 2.0 / 3, 0.1, 0.9, 1, 0, 0.5, 0.5};
+    wsl_buf a = WSL_BUF_INIT, b = WSL_BUF_INIT, x = WSL_BUF_INIT;
+    char *file;
+    size_t len;
+    make_tmpdir();
+    WSL_ASSERT_OK(wsl_probs_write(p, 5, 2, tpath("p.csv"), WSL_FORMAT_AUTO));
+    WSL_ASSERT_OK(wsl_probs_write_buf(p, 2, 2, WSL_FORMAT_CSV, &a));
+    WSL_ASSERT_OK(wsl_probs_write_buf(p + 4, 3, 2, WSL_FORMAT_CSV, &b));
+    file = slurp(tpath("p.csv"), &len);
+    ck_assert_uint_eq(a.size + b.size, len);
+    ck_assert_mem_eq(a.ptr, file, a.size);
+    ck_assert_mem_eq(b.ptr, file + a.size, b.size);
+    free(file);
+    WSL_ASSERT_OK(wsl_probs_write(p, 5, 2, tpath("p.npy"), WSL_FORMAT_AUTO));
+    WSL_ASSERT_OK(wsl_probs_write_buf(p, 5, 2, WSL_FORMAT_NPY, &x));
+    file = slurp(tpath("p.npy"), &len);
+    ck_assert_uint_eq(x.size, len);
+    ck_assert_mem_eq(x.ptr, file, len);
+    free(file);
+    /* wsl_bytes_write: atomic, like the others */
+    WSL_ASSERT_OK(wsl_bytes_write(a.ptr, a.size, tpath("bytes.csv")));
+    file = slurp(tpath("bytes.csv"), &len);
+    ck_assert_uint_eq(len, a.size);
+    ck_assert_mem_eq(file, a.ptr, len);
+    free(file);
+    WSL_ASSERT_OK(wsl_bytes_write(NULL, 0, tpath("empty")));
+    WSL_ASSERT_STATUS(wsl_bytes_write(a.ptr, a.size, tpath("no/such/dir/x")), WSL_EIO);
+    WSL_ASSERT_STATUS(wsl_bytes_write(NULL, 3, tpath("x")), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_bytes_write(a.ptr, a.size, NULL), WSL_EINVAL);
+    wsl_buf_dispose(&a);
+    wsl_buf_dispose(&b);
+    wsl_buf_dispose(&x);
+    {
+        double bad[2] = {0.5, NAN};
+        WSL_ASSERT_STATUS(wsl_probs_write_buf(bad, 1, 2, WSL_FORMAT_CSV, &a), WSL_EINVAL);
+        ck_assert_ptr_null(a.ptr);
+    }
+    WSL_ASSERT_STATUS(wsl_probs_write_buf(p, 5, 2, WSL_FORMAT_AUTO, &a), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_probs_write_buf(p, 5, 0, WSL_FORMAT_CSV, &a), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_probs_write_buf(NULL, 5, 2, WSL_FORMAT_CSV, &a), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_probs_write_buf(p, 5, 2, WSL_FORMAT_CSV, NULL), WSL_EINVAL);
+    remove_tmpdir();
+}
+END_TEST
+
 /* The votes of L as a malloc'ed n x m buffer. */
 static int32_t *all_votes(const wsl_label_matrix *L)
 {
@@ -2277,6 +2325,7 @@ static Suite *io_suite(void)
     tcase_add_test(core, test_pattern_table_file);
     tcase_add_test(core, test_pattern_table_buf);
     tcase_add_test(core, test_votes_read_shard);
+    tcase_add_test(core, test_probs_write_buf);
     suite_add_tcase(s, core);
 
     tcase_add_loop_test(errors, test_malformed_text, 0,

@@ -103,9 +103,11 @@ WSL_API wsl_status wsl_dist_probs_gather(double **out, size_t *n_out, const doub
                                          size_t n_local, size_t k, int root, MPI_Comm comm);
 
 /**
- * Write every rank's rows of probabilities (n_local x k) to one file, in rank order: gathered
- * at root, written there with wsl_probs_write() (atomically: a temporary file renamed into
- * place; format WSL_FORMAT_AUTO by extension, CSV or NPY).
+ * Write every rank's rows of probabilities (n_local x k) to one file, in rank order, the bytes
+ * wsl_probs_write() writes for all rows (format WSL_FORMAT_AUTO by extension, CSV or NPY). CSV:
+ * each rank prints its rows (wsl_probs_write_buf()), root puts the texts end to end and writes
+ * them (wsl_bytes_write()); NPY: the rows are gathered at root and written there. Atomic: a
+ * temporary file renamed into place.
  * @return as wsl_dist_probs_gather() and wsl_probs_write() (WSL_EIO naming the path).
  * @since 0.1
  */

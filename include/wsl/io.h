@@ -177,6 +177,25 @@ WSL_API wsl_status wsl_probs_write(const double *probs, size_t n, size_t k, cons
                                    wsl_format format);
 
 /**
+ * The bytes wsl_probs_write() writes, in memory: format WSL_FORMAT_CSV (the rows, so the
+ * buffers of consecutive blocks of rows, put end to end, are the file of all rows) or
+ * WSL_FORMAT_NPY (a whole file). Release with wsl_buf_dispose().
+ * @return WSL_OK, WSL_EINVAL (NULL, k == 0, another format, a value that is not finite),
+ *         WSL_ENOMEM (out is then empty).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_probs_write_buf(const double *probs, size_t n, size_t k,
+                                       wsl_format format, wsl_buf *out);
+
+/**
+ * Write len bytes to path atomically, as every libwsl writer does (a temporary file in the same
+ * directory, flushed, synced and renamed into place; see the top of this header).
+ * @return WSL_OK, WSL_EINVAL (NULL), WSL_EIO (the message names the path and the system error).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_bytes_write(const void *data, size_t len, const char *path);
+
+/**
  * Read an n x k probability matrix from CSV or NPY (float32/float64); format AUTO by extension.
  * Release the array with wsl_array_free().
  * @return WSL_OK, WSL_EINVAL, WSL_EIO, WSL_EFORMAT (ragged, non-numbers, NaN), WSL_ENOMEM.

@@ -80,12 +80,15 @@ static int run(int argc, char **argv)
         covered_local += covered[i];
     MPI_Reduce(&covered_local, &covered_total, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0,
                MPI_COMM_WORLD);
-    /* Rank 0 gathers the rows in rank order: the file's order. */
-    if ((st = wsl_dist_probs_gather(&all, &n, probs, n_local, (size_t)k, 0, MPI_COMM_WORLD)))
+    /* One file, rows in rank order (the file's order); CSV printed by every rank. */
+    if ((st = wsl_dist_probs_write(probs, n_local, (size_t)k, out, WSL_FORMAT_AUTO, 0,
+                                   MPI_COMM_WORLD)))
         goto fail;
-    if (wsl_mpi_rank == 0) {
-        st = wsl_probs_write(all, n, (size_t)k, out, WSL_FORMAT_AUTO);
-        if (st == WSL_OK && labels_out) {
+    /* Hard labels: ties broken by global row index, so at rank 0 over all rows. */
+    if (labels_out) {
+        if ((st = wsl_dist_probs_gather(&all, &n, probs, n_local, (size_t)k, 0, MPI_COMM_WORLD)))
+            goto fail;
+        if (wsl_mpi_rank == 0) {
             labels = malloc((n ? n : 1) * sizeof *labels);
             if (!labels)
                 st = wsl_set_error(WSL_ENOMEM, "out of memory for %zu labels", n);
@@ -93,9 +96,14 @@ static int run(int argc, char **argv)
                      WSL_OK)
                 st = wsl_gold_write(labels, n, labels_out);
         }
+        if ((rc = wsl_mpi_agree("predict", st)))
+            goto done;
     }
-    if ((rc = wsl_mpi_agree("predict", st)))
-        goto done;
+    {
+        unsigned long long nl = n_local, nt = 0;
+        MPI_Reduce(&nl, &nt, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
+        n = (size_t)nt;
+    }
     n_covered = (size_t)covered_total;
     if (wsl_mpi_rank == 0 && json) {
         printf("{\"model\": ");
@@ -138,10 +146,10 @@ const wsl_cli_command wsl_cmd_predict = {
     "       mpirun -np P wsl-mpi predict MODEL.json --shards PATTERN -o PROBS [options]\n"
     "\n"
     "Each rank reads the model and its shard of VOTES (as 'wsl-mpi fit' cuts it) or, with\n"
-    "--shards, its own file, and predicts its rows; rank 0 gathers the rows in rank order\n"
-    "and writes PROBS (atomically): byte for byte what 'wsl predict' writes for the whole\n"
-    "file (with --shards: for the files one after the other). PROBS.csv has n rows of k\n"
-    "probabilities, PROBS.npy is float64 n x k.\n"
+    "--shards, its own file, predicts its rows and (for CSV) prints them; rank 0 puts them\n"
+    "in rank order and writes PROBS (atomically): byte for byte what 'wsl predict' writes\n"
+    "for the whole file (with --shards: for the files one after the other). PROBS.csv has n\n"
+    "rows of k probabilities, PROBS.npy is float64 n x k.\n"
     "\n"
     "options:\n"
     "  --shards PATTERN    one file per rank: PATTERN with %d replaced by the rank\n"
@@ -151,7 +159,8 @@ const wsl_cli_command wsl_cmd_predict = {
     "  --json              print a JSON summary on stdout (instead of the line on stderr)\n"
     "  -q, --quiet         no summary on stderr\n"
     "\n"
-    "Rank 0 holds all n x k probabilities before writing them.\n"
+    "Rank 0 holds the whole output before writing it (and all n x k probabilities with\n"
+    "--labels-out).\n"
     "\n"
     "example:\n"
     "  mpirun -np 4 wsl-mpi predict model.json L_test.csv -o probs.csv\n",

@@ -351,12 +351,26 @@ wsl_status wsl_dist_fit(wsl_label_model **out, int32_t k, const wsl_label_matrix
 
 /* ---------------------------------------------------------------- probabilities */
 
+/* The same k on every rank (checked after an agree: every rank gets here). */
+static wsl_status same_k(const char *fn, size_t k, MPI_Comm comm)
+{
+    uint64_t kk[2], kall[2];
+    kk[0] = k;
+    kk[1] = UINT64_MAX - k;
+    MPI_Allreduce(kk, kall, 2, MPI_UINT64_T, MPI_MAX, comm);
+    if (kall[0] != UINT64_MAX - kall[1])
+        return wsl_set_error(WSL_EINVAL, "%s: the ranks' probabilities have %llu to %llu "
+                                         "classes", fn, (unsigned long long)(UINT64_MAX - kall[1]),
+                             (unsigned long long)kall[0]);
+    return WSL_OK;
+}
+
 wsl_status wsl_dist_probs_gather(double **out, size_t *n_out, const double *probs,
                                  size_t n_local, size_t k, int root, MPI_Comm comm)
 {
     static const char *const fn = "wsl_dist_probs_gather";
     int rank, size;
-    uint64_t mine[2], *counts = NULL, total = 0, kk[2], kall[2];
+    uint64_t mine[2], *counts = NULL, total = 0;
     double *all = NULL;
     wsl_status st = WSL_OK;
     MPI_Comm_rank(comm, &rank);
@@ -376,14 +390,9 @@ wsl_status wsl_dist_probs_gather(double **out, size_t *n_out, const double *prob
             st = WSL_ENOMEM;
     }
     TRY(agree(st, comm));
-    kk[0] = k;
-    kk[1] = UINT64_MAX - k;
-    MPI_Allreduce(kk, kall, 2, MPI_UINT64_T, MPI_MAX, comm);
-    if (kall[0] != UINT64_MAX - kall[1]) {
+    if ((st = same_k(fn, k, comm)) != WSL_OK) {
         free(counts);
-        return wsl_set_error(WSL_EINVAL, "%s: the ranks' probabilities have %llu to %llu "
-                                         "classes", fn, (unsigned long long)(UINT64_MAX - kall[1]),
-                             (unsigned long long)kall[0]);
+        return st;
     }
     mine[0] = n_local;
     MPI_Gather(mine, 1, MPI_UINT64_T, counts, 1, MPI_UINT64_T, root, comm);
@@ -432,17 +441,96 @@ wsl_status wsl_dist_probs_gather(double **out, size_t *n_out, const double *prob
     return WSL_OK;
 }
 
+/* Every rank's bytes at root, in rank order: *out (malloc'ed, NUL-terminated) on root. */
+static wsl_status gather_bytes(const char *fn, const char *data, size_t len, char **out,
+                               size_t *out_len, int root, MPI_Comm comm)
+{
+    int rank, size;
+    uint64_t mine = len, *counts = NULL, total = 0;
+    char *all = NULL;
+    wsl_status st = WSL_OK;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    if (rank == root && !(counts = malloc((size_t)size * sizeof *counts)))
+        st = WSL_ENOMEM;
+    TRY(agree(st, comm));
+    MPI_Gather(&mine, 1, MPI_UINT64_T, counts, 1, MPI_UINT64_T, root, comm);
+    if (rank == root) {
+        for (int r = 0; r < size; r++)
+            total += counts[r];
+        if (total > SIZE_MAX - 1 || !(all = malloc((size_t)total + 1)))
+            st = wsl_set_error(WSL_ENOMEM, "%s: no memory for %llu bytes at rank %d", fn,
+                               (unsigned long long)total, root);
+    }
+    if ((st = agree(st, comm)) != WSL_OK) {
+        free(counts);
+        return st;
+    }
+    if (rank == root) {
+        size_t at = 0;
+        for (int r = 0; r < size; r++) {
+            size_t n = (size_t)counts[r];
+            if (r == root) {
+                if (n)
+                    memcpy(all + at, data, n);
+            } else {
+                for (size_t off = 0; off < n; off += CHUNK) {
+                    size_t c = n - off < CHUNK ? n - off : CHUNK;
+                    MPI_Recv(all + at + off, (int)c, MPI_BYTE, r, TAG_DATA, comm,
+                             MPI_STATUS_IGNORE);
+                }
+            }
+            at += n;
+        }
+        all[at] = '\0';
+        *out = all;
+        *out_len = at;
+    } else {
+        for (size_t off = 0; off < len; off += CHUNK) {
+            size_t c = len - off < CHUNK ? len - off : CHUNK;
+            MPI_Send(data + off, (int)c, MPI_BYTE, root, TAG_DATA, comm);
+        }
+    }
+    free(counts);
+    return WSL_OK;
+}
+
 wsl_status wsl_dist_probs_write(const double *probs, size_t n_local, size_t k, const char *path,
                                 wsl_format format, int root, MPI_Comm comm)
 {
+    static const char *const fn = "wsl_dist_probs_write";
     double *all = NULL;
     size_t n = 0;
     int rank;
     wsl_status st = WSL_OK;
     MPI_Comm_rank(comm, &rank);
     if (!path)
-        st = wsl_set_error(WSL_EINVAL, "wsl_dist_probs_write: path is NULL");
+        st = wsl_set_error(WSL_EINVAL, "%s: path is NULL", fn);
+    else if (!probs && n_local > 0)
+        st = wsl_set_error(WSL_EINVAL, "%s: probs is NULL", fn);
+    else
+        st = check_root(fn, root, comm);
     TRY(agree(st, comm));
+    if (format == WSL_FORMAT_AUTO)
+        format = wsl_format_from_path(path);
+    if (format == WSL_FORMAT_CSV) {
+        /* Each rank prints its own rows (printing doubles to round-trip is most of the cost);
+         * root puts the texts end to end and writes them. */
+        wsl_buf text = WSL_BUF_INIT;
+        char *bytes = NULL;
+        size_t len = 0;
+        TRY(same_k(fn, k, comm));
+        st = wsl_probs_write_buf(probs, n_local, k, WSL_FORMAT_CSV, &text);
+        if ((st = agree(st, comm)) == WSL_OK &&
+            (st = gather_bytes(fn, text.ptr, text.size, &bytes, &len, root, comm)) == WSL_OK) {
+            if (rank == root)
+                st = wsl_bytes_write(bytes, len, path);
+            st = agree(st, comm);
+        }
+        wsl_buf_dispose(&text);
+        free(bytes);
+        return st;
+    }
     TRY(wsl_dist_probs_gather(&all, &n, probs, n_local, k, root, comm));
     if (rank == root)
         st = wsl_probs_write(all, n, k, path, format);

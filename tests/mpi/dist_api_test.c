@@ -63,6 +63,25 @@ static void block(size_t n, int r, size_t *lo, size_t *hi)
     }
 }
 
+/* Two files hold the same bytes. */
+static int same_file(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb, ca, cb;
+    while (same) {
+        ca = getc(fa);
+        cb = getc(fb);
+        same = ca == cb;
+        if (ca == EOF || cb == EOF)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
 static void check_model_bytes(const wsl_label_model *a, const wsl_label_model *b)
 {
     wsl_buf x = WSL_BUF_INIT, y = WSL_BUF_INIT;
@@ -123,6 +142,27 @@ static void test_fit_and_predict(int32_t k, size_t n, size_t m, uint64_t seed, i
             CHECK(memcmp(all, pref, n * (size_t)k * sizeof *all) == 0);
     } else {
         CHECK(all == NULL && n_all == 0);
+    }
+    /* written by the ranks: CSV printed on each rank, NPY gathered; the bytes of one process */
+    {
+        static const char *const ext[] = {"csv", "npy"};
+        for (int e = 0; e < 2; e++) {
+            char ref_path[64], path[64];
+            snprintf(ref_path, sizeof ref_path, "/tmp/wsl_dist_api_%d_ref.%s", (int)getppid(),
+                     ext[e]);
+            snprintf(path, sizeof path, "/tmp/wsl_dist_api_%d.%s", (int)getppid(), ext[e]);
+            MPI_Bcast(ref_path, (int)sizeof ref_path, MPI_CHAR, root, MPI_COMM_WORLD);
+            MPI_Bcast(path, (int)sizeof path, MPI_CHAR, root, MPI_COMM_WORLD);
+            if (rank == root)
+                CHECK_OK(wsl_probs_write(pref, n, (size_t)k, ref_path, WSL_FORMAT_AUTO));
+            CHECK_OK(wsl_dist_probs_write(pl, hi - lo, (size_t)k, path, WSL_FORMAT_AUTO, root,
+                                          MPI_COMM_WORLD));
+            if (rank == root) {
+                CHECK(same_file(ref_path, path));
+                unlink(ref_path);
+                unlink(path);
+            }
+        }
     }
     wsl_array_free(all, NULL);
     free(pref);
