@@ -14,7 +14,8 @@
  * on MPI, and <wsl/wsl.h> does not include this header.
  *
  * Every function here is collective: all ranks of comm call it, with the same root, k and
- * format. They fail together: when one rank fails, every rank returns the same status, and
+ * format. Each works on a duplicate of comm (MPI_Comm_dup), so its messages never match a
+ * receive of the calling program. They fail together: when one rank fails, every rank returns the same status, and
  * wsl_last_error() on every rank gives the message of the lowest failing rank, prefixed
  * "rank R: " when comm has more than one rank. No rank is left waiting on a failed one.
  * MPI must be initialized (MPI_Init) by the caller; libwsl_dist never initializes, finalizes

@@ -20,11 +20,11 @@
 #define FAILED UINT64_MAX
 
 /* Return a failed status (already agreed on by every rank). */
-#define TRY(expr)                                                                               \
-    do {                                                                                        \
-        wsl_status try_st_ = (expr);                                                            \
-        if (try_st_ != WSL_OK)                                                                  \
-            return try_st_;                                                                     \
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        wsl_status try_st_ = (expr);                                                               \
+        if (try_st_ != WSL_OK)                                                                     \
+            return try_st_;                                                                        \
     } while (0)
 
 enum { TAG_LEN = 0x5751, TAG_ACK, TAG_DATA, TAG_PROBS };
@@ -89,8 +89,10 @@ static wsl_status check_root(const char *fn, int root, MPI_Comm comm)
     int size;
     MPI_Comm_size(comm, &size);
     if (root < 0 || root >= size)
-        return wsl_set_error(WSL_EINVAL, "%s: root %d is not a rank of the communicator (ranks "
-                                         "0..%d)", fn, root, size - 1);
+        return wsl_set_error(WSL_EINVAL,
+                             "%s: root %d is not a rank of the communicator (ranks "
+                             "0..%d)",
+                             fn, root, size - 1);
     return WSL_OK;
 }
 
@@ -132,8 +134,10 @@ static wsl_status recv_bytes(const char *fn, unsigned char **data, uint64_t *len
     ack = *data != NULL;
     MPI_Send(&ack, 1, MPI_INT, src, TAG_ACK, comm);
     if (!ack)
-        return wsl_set_error(WSL_ENOMEM, "%s: no memory for the %llu bytes of rank %d's pattern "
-                                         "table", fn, (unsigned long long)*len, src);
+        return wsl_set_error(WSL_ENOMEM,
+                             "%s: no memory for the %llu bytes of rank %d's pattern "
+                             "table",
+                             fn, (unsigned long long)*len, src);
     for (uint64_t off = 0; off < *len; off += CHUNK) {
         uint64_t n = *len - off < CHUNK ? *len - off : CHUNK;
         MPI_Recv(*data + off, (int)n, MPI_BYTE, src, TAG_DATA, comm, MPI_STATUS_IGNORE);
@@ -143,8 +147,8 @@ static wsl_status recv_bytes(const char *fn, unsigned char **data, uint64_t *len
 
 /* ---------------------------------------------------------------- shards */
 
-wsl_status wsl_dist_read_shard(wsl_label_matrix **out, const char *path,
-                               const wsl_read_options *opts, MPI_Comm comm)
+static wsl_status dist_read_shard(wsl_label_matrix **out, const char *path,
+                                  const wsl_read_options *opts, MPI_Comm comm)
 {
     int rank, size;
     wsl_label_matrix *L = NULL;
@@ -178,8 +182,8 @@ static wsl_status copy_table(wsl_pattern_table **out, const wsl_pattern_table *l
     return st;
 }
 
-wsl_status wsl_dist_patterns_reduce(wsl_pattern_table **out, const wsl_pattern_table *local,
-                                    int root, MPI_Comm comm)
+static wsl_status dist_patterns_reduce(wsl_pattern_table **out, const wsl_pattern_table *local,
+                                       int root, MPI_Comm comm)
 {
     static const char *const fn = "wsl_dist_patterns_reduce";
     int rank, size, rel, poisoned = 0;
@@ -202,9 +206,10 @@ wsl_status wsl_dist_patterns_reduce(wsl_pattern_table **out, const wsl_pattern_t
     shape[3] = -shape[1];
     MPI_Allreduce(shape, all, 4, MPI_LONG_LONG, MPI_MAX, comm);
     if (all[0] != -all[2] || all[1] != -all[3])
-        return wsl_set_error(WSL_EDIM, "%s: the ranks' votes differ in shape: %lld to %lld "
-                                       "sources, %lld to %lld classes", fn, -all[2], all[0],
-                             -all[3], all[1]);
+        return wsl_set_error(WSL_EDIM,
+                             "%s: the ranks' votes differ in shape: %lld to %lld "
+                             "sources, %lld to %lld classes",
+                             fn, -all[2], all[0], -all[3], all[1]);
     /* Binary tree over the ranks relative to root: in round s, a rank whose bit s is set sends
      * its table to the rank 2^s below and is done; the others merge what they receive. */
     rel = (rank - root + size) % size;
@@ -254,8 +259,7 @@ wsl_status wsl_dist_patterns_reduce(wsl_pattern_table **out, const wsl_pattern_t
 /* ---------------------------------------------------------------- the fit */
 
 /* Broadcast root's bytes (len known at root) to every rank; *data malloc'ed on the others. */
-static wsl_status bcast_bytes(const char *fn, char **data, uint64_t *len, int root,
-                              MPI_Comm comm)
+static wsl_status bcast_bytes(const char *fn, char **data, uint64_t *len, int root, MPI_Comm comm)
 {
     int rank;
     wsl_status st = WSL_OK;
@@ -281,9 +285,9 @@ static wsl_status bcast_bytes(const char *fn, char **data, uint64_t *len, int ro
     return WSL_OK;
 }
 
-wsl_status wsl_dist_fit_patterns(wsl_label_model **out, int32_t k,
-                                 const wsl_pattern_table *local, const wsl_fit_options *opts,
-                                 int root, MPI_Comm comm)
+static wsl_status dist_fit_patterns(wsl_label_model **out, int32_t k,
+                                    const wsl_pattern_table *local, const wsl_fit_options *opts,
+                                    int root, MPI_Comm comm)
 {
     static const char *const fn = "wsl_dist_fit_patterns";
     int rank;
@@ -299,7 +303,7 @@ wsl_status wsl_dist_fit_patterns(wsl_label_model **out, int32_t k,
     else
         st = wsl_set_error(WSL_EINVAL, "%s: out is NULL", fn);
     TRY(agree(st, comm));
-    TRY(wsl_dist_patterns_reduce(&T, local, root, comm));
+    TRY(dist_patterns_reduce(&T, local, root, comm));
     if (rank == root) {
         if ((st = wsl_label_model_create(&model, k, NULL)) == WSL_OK &&
             (st = wsl_label_model_fit_patterns(model, T, opts)) == WSL_OK &&
@@ -309,8 +313,8 @@ wsl_status wsl_dist_fit_patterns(wsl_label_model **out, int32_t k,
         }
     }
     wsl_pattern_table_free(T);
-    if ((st = agree(st, comm)) != WSL_OK || (st = bcast_bytes(fn, &data, &len, root, comm)) !=
-                                                WSL_OK)
+    if ((st = agree(st, comm)) != WSL_OK ||
+        (st = bcast_bytes(fn, &data, &len, root, comm)) != WSL_OK)
         goto done;
     if (rank != root)
         st = wsl_label_model_load_buf(&model, data, (size_t)len, NULL);
@@ -327,8 +331,8 @@ done:
     return WSL_OK;
 }
 
-wsl_status wsl_dist_fit(wsl_label_model **out, int32_t k, const wsl_label_matrix *local,
-                        const wsl_fit_options *opts, int root, MPI_Comm comm)
+static wsl_status dist_fit(wsl_label_model **out, int32_t k, const wsl_label_matrix *local,
+                           const wsl_fit_options *opts, int root, MPI_Comm comm)
 {
     static const char *const fn = "wsl_dist_fit";
     wsl_pattern_table *T = NULL;
@@ -340,11 +344,10 @@ wsl_status wsl_dist_fit(wsl_label_model **out, int32_t k, const wsl_label_matrix
     else if (opts && opts->gold)
         st = wsl_set_error(WSL_EINVAL, "%s: opts->gold is not supported across ranks", fn);
     else if ((st = wsl_pattern_table_create(&T, wsl_label_matrix_n_sources(local),
-                                            wsl_label_matrix_cardinality(local), NULL)) ==
-             WSL_OK)
+                                            wsl_label_matrix_cardinality(local), NULL)) == WSL_OK)
         st = wsl_pattern_table_add(T, local, NULL, 0);
     if ((st = agree(st, comm)) == WSL_OK)
-        st = wsl_dist_fit_patterns(out, k, T, opts, root, comm);
+        st = dist_fit_patterns(out, k, T, opts, root, comm);
     wsl_pattern_table_free(T);
     return st;
 }
@@ -359,14 +362,16 @@ static wsl_status same_k(const char *fn, size_t k, MPI_Comm comm)
     kk[1] = UINT64_MAX - k;
     MPI_Allreduce(kk, kall, 2, MPI_UINT64_T, MPI_MAX, comm);
     if (kall[0] != UINT64_MAX - kall[1])
-        return wsl_set_error(WSL_EINVAL, "%s: the ranks' probabilities have %llu to %llu "
-                                         "classes", fn, (unsigned long long)(UINT64_MAX - kall[1]),
+        return wsl_set_error(WSL_EINVAL,
+                             "%s: the ranks' probabilities have %llu to %llu "
+                             "classes",
+                             fn, (unsigned long long)(UINT64_MAX - kall[1]),
                              (unsigned long long)kall[0]);
     return WSL_OK;
 }
 
-wsl_status wsl_dist_probs_gather(double **out, size_t *n_out, const double *probs,
-                                 size_t n_local, size_t k, int root, MPI_Comm comm)
+static wsl_status dist_probs_gather(double **out, size_t *n_out, const double *probs,
+                                    size_t n_local, size_t k, int root, MPI_Comm comm)
 {
     static const char *const fn = "wsl_dist_probs_gather";
     int rank, size;
@@ -381,7 +386,9 @@ wsl_status wsl_dist_probs_gather(double **out, size_t *n_out, const double *prob
         *n_out = 0;
     if (!out || !n_out || (!probs && n_local > 0))
         st = wsl_set_error(WSL_EINVAL, "%s: %s is NULL", fn,
-                           !out ? "out" : !n_out ? "n_out" : "probs");
+                           !out     ? "out"
+                           : !n_out ? "n_out"
+                                    : "probs");
     else if (k < 1)
         st = wsl_set_error(WSL_EINVAL, "%s: k is 0", fn);
     else if ((st = check_root(fn, root, comm)) == WSL_OK && rank == root) {
@@ -403,8 +410,10 @@ wsl_status wsl_dist_probs_gather(double **out, size_t *n_out, const double *prob
             st = wsl_set_error(WSL_ENOMEM, "%s: %llu x %zu probabilities do not fit in memory", fn,
                                (unsigned long long)total, k);
         else if (!(all = malloc((total ? (size_t)total : 1) * k * sizeof *all)))
-            st = wsl_set_error(WSL_ENOMEM, "%s: no memory for %llu x %zu probabilities at rank "
-                                           "%d", fn, (unsigned long long)total, k, root);
+            st = wsl_set_error(WSL_ENOMEM,
+                               "%s: no memory for %llu x %zu probabilities at rank "
+                               "%d",
+                               fn, (unsigned long long)total, k, root);
     }
     if ((st = agree(st, comm)) != WSL_OK) {
         free(counts);
@@ -495,8 +504,8 @@ static wsl_status gather_bytes(const char *fn, const char *data, size_t len, cha
     return WSL_OK;
 }
 
-wsl_status wsl_dist_probs_write(const double *probs, size_t n_local, size_t k, const char *path,
-                                wsl_format format, int root, MPI_Comm comm)
+static wsl_status dist_probs_write(const double *probs, size_t n_local, size_t k, const char *path,
+                                   wsl_format format, int root, MPI_Comm comm)
 {
     static const char *const fn = "wsl_dist_probs_write";
     double *all = NULL;
@@ -531,9 +540,61 @@ wsl_status wsl_dist_probs_write(const double *probs, size_t n_local, size_t k, c
         free(bytes);
         return st;
     }
-    TRY(wsl_dist_probs_gather(&all, &n, probs, n_local, k, root, comm));
+    TRY(dist_probs_gather(&all, &n, probs, n_local, k, root, comm));
     if (rank == root)
         st = wsl_probs_write(all, n, k, path, format);
     free(all);
     return agree(st, comm);
+}
+
+/* ---------------------------------------------------------------- entry points */
+
+/*
+ * Each entry point works on a duplicate of the caller's communicator, so that its messages
+ * never match a receive the calling program has posted (MPI_ANY_TAG, MPI_ANY_SOURCE).
+ */
+#define ON_DUP(comm, call)                                                                         \
+    do {                                                                                           \
+        MPI_Comm dup_;                                                                             \
+        wsl_status dup_st_;                                                                        \
+        MPI_Comm_dup((comm), &dup_);                                                               \
+        dup_st_ = call;                                                                            \
+        MPI_Comm_free(&dup_);                                                                      \
+        return dup_st_;                                                                            \
+    } while (0)
+
+wsl_status wsl_dist_read_shard(wsl_label_matrix **out, const char *path,
+                               const wsl_read_options *opts, MPI_Comm comm)
+{
+    ON_DUP(comm, dist_read_shard(out, path, opts, dup_));
+}
+
+wsl_status wsl_dist_patterns_reduce(wsl_pattern_table **out, const wsl_pattern_table *local,
+                                    int root, MPI_Comm comm)
+{
+    ON_DUP(comm, dist_patterns_reduce(out, local, root, dup_));
+}
+
+wsl_status wsl_dist_fit_patterns(wsl_label_model **out, int32_t k, const wsl_pattern_table *local,
+                                 const wsl_fit_options *opts, int root, MPI_Comm comm)
+{
+    ON_DUP(comm, dist_fit_patterns(out, k, local, opts, root, dup_));
+}
+
+wsl_status wsl_dist_fit(wsl_label_model **out, int32_t k, const wsl_label_matrix *local,
+                        const wsl_fit_options *opts, int root, MPI_Comm comm)
+{
+    ON_DUP(comm, dist_fit(out, k, local, opts, root, dup_));
+}
+
+wsl_status wsl_dist_probs_gather(double **out, size_t *n_out, const double *probs, size_t n_local,
+                                 size_t k, int root, MPI_Comm comm)
+{
+    ON_DUP(comm, dist_probs_gather(out, n_out, probs, n_local, k, root, dup_));
+}
+
+wsl_status wsl_dist_probs_write(const double *probs, size_t n_local, size_t k, const char *path,
+                                wsl_format format, int root, MPI_Comm comm)
+{
+    ON_DUP(comm, dist_probs_write(probs, n_local, k, path, format, root, dup_));
 }
