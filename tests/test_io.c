@@ -2253,6 +2253,45 @@ START_TEST(test_votes_read_shard)
         ck_assert_uint_eq(check_shards(tpath("big.json"), WSL_FORMAT_AUTO, P), 0);
     }
     check_shards(tpath("big.csv"), WSL_FORMAT_CSV, 1000); /* lines differ: some shards empty */
+    /* .npy in C and Fortran order, every item size and byte order: the same cut */
+    {
+        static const int8_t c8[] = {0, -1, 1, 2, 1, -1, 1, 1, 0};
+        static const int8_t f8[] = {0, 2, 1, -1, 1, 1, 1, -1, 0}; /* column-major */
+        static const unsigned char be16[] = {0, 0, 0xff, 0xff, 0, 1, 0, 2, 0, 1,
+                                             0xff, 0xff, 0, 1, 0, 1, 0, 0};
+        static const int8_t bad[] = {0, 1, 1, 2, 1, -1, 1, 7, 0};
+        size_t len;
+        char *img;
+        img = npy_image(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (3, 3), }", c8, 9,
+                        &len);
+        write_file(tpath("c.npy"), img, len);
+        free(img);
+        img = npy_image(1, "{'descr': '|i1', 'fortran_order': True, 'shape': (3, 3), }", f8, 9,
+                        &len);
+        write_file(tpath("f.npy"), img, len);
+        free(img);
+        img = npy_image(2, "{'descr': '>i2', 'fortran_order': False, 'shape': (3, 3), }", be16,
+                        18, &len);
+        write_file(tpath("b.npy"), img, len);
+        free(img);
+        for (size_t P = 1; P <= 5; P++) {
+            ck_assert_uint_eq(check_shards(tpath("c.npy"), WSL_FORMAT_NPY, P), P > 3 ? P - 3 : 0);
+            ck_assert_uint_eq(check_shards(tpath("f.npy"), WSL_FORMAT_NPY, P), P > 3 ? P - 3 : 0);
+            ck_assert_uint_eq(check_shards(tpath("b.npy"), WSL_FORMAT_NPY, P), P > 3 ? P - 3 : 0);
+        }
+        /* a vote out of range in row 2: the shard holding it says so, with the file's row */
+        img = npy_image(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (3, 3), }", bad, 9,
+                        &len);
+        write_file(tpath("bad.npy"), img, len);
+        free(img);
+        o.cardinality = 3;
+        WSL_ASSERT_OK(wsl_votes_read_shard(&S, tpath("bad.npy"), &o, 0, 3));
+        wsl_label_matrix_free(S);
+        WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("bad.npy"), &o, 2, 3), WSL_ERANGE);
+        ck_assert_msg(strstr(wsl_last_error(), "row 2, column 1") != NULL, "%s",
+                      wsl_last_error());
+        o.cardinality = 0;
+    }
     ck_assert_uint_gt(check_shards(tpath("big.csv"), WSL_FORMAT_CSV, 5000), 0);
 
     /* Errors name the line of the file, whichever shard finds them. */

@@ -107,10 +107,11 @@ WSL_API wsl_status wsl_votes_read_mem(wsl_label_matrix **out, const char *data, 
  * file's. A CSV file is cut by bytes: a shard starts at the first line starting at or after
  * byte shard * size / n_shards and reads only its bytes (and line 1, for the number of
  * fields), so shards differ in rows by about a line's worth of bytes; a shard may be empty
- * (0 rows, the file's m columns) when lines are longer than size / n_shards. Other formats,
- * and CSV from a pipe, are read whole and rows [shard * n / n_shards, (shard + 1) * n /
- * n_shards) kept. Errors name the file's line number, as wsl_votes_read() would. Set
- * opts->cardinality: with 0 each CSV shard infers k from its own votes.
+ * (0 rows, the file's m columns) when lines are longer than size / n_shards. The other
+ * formats keep rows [shard * n / n_shards, (shard + 1) * n / n_shards): a C-order .npy file by
+ * reading only their bytes; WRENCH JSON, triples, Fortran-order .npy and CSV from a pipe by
+ * reading the whole file. Errors name the file's line (or row), as wsl_votes_read() would.
+ * Set opts->cardinality: with 0 each CSV shard infers k from its own votes.
  * @return as wsl_votes_read(); WSL_EINVAL also for shard >= n_shards.
  * @since 0.1
  */

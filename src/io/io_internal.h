@@ -64,6 +64,9 @@ wsl_status wsl__reader_line(wsl__reader *r, const char *fn, const char **line, s
 /* Up to n raw bytes into dst; *got < n only at the end of input. WSL_EIO. */
 wsl_status wsl__reader_read(wsl__reader *r, const char *fn, void *dst, size_t n, size_t *got);
 
+/* Skip n bytes (seeking in regular files); *skipped < n only at the end of input. WSL_EIO. */
+wsl_status wsl__reader_skip(wsl__reader *r, const char *fn, uint64_t n, uint64_t *skipped);
+
 /* Bytes left to read, when known (memory, regular files); false otherwise (pipes). */
 bool wsl__reader_remaining(const wsl__reader *r, uint64_t *out);
 
@@ -216,6 +219,10 @@ wsl_status wsl__triples_write(wsl__out *o, const wsl_label_matrix *L);
 
 wsl_status wsl__npy_read_votes(wsl__reader *r, const char *fn, const wsl_read_options *opts,
                                wsl_label_matrix **out);
+/* Rows [shard * n / n_shards, (shard + 1) * n / n_shards) of a .npy file: C order reads only
+ * those rows' bytes (a seek past the others), Fortran order reads all and keeps them. */
+wsl_status wsl__npy_read_votes_shard(wsl__reader *r, const char *fn, const wsl_read_options *opts,
+                                     size_t shard, size_t n_shards, wsl_label_matrix **out);
 wsl_status wsl__npy_write_votes(wsl__out *o, const wsl_label_matrix *L);
 wsl_status wsl__npy_read_probs(wsl__reader *r, const char *fn, const wsl_allocator *alloc,
                                double **out, size_t *n_out, size_t *k_out);

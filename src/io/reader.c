@@ -221,6 +221,45 @@ wsl_status wsl__reader_read(wsl__reader *r, const char *fn, void *dst, size_t n,
     return WSL_OK;
 }
 
+wsl_status wsl__reader_skip(wsl__reader *r, const char *fn, uint64_t n, uint64_t *skipped)
+{
+    uint64_t done = 0;
+    char eb[128];
+    /* what is buffered first */
+    {
+        size_t avail = r->len - r->pos;
+        size_t take = n < avail ? (size_t)n : avail;
+        r->pos += take;
+        done += take;
+    }
+    if (done < n && r->fp && r->regular && !r->eof) {
+        /* a seek past the bytes, as far as the file goes */
+        uint64_t left = r->file_size > r->file_read ? r->file_size - r->file_read : 0;
+        uint64_t step = n - done < left ? n - done : left;
+        if (step > 0) {
+            if (step > (uint64_t)INT64_MAX || fseeko(r->fp, (off_t)step, SEEK_CUR) != 0) {
+                int err = errno;
+                return wsl__error(WSL_EIO, "%s: cannot seek in '%s': %s", fn, r->name,
+                                  wsl__strerror_r(err, eb, sizeof eb));
+            }
+            r->file_read += step;
+            done += step;
+        }
+    }
+    while (done < n) { /* pipes, and the end of a file */
+        size_t avail, take;
+        WSL_TRY(refill(r, fn));
+        avail = r->len - r->pos;
+        if (avail == 0)
+            break;
+        take = n - done < avail ? (size_t)(n - done) : avail;
+        r->pos += take;
+        done += take;
+    }
+    *skipped = done;
+    return WSL_OK;
+}
+
 bool wsl__reader_remaining(const wsl__reader *r, uint64_t *out)
 {
     uint64_t buffered = (uint64_t)(r->len - r->pos);

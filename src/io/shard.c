@@ -7,7 +7,8 @@
  * i * size / P (shard 0 at 0) and ends where shard i + 1 starts, so each process reads about
  * size / P bytes and never the rest (plus line 1, for the number of fields, and the lines
  * before its block only to number a line in an error message). Other formats, and CSV that is
- * not a regular file, are read whole and rows [i * n / P, (i + 1) * n / P) kept.
+ * not a regular file, keep rows [i * n / P, (i + 1) * n / P): a C-order .npy file by reading
+ * only their bytes, WRENCH JSON, triples and Fortran-order .npy by reading the whole file.
  */
 #include "io_internal.h"
 
@@ -231,7 +232,13 @@ wsl_status wsl_votes_read_shard(wsl_label_matrix **out, const char *path,
         }
         wsl__reader_close(&r);
     }
-    /* Read whole (the message names this function), keep the shard's rows. */
+    if (o.format == WSL_FORMAT_NPY) { /* C order: the shard's rows only */
+        WSL_TRY(wsl__reader_open_file(&r, fn, path, o.alloc));
+        st = wsl__npy_read_votes_shard(&r, fn, &o, shard, n_shards, out);
+        wsl__reader_close(&r);
+        return st;
+    }
+    /* Read whole (the message names wsl_votes_read), keep the shard's rows. */
     if ((st = wsl_votes_read(&L, path, &o)) != WSL_OK)
         return st;
     n = wsl_label_matrix_n_points(L);
