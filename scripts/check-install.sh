@@ -62,6 +62,7 @@ for kind in shared static; do
   # With MPI: the installed wsl-mpi fits as the installed wsl does, and a program built with
   # mpicc against the installed dist.h and libwsl_dist passes the C API test on 3 ranks.
   if [ -x "$prefix/bin/wsl-mpi" ]; then
+    export OMPI_MCA_btl_vader_single_copy_mechanism=none # containers often forbid ptrace copies
     libdir=$(dirname "$(find "$prefix" -name 'libwsl_dist*' | head -n1)")
     printf '0,1,-1\n1,1,0\n0,-1,1\n1,0,0\n1,1,1\n' > "$tmp/m.csv"
     "$prefix/bin/wsl" fit "$tmp/m.csv" -k 2 -o "$tmp/m1-$kind.json" -q
