@@ -32,7 +32,8 @@ wsl_status wsl__csv_read_m(wsl__reader *r, const char *fn, const wsl_read_option
 
     *out = NULL;
     wsl__sink_init(&s, 0, opts->cardinality, opts->alloc);
-    if ((st = wsl__reader_skip_bom(r, fn)) != WSL_OK)
+    /* A byte order mark only at the start of the file, not of a shard further on. */
+    if (m_first == 0 && (st = wsl__reader_skip_bom(r, fn)) != WSL_OK)
         goto done;
     if (m_first > 0) { /* a shard: every line has the fields of the file's line 1 */
         m = m_first;

@@ -207,8 +207,9 @@ wsl_status wsl__read_options_resolve(const char *fn, const wsl_read_options *opt
 
 wsl_status wsl__csv_read(wsl__reader *r, const char *fn, const wsl_read_options *opts,
                          wsl_label_matrix **out);
-/* As wsl__csv_read, for a shard of a file: m_first (> 0) is the number of fields on the file's
- * first line, which every line must have; 0 = the first line read says. */
+/* As wsl__csv_read, for a shard of a file that starts after line 1: m_first (> 0) is the number
+ * of fields on the file's line 1, which every line must have, and no byte order mark is
+ * skipped; 0 = the start of the file. */
 wsl_status wsl__csv_read_m(wsl__reader *r, const char *fn, const wsl_read_options *opts,
                            size_t m_first, wsl_label_matrix **out);
 wsl_status wsl__csv_write(wsl__out *o, const wsl_label_matrix *L);
