@@ -39,6 +39,7 @@ typedef struct wsl__reader {
     size_t max_line;               /* WSL__IO_MAX_LINE unless a test lowers it */
     size_t line_no;                /* number of the line last returned */
     bool eof;                      /* fp reached its end */
+    uint64_t end;                  /* files: stop at this offset (a shard), 0 = the file's end */
 } wsl__reader;
 
 /* Open a file for reading. WSL_EIO names the path and the system error. fn names the caller. */
@@ -63,6 +64,13 @@ wsl_status wsl__reader_line(wsl__reader *r, const char *fn, const char **line, s
 
 /* Up to n raw bytes into dst; *got < n only at the end of input. WSL_EIO. */
 wsl_status wsl__reader_read(wsl__reader *r, const char *fn, void *dst, size_t n, size_t *got);
+
+/*
+ * Read only bytes [from, to) of a regular file from now on (a shard of it): seek to from,
+ * forget what is buffered, number the next line line_no + 1. WSL_EIO.
+ */
+wsl_status wsl__reader_range(wsl__reader *r, const char *fn, uint64_t from, uint64_t to,
+                             size_t line_no);
 
 /* Skip n bytes (seeking in regular files); *skipped < n only at the end of input. WSL_EIO. */
 wsl_status wsl__reader_skip(wsl__reader *r, const char *fn, uint64_t n, uint64_t *skipped);

@@ -111,12 +111,10 @@ static wsl_status csv_shard(wsl__reader *r, const char *fn, const char *path,
                             wsl_label_matrix **out)
 {
     uint64_t size = r->file_size, lo, hi, b_lo, b_hi;
-    size_t m1 = 0, len, lines = 0;
-    unsigned char *chunk = NULL, *bytes = NULL;
-    wsl__reader mr;
+    size_t m1 = 0, lines = 0;
+    unsigned char *chunk = NULL;
     wsl_status st;
 
-    memset(&mr, 0, sizeof mr);
     if ((st = first_line_fields(r, fn, &m1)) != WSL_OK)
         return st;
     /* nominal cuts i * size / P without overflow */
@@ -137,37 +135,19 @@ static wsl_status csv_shard(wsl__reader *r, const char *fn, const char *path,
                                          o->storage, o->alloc);
         goto done;
     }
-    if (hi - lo > SIZE_MAX - 1) {
-        st = wsl__error(WSL_ENOMEM, "%s: %s: shard %zu of %zu has %llu bytes", fn, path, shard,
-                        n_shards, (unsigned long long)(hi - lo));
+    /* Parse bytes [lo, hi) straight from the file, a chunk at a time. */
+    if ((st = wsl__reader_range(r, fn, lo, hi, 0)) != WSL_OK)
         goto done;
-    }
-    len = (size_t)(hi - lo);
-    bytes = wsl__malloc(&r->a, len);
-    if (!bytes) {
-        st = WSL_ENOMEM;
-        goto done;
-    }
-    if ((st = seek_to(r->fp, fn, path, lo)) != WSL_OK)
-        goto done;
-    if (fread(bytes, 1, len, r->fp) != len) {
-        st = read_error(r->fp, fn, path);
-        goto done;
-    }
-    wsl__reader_open_mem(&mr, (const char *)bytes, len, path, &r->a);
-    st = wsl__csv_read_m(&mr, fn, o, lo > 0 ? m1 : 0, out);
-    wsl__reader_close(&mr);
+    st = wsl__csv_read_m(r, fn, o, lo > 0 ? m1 : 0, out);
     if (st != WSL_OK && st != WSL_ENOMEM && lo > 0) {
         /* Number the line as in the file: count the lines before the shard, parse again. */
         wsl_status again;
-        if ((again = count_lines(r->fp, fn, path, lo, chunk, &lines)) != WSL_OK) {
+        if ((again = count_lines(r->fp, fn, path, lo, chunk, &lines)) != WSL_OK ||
+            (again = wsl__reader_range(r, fn, lo, hi, lines)) != WSL_OK) {
             st = again;
             goto done;
         }
-        wsl__reader_open_mem(&mr, (const char *)bytes, len, path, &r->a);
-        mr.line_no = lines;
-        st = wsl__csv_read_m(&mr, fn, o, m1, out);
-        wsl__reader_close(&mr);
+        st = wsl__csv_read_m(r, fn, o, m1, out);
         if (st == WSL_OK) { /* cannot happen: the same bytes parsed twice */
             wsl_label_matrix_free(*out);
             *out = NULL;
@@ -176,7 +156,6 @@ static wsl_status csv_shard(wsl__reader *r, const char *fn, const char *path,
         }
     }
 done:
-    wsl__free(&r->a, bytes);
     wsl__free(&r->a, chunk);
     return st;
 }
