@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install libwsl (shared and static) into temporary prefixes and build examples/consumer against
 # each, with find_package(wsl) and with pkg-config; build LF plugins against each and run the
-# CLI tests with the installed wsl; check that only wsl_* symbols are exported.
+# CLI tests with the installed wsl; with MPI, wsl-mpi and a program on libwsl_dist under
+# mpirun; check that only wsl_* symbols are exported.
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 tmp=$(mktemp -d)
@@ -58,7 +59,32 @@ for kind in shared static; do
     grep -q "EXIT STATUS" "$tmp/man-$kind.txt" || { echo "man -l $page shows no EXIT STATUS"; exit 1; }
   fi
   echo "-- manual page: share/man/man1/wsl.1"
+  # With MPI: the installed wsl-mpi fits as the installed wsl does, and a program built with
+  # mpicc against the installed dist.h and libwsl_dist passes the C API test on 3 ranks.
+  if [ -x "$prefix/bin/wsl-mpi" ]; then
+    export OMPI_MCA_btl_vader_single_copy_mechanism=none # containers often forbid ptrace copies
+    libdir=$(dirname "$(find "$prefix" -name 'libwsl_dist*' | head -n1)")
+    printf '0,1,-1\n1,1,0\n0,-1,1\n1,0,0\n1,1,1\n' > "$tmp/m.csv"
+    "$prefix/bin/wsl" fit "$tmp/m.csv" -k 2 -o "$tmp/m1-$kind.json" -q
+    mpirun --allow-run-as-root --oversubscribe -np 2 "$prefix/bin/wsl-mpi" fit "$tmp/m.csv" -k 2 \
+      -o "$tmp/m2-$kind.json" -q
+    cmp "$tmp/m1-$kind.json" "$tmp/m2-$kind.json" ||
+      { echo "the installed wsl-mpi fits another model than the installed wsl"; exit 1; }
+    static=""
+    [ "$kind" = static ] && static="--static"
+    mpicc -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -pedantic -Werror -o "$tmp/dist-$kind" \
+      "$root/tests/mpi/dist_api_test.c" $(PKG_CONFIG_PATH="$pcdir" pkg-config --cflags wsl) \
+      -L"$libdir" -lwsl_dist $(PKG_CONFIG_PATH="$pcdir" pkg-config --libs $static wsl)
+    LD_LIBRARY_PATH="$libdir" mpirun --allow-run-as-root --oversubscribe -np 3 "$tmp/dist-$kind"
+    [ -f "$prefix/share/man/man1/wsl-mpi.1" ] || { echo "wsl-mpi.1 is not installed"; exit 1; }
+    echo "-- $kind: wsl-mpi, libwsl_dist and wsl-mpi.1"
+  fi
   if [ "$kind" = shared ]; then
+    lib=$(find "$prefix" -name 'libwsl_dist.so.*' -type f | head -n1)
+    if [ -n "$lib" ]; then
+      bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^wsl_dist_' || true)
+      [ -z "$bad" ] || { echo "libwsl_dist exports beyond its API:"; echo "$bad"; exit 1; }
+    fi
     lib=$(find "$prefix" -name 'libwsl.so.*' -type f | head -n1)
     bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBR]/ {print $3}' | grep -v '^wsl_' || true)
     if [ -n "$bad" ]; then

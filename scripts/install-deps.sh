@@ -4,7 +4,10 @@
 # rendered) and Chromium (wsl report is rendered by a headless browser; ~115 MB to download;
 # without it that test is skipped)
 set -euo pipefail
-pkgs=(cmake make gcc g++ clang pkg-config libcjson-dev libopenblas-dev check python3-numpy valgrind)
+# libopenmpi-dev and openmpi-bin: libwsl_dist and wsl-mpi (built when MPI is found), tested
+# with mpirun
+pkgs=(cmake make gcc g++ clang pkg-config libcjson-dev libopenblas-dev check python3-numpy valgrind
+      libopenmpi-dev openmpi-bin)
 if [ "${1:-}" = --test ]; then
   pkgs+=(groff-base chromium)
 fi

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: warnings-as-errors build + ctest (with the fuzz corpora replayed),
-# every Check suite under Valgrind, the same build under ASan+UBSan, the threaded code under
-# ThreadSanitizer, a short fuzz pass of every parser (clang, libFuzzer), and a program built
-# against the installed library (CMake package and pkg-config, shared and static).
+# The whole test suite: warnings-as-errors build + ctest (with the fuzz corpora replayed, and
+# libwsl_dist and wsl-mpi under `mpirun --allow-run-as-root --oversubscribe` on 1 to 4 ranks
+# against one process: tests/mpi.cmake), every Check suite under Valgrind, the same build under
+# ASan+UBSan (the MPI tests too, without leak checks: Open MPI leaks its own memory at
+# MPI_Finalize), the threaded code under ThreadSanitizer, a short fuzz pass of every parser
+# (clang, libFuzzer), and a program built against the installed library (CMake package and
+# pkg-config, shared and static).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -10,7 +13,7 @@ jobs=$(nproc)
 bash scripts/install-deps.sh --test
 
 echo "== build (warnings are errors) and test"
-cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSL_WERROR=ON >/dev/null
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSL_WERROR=ON -DWSL_WITH_MPI=ON >/dev/null
 cmake --build build-test -j"$jobs"
 (cd build-test && ctest --output-on-failure -j"$jobs")
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The manual page wsl.1.
+# The manual pages wsl.1 and wsl-mpi.1.
 #   man_test.sh complete WSL WSL.1   every subcommand `wsl --help` lists has a section (.SS) that
 #                                    names every option its --help shows; every exit status of
 #                                    `wsl --help` is documented
@@ -55,7 +55,14 @@ render)
     passes=$((passes + 1)); fi
   LC_ALL=C.UTF-8 groff -man -Tutf8 -ww "$PAGE" 2>/dev/null | col -bx 2>/dev/null > "$TMP/text" ||
     LC_ALL=C.UTF-8 groff -man -Tascii -P-c -ww "$PAGE" > "$TMP/text" 2>/dev/null
-  for s in "wsl - weak-supervision labeling" "EXIT STATUS" "wsl  *report  *VOTES  *--model  *MODEL.json"; do
+  case $(basename "$PAGE") in
+  wsl-mpi.1) expect="wsl-mpi - the label model|EXIT STATUS|mpirun  *--hostfile  *hosts" ;;
+  *) expect="wsl - weak-supervision labeling|EXIT STATUS|wsl  *report  *VOTES  *--model  *MODEL.json" ;;
+  esac
+  IFS='|'
+  set -- $expect
+  unset IFS
+  for s in "$@"; do
     if grep -q -- "$s" "$TMP/text"; then passes=$((passes + 1)); else
       fail "the rendered page lacks '$s'"; sed 's/^/  | /' "$TMP/text" | head -20; fi
   done

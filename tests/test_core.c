@@ -50,6 +50,9 @@ START_TEST(test_last_error_thread_local)
     ck_assert_str_eq(wsl_last_error(), "main message");
     wsl_clear_error();
     ck_assert_str_eq(wsl_last_error(), "");
+    /* The public setter, for libraries built on libwsl. */
+    ck_assert_int_eq(wsl_set_error(WSL_EIO, "rank %d: %s", 3, "cannot open x"), WSL_EIO);
+    ck_assert_str_eq(wsl_last_error(), "rank 3: cannot open x");
 }
 END_TEST
 

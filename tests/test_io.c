@@ -2089,6 +2089,258 @@ START_TEST(test_pattern_table_file)
 }
 END_TEST
 
+START_TEST(test_pattern_table_buf)
+{
+    /* The bytes in memory are the file's; they load back to the same table. */
+    wsl_label_matrix *L = synth_votes(3, 2500);
+    wsl_pattern_table *T = NULL, *back = NULL, *bad = NULL;
+    wsl_buf b = WSL_BUF_INIT, b2 = WSL_BUF_INIT;
+    char *file;
+    size_t len;
+    make_tmpdir();
+    WSL_ASSERT_OK(wsl_pattern_table_create(&T, 6, 3, NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_add(T, L, NULL, 0));
+    WSL_ASSERT_OK(wsl_pattern_table_save(T, tpath("t.pat")));
+    WSL_ASSERT_OK(wsl_pattern_table_save_buf(T, &b));
+    file = slurp(tpath("t.pat"), &len);
+    ck_assert_uint_eq(b.size, len);
+    ck_assert_mem_eq(b.ptr, file, len);
+    WSL_ASSERT_OK(wsl_pattern_table_load_buf(&back, b.ptr, b.size, "rank 1", NULL));
+    ck_assert_uint_eq(wsl_pattern_table_n_rows(back), 2500);
+    WSL_ASSERT_OK(wsl_pattern_table_save_buf(back, &b2));
+    ck_assert_uint_eq(b2.size, b.size);
+    ck_assert_mem_eq(b2.ptr, b.ptr, b.size);
+    for (size_t cut = 0; cut < b.size; cut += (cut < 64 ? 1 : 53)) {
+        WSL_ASSERT_STATUS(wsl_pattern_table_load_buf(&bad, b.ptr, cut, "rank 1", NULL),
+                          WSL_EFORMAT);
+        ck_assert_ptr_null(bad);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "rank 1"));
+    }
+    WSL_ASSERT_STATUS(wsl_pattern_table_load_buf(&bad, NULL, 0, NULL, NULL), WSL_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "<memory>"));
+    WSL_ASSERT_STATUS(wsl_pattern_table_load_buf(&bad, NULL, 5, NULL, NULL), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_pattern_table_load_buf(NULL, b.ptr, b.size, NULL, NULL), WSL_EINVAL);
+    wsl_buf_dispose(&b2);
+    b2.ptr = (char *)&b2; /* any previous value */
+    WSL_ASSERT_STATUS(wsl_pattern_table_save_buf(NULL, &b2), WSL_EINVAL);
+    ck_assert_ptr_null(b2.ptr); /* emptied on failure */
+    WSL_ASSERT_STATUS(wsl_pattern_table_save_buf(T, NULL), WSL_EINVAL);
+    wsl_buf_dispose(&b);
+    wsl_buf_dispose(&b2);
+    free(file);
+    wsl_pattern_table_free(T);
+    wsl_pattern_table_free(back);
+    wsl_label_matrix_free(L);
+    remove_tmpdir();
+}
+END_TEST
+
+START_TEST(test_probs_write_buf)
+{
+    /* In memory, the bytes of the file; CSV buffers of blocks of rows concatenate to the file. */
+    static const double p[] = {0.25, 0.75, 1.0 / 3, 2.0 / 3, 0.1, 0.9, 1, 0, 0.5, 0.5};
+    wsl_buf a = WSL_BUF_INIT, b = WSL_BUF_INIT, x = WSL_BUF_INIT;
+    char *file;
+    size_t len;
+    make_tmpdir();
+    WSL_ASSERT_OK(wsl_probs_write(p, 5, 2, tpath("p.csv"), WSL_FORMAT_AUTO));
+    WSL_ASSERT_OK(wsl_probs_write_buf(p, 2, 2, WSL_FORMAT_CSV, &a));
+    WSL_ASSERT_OK(wsl_probs_write_buf(p + 4, 3, 2, WSL_FORMAT_CSV, &b));
+    file = slurp(tpath("p.csv"), &len);
+    ck_assert_uint_eq(a.size + b.size, len);
+    ck_assert_mem_eq(a.ptr, file, a.size);
+    ck_assert_mem_eq(b.ptr, file + a.size, b.size);
+    free(file);
+    WSL_ASSERT_OK(wsl_probs_write(p, 5, 2, tpath("p.npy"), WSL_FORMAT_AUTO));
+    WSL_ASSERT_OK(wsl_probs_write_buf(p, 5, 2, WSL_FORMAT_NPY, &x));
+    file = slurp(tpath("p.npy"), &len);
+    ck_assert_uint_eq(x.size, len);
+    ck_assert_mem_eq(x.ptr, file, len);
+    free(file);
+    /* wsl_bytes_write: atomic, like the others */
+    WSL_ASSERT_OK(wsl_bytes_write(a.ptr, a.size, tpath("bytes.csv")));
+    file = slurp(tpath("bytes.csv"), &len);
+    ck_assert_uint_eq(len, a.size);
+    ck_assert_mem_eq(file, a.ptr, len);
+    free(file);
+    WSL_ASSERT_OK(wsl_bytes_write(NULL, 0, tpath("empty")));
+    WSL_ASSERT_STATUS(wsl_bytes_write(a.ptr, a.size, tpath("no/such/dir/x")), WSL_EIO);
+    WSL_ASSERT_STATUS(wsl_bytes_write(NULL, 3, tpath("x")), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_bytes_write(a.ptr, a.size, NULL), WSL_EINVAL);
+    wsl_buf_dispose(&a);
+    wsl_buf_dispose(&b);
+    wsl_buf_dispose(&x);
+    {
+        double bad[2] = {0.5, NAN};
+        WSL_ASSERT_STATUS(wsl_probs_write_buf(bad, 1, 2, WSL_FORMAT_CSV, &a), WSL_EINVAL);
+        ck_assert_ptr_null(a.ptr);
+    }
+    WSL_ASSERT_STATUS(wsl_probs_write_buf(p, 5, 2, WSL_FORMAT_AUTO, &a), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_probs_write_buf(p, 5, 0, WSL_FORMAT_CSV, &a), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_probs_write_buf(NULL, 5, 2, WSL_FORMAT_CSV, &a), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_probs_write_buf(p, 5, 2, WSL_FORMAT_CSV, NULL), WSL_EINVAL);
+    remove_tmpdir();
+}
+END_TEST
+
+/* The votes of L as a malloc'ed n x m buffer. */
+static int32_t *all_votes(const wsl_label_matrix *L)
+{
+    size_t cells = wsl_label_matrix_n_points(L) * wsl_label_matrix_n_sources(L);
+    int32_t *v = malloc((cells ? cells : 1) * sizeof *v);
+    ck_assert_ptr_nonnull(v);
+    WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, v, cells));
+    return v;
+}
+
+/* Shards 0..P-1 of path, end to end, are the whole file's rows; returns the empty shards. */
+static size_t check_shards(const char *path, wsl_format fmt, size_t P)
+{
+    wsl_read_options o = WSL_READ_OPTIONS_INIT;
+    wsl_label_matrix *W = NULL;
+    int32_t *whole;
+    size_t n, m, row = 0, empty = 0;
+    o.format = fmt;
+    o.cardinality = 3;
+    WSL_ASSERT_OK(wsl_votes_read(&W, path, &o));
+    n = wsl_label_matrix_n_points(W);
+    m = wsl_label_matrix_n_sources(W);
+    whole = all_votes(W);
+    for (size_t i = 0; i < P; i++) {
+        wsl_label_matrix *S = NULL;
+        int32_t *part;
+        size_t ns;
+        WSL_ASSERT_OK(wsl_votes_read_shard(&S, path, &o, i, P));
+        ns = wsl_label_matrix_n_points(S);
+        ck_assert_uint_eq(wsl_label_matrix_n_sources(S), m);
+        ck_assert_int_eq(wsl_label_matrix_cardinality(S), 3);
+        ck_assert_uint_le(row + ns, n);
+        part = all_votes(S);
+        if (ns)
+            ck_assert_mem_eq(part, whole + row * m, ns * m * sizeof *part);
+        row += ns;
+        empty += ns == 0;
+        free(part);
+        wsl_label_matrix_free(S);
+    }
+    ck_assert_uint_eq(row, n);
+    free(whole);
+    wsl_label_matrix_free(W);
+    return empty;
+}
+
+START_TEST(test_votes_read_shard)
+{
+    /* Lines of different lengths, CRLF, a BOM, no final newline: every P cuts the rows once. */
+    static const char csv[] = "\xEF\xBB\xBF"
+                              "0,1,-1\r\n2,2,2\n-1,-1,-1\n1,0,2\n0,0,0\r\n"
+                              "-1,2,1\n2,-1,0\n1,1,1\n0,2,-1\n-1,-1,2";
+    wsl_label_matrix *L = synth_votes(4, 1000), *S = NULL;
+    wsl_read_options o = WSL_READ_OPTIONS_INIT;
+    make_tmpdir();
+    write_file(tpath("a.csv"), csv, sizeof csv - 1);
+    for (size_t P = 1; P <= 16; P++) {
+        size_t empty = check_shards(tpath("a.csv"), WSL_FORMAT_CSV, P);
+        if (P > 10)
+            ck_assert_uint_ge(empty, P - 10); /* more shards than rows */
+    }
+    WSL_ASSERT_OK(wsl_votes_write(L, tpath("big.csv"), WSL_FORMAT_CSV));
+    WSL_ASSERT_OK(wsl_votes_write(L, tpath("big.npy"), WSL_FORMAT_NPY));
+    WSL_ASSERT_OK(wsl_votes_write(L, tpath("big.json"), WSL_FORMAT_WRENCH));
+    for (size_t P = 1; P <= 7; P++) {
+        ck_assert_uint_eq(check_shards(tpath("big.csv"), WSL_FORMAT_AUTO, P), 0);
+        ck_assert_uint_eq(check_shards(tpath("big.npy"), WSL_FORMAT_AUTO, P), 0);
+        ck_assert_uint_eq(check_shards(tpath("big.json"), WSL_FORMAT_AUTO, P), 0);
+    }
+    check_shards(tpath("big.csv"), WSL_FORMAT_CSV, 1000); /* lines differ: some shards empty */
+    /* .npy in C and Fortran order, every item size and byte order: the same cut */
+    {
+        static const int8_t c8[] = {0, -1, 1, 2, 1, -1, 1, 1, 0};
+        static const int8_t f8[] = {0, 2, 1, -1, 1, 1, 1, -1, 0}; /* column-major */
+        static const unsigned char be16[] = {0, 0, 0xff, 0xff, 0, 1, 0, 2, 0, 1,
+                                             0xff, 0xff, 0, 1, 0, 1, 0, 0};
+        static const int8_t bad[] = {0, 1, 1, 2, 1, -1, 1, 7, 0};
+        size_t len;
+        char *img;
+        img = npy_image(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (3, 3), }", c8, 9,
+                        &len);
+        write_file(tpath("c.npy"), img, len);
+        free(img);
+        img = npy_image(1, "{'descr': '|i1', 'fortran_order': True, 'shape': (3, 3), }", f8, 9,
+                        &len);
+        write_file(tpath("f.npy"), img, len);
+        free(img);
+        img = npy_image(2, "{'descr': '>i2', 'fortran_order': False, 'shape': (3, 3), }", be16,
+                        18, &len);
+        write_file(tpath("b.npy"), img, len);
+        free(img);
+        for (size_t P = 1; P <= 5; P++) {
+            ck_assert_uint_eq(check_shards(tpath("c.npy"), WSL_FORMAT_NPY, P), P > 3 ? P - 3 : 0);
+            ck_assert_uint_eq(check_shards(tpath("f.npy"), WSL_FORMAT_NPY, P), P > 3 ? P - 3 : 0);
+            ck_assert_uint_eq(check_shards(tpath("b.npy"), WSL_FORMAT_NPY, P), P > 3 ? P - 3 : 0);
+        }
+        /* a vote out of range in row 2: the shard holding it says so, with the file's row */
+        img = npy_image(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (3, 3), }", bad, 9,
+                        &len);
+        write_file(tpath("bad.npy"), img, len);
+        free(img);
+        o.cardinality = 3;
+        WSL_ASSERT_OK(wsl_votes_read_shard(&S, tpath("bad.npy"), &o, 0, 3));
+        wsl_label_matrix_free(S);
+        WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("bad.npy"), &o, 2, 3), WSL_ERANGE);
+        ck_assert_msg(strstr(wsl_last_error(), "row 2, column 1") != NULL, "%s",
+                      wsl_last_error());
+        o.cardinality = 0;
+    }
+    ck_assert_uint_gt(check_shards(tpath("big.csv"), WSL_FORMAT_CSV, 5000), 0);
+
+    /* Errors name the line of the file, whichever shard finds them. */
+    o.cardinality = 3;
+    write_file(tpath("bad.csv"), "0,1\n1,1\n2,0\n0,x\n1,1\n", 20);
+    for (size_t P = 1; P <= 5; P++) {
+        int failed = 0;
+        for (size_t i = 0; i < P; i++) {
+            wsl_status st = wsl_votes_read_shard(&S, tpath("bad.csv"), &o, i, P);
+            if (st != WSL_OK) {
+                ck_assert_int_eq(st, WSL_EFORMAT);
+                ck_assert_ptr_null(S);
+                ck_assert_msg(strstr(wsl_last_error(), "bad.csv:4:") != NULL, "%s",
+                              wsl_last_error());
+                failed++;
+            }
+            wsl_label_matrix_free(S);
+            S = NULL;
+        }
+        ck_assert_int_eq(failed, 1);
+    }
+    /* A ragged line is ragged against line 1, also in a shard that does not hold line 1. */
+    write_file(tpath("ragged.csv"), "0,1\n1,1\n2,0\n0,1,2\n1,1\n", 22);
+    WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("ragged.csv"), &o, 1, 2), WSL_EFORMAT);
+    ck_assert_msg(strstr(wsl_last_error(), "ragged.csv:4:") != NULL &&
+                      strstr(wsl_last_error(), "as on line 1") != NULL,
+                  "%s", wsl_last_error());
+    /* An empty file or a blank line 1: every shard fails as the whole file does. */
+    write_file(tpath("empty.csv"), "", 0);
+    write_file(tpath("blank.csv"), "\n0,1\n1,1\n", 9);
+    for (size_t i = 0; i < 3; i++) {
+        WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("empty.csv"), &o, i, 3), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "no rows"));
+        WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("blank.csv"), &o, i, 3), WSL_EFORMAT);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "blank.csv:1:"));
+    }
+    WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("none.csv"), &o, 0, 2), WSL_EIO);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "none.csv"));
+    WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("a.csv"), &o, 2, 2), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "shard 2 of 2"));
+    WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("a.csv"), &o, 0, 0), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_votes_read_shard(NULL, tpath("a.csv"), &o, 0, 1), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, NULL, &o, 0, 1), WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_votes_read_shard(&S, tpath("a.txt"), &o, 0, 1), WSL_EINVAL);
+    wsl_label_matrix_free(L);
+    remove_tmpdir();
+}
+END_TEST
+
 static Suite *io_suite(void)
 {
     Suite *s = suite_create("io");
@@ -2110,6 +2362,9 @@ static Suite *io_suite(void)
     tcase_add_test(core, test_write_overwrites_and_keeps_mode);
     tcase_add_test(core, test_fifo);
     tcase_add_test(core, test_pattern_table_file);
+    tcase_add_test(core, test_pattern_table_buf);
+    tcase_add_test(core, test_votes_read_shard);
+    tcase_add_test(core, test_probs_write_buf);
     suite_add_tcase(s, core);
 
     tcase_add_loop_test(errors, test_malformed_text, 0,

@@ -89,6 +89,19 @@ WSL_API const char *wsl_last_error(void);
 WSL_API void wsl_clear_error(void);
 
 /**
+ * Set this thread's error message (printf format; cut at 511 bytes) and return status: for
+ * libraries built on libwsl (libwsl_dist) and for callbacks, so that their failures read like
+ * libwsl's through wsl_last_error().
+ * @return status, unchanged.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_set_error(wsl_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/**
  * A memory allocator with a user payload. Objects copy it at creation and use it for everything
  * they own for their whole life; children inherit it. NULL anywhere an allocator is taken means
  * the C library's malloc/realloc/free. Allocations inside OpenBLAS and transient cJSON trees are

@@ -101,6 +101,25 @@ WSL_API wsl_status wsl_votes_read_mem(wsl_label_matrix **out, const char *data, 
                                       const char *name, const wsl_read_options *opts);
 
 /**
+ * Read shard `shard` of `n_shards` of a label matrix file: a contiguous block of its rows, the
+ * blocks of shards 0..n_shards-1 in order covering every row once, so that n_shards processes
+ * (MPI ranks) each read their own part of one file and their rows, put end to end, are the
+ * file's. A CSV file is cut by bytes: a shard starts at the first line starting at or after
+ * byte shard * size / n_shards and reads only its bytes (and line 1, for the number of
+ * fields), so shards differ in rows by about a line's worth of bytes; a shard may be empty
+ * (0 rows, the file's m columns) when lines are longer than size / n_shards. The other
+ * formats keep rows [shard * n / n_shards, (shard + 1) * n / n_shards): a C-order .npy file by
+ * reading only their bytes; WRENCH JSON, triples, Fortran-order .npy and CSV from a pipe by
+ * reading the whole file. Errors name the file's line (or row), as wsl_votes_read() would.
+ * Set opts->cardinality: with 0 each CSV shard infers k from its own votes.
+ * @return as wsl_votes_read(); WSL_EINVAL also for shard >= n_shards.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_votes_read_shard(wsl_label_matrix **out, const char *path,
+                                        const wsl_read_options *opts, size_t shard,
+                                        size_t n_shards);
+
+/**
  * Write a label matrix (atomically). format WSL_FORMAT_AUTO: from the extension. WRENCH output
  * has "label": -1 and empty "data" for every record.
  * @return WSL_OK, WSL_EINVAL, WSL_EIO (the message names the path and the system error),
@@ -159,6 +178,25 @@ WSL_API wsl_status wsl_probs_write(const double *probs, size_t n, size_t k, cons
                                    wsl_format format);
 
 /**
+ * The bytes wsl_probs_write() writes, in memory: format WSL_FORMAT_CSV (the rows, so the
+ * buffers of consecutive blocks of rows, put end to end, are the file of all rows) or
+ * WSL_FORMAT_NPY (a whole file). Release with wsl_buf_dispose().
+ * @return WSL_OK, WSL_EINVAL (NULL, k == 0, another format, a value that is not finite),
+ *         WSL_ENOMEM (out is then empty).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_probs_write_buf(const double *probs, size_t n, size_t k,
+                                       wsl_format format, wsl_buf *out);
+
+/**
+ * Write len bytes to path atomically, as every libwsl writer does (a temporary file in the same
+ * directory, flushed, synced and renamed into place; see the top of this header).
+ * @return WSL_OK, WSL_EINVAL (NULL), WSL_EIO (the message names the path and the system error).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_bytes_write(const void *data, size_t len, const char *path);
+
+/**
  * Read an n x k probability matrix from CSV or NPY (float32/float64); format AUTO by extension.
  * Release the array with wsl_array_free().
  * @return WSL_OK, WSL_EINVAL, WSL_EIO, WSL_EFORMAT (ragged, non-numbers, NaN), WSL_ENOMEM.
@@ -189,6 +227,24 @@ WSL_API wsl_status wsl_pattern_table_save(const wsl_pattern_table *T, const char
  */
 WSL_API wsl_status wsl_pattern_table_load(wsl_pattern_table **out, const char *path,
                                           const wsl_allocator *alloc);
+
+/**
+ * The bytes wsl_pattern_table_save() writes, in memory (to send a table to another process).
+ * Release them with wsl_buf_dispose().
+ * @return WSL_OK, WSL_EINVAL (NULL), WSL_ENOMEM (out is then empty).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_save_buf(const wsl_pattern_table *T, wsl_buf *out);
+
+/**
+ * Load a pattern table from the bytes of wsl_pattern_table_save() or _save_buf(); name is used
+ * in messages (NULL = "<memory>").
+ * @return as wsl_pattern_table_load(), without WSL_EIO.
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_pattern_table_load_buf(wsl_pattern_table **out, const void *data,
+                                              size_t len, const char *name,
+                                              const wsl_allocator *alloc);
 
 #ifdef __cplusplus
 }

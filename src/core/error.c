@@ -30,6 +30,17 @@ void wsl_clear_error(void)
     tls_error[0] = '\0';
 }
 
+wsl_status wsl_set_error(wsl_status status, const char *fmt, ...)
+{
+    va_list ap;
+    if (!fmt)
+        return wsl__error(status, "%s", "");
+    va_start(ap, fmt);
+    wsl__verror(status, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
 wsl_status wsl__verror(wsl_status status, const char *fmt, va_list ap)
 {
     vsnprintf(tls_error, sizeof tls_error, fmt, ap);

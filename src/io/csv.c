@@ -19,6 +19,12 @@ static size_t field_column(const char *line, size_t len, size_t field)
 wsl_status wsl__csv_read(wsl__reader *r, const char *fn, const wsl_read_options *opts,
                          wsl_label_matrix **out)
 {
+    return wsl__csv_read_m(r, fn, opts, 0, out);
+}
+
+wsl_status wsl__csv_read_m(wsl__reader *r, const char *fn, const wsl_read_options *opts,
+                           size_t m_first, wsl_label_matrix **out)
+{
     wsl__vote_sink s;
     int32_t *row = NULL;
     size_t m = 0;
@@ -26,8 +32,18 @@ wsl_status wsl__csv_read(wsl__reader *r, const char *fn, const wsl_read_options 
 
     *out = NULL;
     wsl__sink_init(&s, 0, opts->cardinality, opts->alloc);
-    if ((st = wsl__reader_skip_bom(r, fn)) != WSL_OK)
+    /* A byte order mark only at the start of the file, not of a shard further on. */
+    if (m_first == 0 && (st = wsl__reader_skip_bom(r, fn)) != WSL_OK)
         goto done;
+    if (m_first > 0) { /* a shard: every line has the fields of the file's line 1 */
+        m = m_first;
+        row = wsl__mallocarray(&s.a, m, sizeof *row);
+        if (!row) {
+            st = WSL_ENOMEM;
+            goto done;
+        }
+        s.m = m;
+    }
     for (;;) {
         const char *line;
         size_t len, pos = 0, count;

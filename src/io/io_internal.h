@@ -39,6 +39,7 @@ typedef struct wsl__reader {
     size_t max_line;               /* WSL__IO_MAX_LINE unless a test lowers it */
     size_t line_no;                /* number of the line last returned */
     bool eof;                      /* fp reached its end */
+    uint64_t end;                  /* files: stop at this offset (a shard), 0 = the file's end */
 } wsl__reader;
 
 /* Open a file for reading. WSL_EIO names the path and the system error. fn names the caller. */
@@ -63,6 +64,16 @@ wsl_status wsl__reader_line(wsl__reader *r, const char *fn, const char **line, s
 
 /* Up to n raw bytes into dst; *got < n only at the end of input. WSL_EIO. */
 wsl_status wsl__reader_read(wsl__reader *r, const char *fn, void *dst, size_t n, size_t *got);
+
+/*
+ * Read only bytes [from, to) of a regular file from now on (a shard of it): seek to from,
+ * forget what is buffered, number the next line line_no + 1. WSL_EIO.
+ */
+wsl_status wsl__reader_range(wsl__reader *r, const char *fn, uint64_t from, uint64_t to,
+                             size_t line_no);
+
+/* Skip n bytes (seeking in regular files); *skipped < n only at the end of input. WSL_EIO. */
+wsl_status wsl__reader_skip(wsl__reader *r, const char *fn, uint64_t n, uint64_t *skipped);
 
 /* Bytes left to read, when known (memory, regular files); false otherwise (pipes). */
 bool wsl__reader_remaining(const wsl__reader *r, uint64_t *out);
@@ -204,6 +215,11 @@ wsl_status wsl__read_options_resolve(const char *fn, const wsl_read_options *opt
 
 wsl_status wsl__csv_read(wsl__reader *r, const char *fn, const wsl_read_options *opts,
                          wsl_label_matrix **out);
+/* As wsl__csv_read, for a shard of a file that starts after line 1: m_first (> 0) is the number
+ * of fields on the file's line 1, which every line must have, and no byte order mark is
+ * skipped; 0 = the start of the file. */
+wsl_status wsl__csv_read_m(wsl__reader *r, const char *fn, const wsl_read_options *opts,
+                           size_t m_first, wsl_label_matrix **out);
 wsl_status wsl__csv_write(wsl__out *o, const wsl_label_matrix *L);
 
 wsl_status wsl__triples_read(wsl__reader *r, const char *fn, const wsl_read_options *opts,
@@ -212,6 +228,10 @@ wsl_status wsl__triples_write(wsl__out *o, const wsl_label_matrix *L);
 
 wsl_status wsl__npy_read_votes(wsl__reader *r, const char *fn, const wsl_read_options *opts,
                                wsl_label_matrix **out);
+/* Rows [shard * n / n_shards, (shard + 1) * n / n_shards) of a .npy file: C order reads only
+ * those rows' bytes (a seek past the others), Fortran order reads all and keeps them. */
+wsl_status wsl__npy_read_votes_shard(wsl__reader *r, const char *fn, const wsl_read_options *opts,
+                                     size_t shard, size_t n_shards, wsl_label_matrix **out);
 wsl_status wsl__npy_write_votes(wsl__out *o, const wsl_label_matrix *L);
 wsl_status wsl__npy_read_probs(wsl__reader *r, const char *fn, const wsl_allocator *alloc,
                                double **out, size_t *n_out, size_t *k_out);

@@ -369,12 +369,12 @@ static void item_cell(const npy_info *info, size_t idx, size_t *i, size_t *j)
 }
 
 static wsl_status read_votes(wsl__reader *r, const char *fn, const wsl_read_options *opts,
-                             wsl_label_matrix **out)
+                             size_t shard, size_t n_shards, wsl_label_matrix **out)
 {
     npy_info info;
     wsl__vote_sink s;
     unsigned char chunk[4096];
-    size_t total = 0, idx = 0;
+    size_t total = 0, idx = 0, lo, hi;
     int32_t limit = opts->cardinality ? opts->cardinality : WSL_MAX_CARDINALITY;
     wsl_status st;
 
@@ -403,10 +403,21 @@ static wsl_status read_votes(wsl__reader *r, const char *fn, const wsl_read_opti
     }
     if ((st = check_body(r, fn, &info)) != WSL_OK)
         goto done;
+    /* this shard's rows (all of them for shard 0 of 1) */
+    lo = info.n / n_shards * shard + info.n % n_shards * shard / n_shards;
+    hi = info.n / n_shards * (shard + 1) + info.n % n_shards * (shard + 1) / n_shards;
     s.m = info.m;
-    if ((st = wsl__sink_reserve(&s, info.n)) != WSL_OK)
+    if ((st = wsl__sink_reserve(&s, hi - lo)) != WSL_OK)
         goto done;
     total = info.n * info.m;
+    if (!info.fortran && lo > 0) { /* C order: the shard's bytes only */
+        uint64_t skipped;
+        if ((st = wsl__reader_skip(r, fn, (uint64_t)lo * info.m * info.size, &skipped)) != WSL_OK)
+            goto done;
+        idx = lo * info.m;
+    }
+    if (!info.fortran)
+        total = hi * info.m;
     while (idx < total) {
         size_t want = total - idx, got;
         if (want > sizeof chunk / info.size)
@@ -434,11 +445,13 @@ static wsl_status read_votes(wsl__reader *r, const char *fn, const wsl_read_opti
                                 "-1..%ld", fn, r->name, i, j, (long long)v, (long)limit - 1);
                 goto done;
             }
-            if ((st = wsl__sink_set(&s, i, j, (int32_t)v)) != WSL_OK)
+            if (i < lo || i >= hi) /* Fortran order: another shard's row */
+                continue;
+            if ((st = wsl__sink_set(&s, i - lo, j, (int32_t)v)) != WSL_OK)
                 goto done;
         }
     }
-    s.n = info.n;
+    s.n = hi - lo;
     st = wsl__sink_finish(&s, opts->storage, out);
 done:
     wsl__sink_free(&s);
@@ -448,6 +461,12 @@ done:
 wsl_status wsl__npy_read_votes(wsl__reader *r, const char *fn, const wsl_read_options *opts,
                                wsl_label_matrix **out)
 {
+    return wsl__npy_read_votes_shard(r, fn, opts, 0, 1, out);
+}
+
+wsl_status wsl__npy_read_votes_shard(wsl__reader *r, const char *fn, const wsl_read_options *opts,
+                                     size_t shard, size_t n_shards, wsl_label_matrix **out)
+{
     wsl__reader mem;
     wsl__reader *use;
     char *buf = NULL;
@@ -456,7 +475,7 @@ wsl_status wsl__npy_read_votes(wsl__reader *r, const char *fn, const wsl_read_op
     memset(&mem, 0, sizeof mem);
     if ((st = materialize(r, fn, &mem, &buf, &use)) != WSL_OK)
         return st;
-    st = read_votes(use, fn, opts, out);
+    st = read_votes(use, fn, opts, shard, n_shards, out);
     wsl__free(&r->a, buf);
     return st;
 }

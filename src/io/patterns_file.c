@@ -65,6 +65,59 @@ wsl_status wsl_pattern_table_save(const wsl_pattern_table *T, const char *path)
     return wsl__out_commit(&o);
 }
 
+static unsigned char *put_le(unsigned char *b, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    return b + bytes;
+}
+
+wsl_status wsl_pattern_table_save_buf(const wsl_pattern_table *T, wsl_buf *out)
+{
+    size_t size, body, *order;
+    unsigned char *buf, *b;
+    WSL_CHECK_ARG(out != NULL);
+    out->ptr = NULL;
+    out->size = 0;
+    memset(&out->alloc_, 0, sizeof out->alloc_);
+    WSL_CHECK_ARG(T != NULL);
+    /* 40 header bytes, 12 per pattern, 8 per vote, and the NUL of a wsl_buf */
+    if (!wsl__mul_size(&size, T->n, 12) || !wsl__mul_size(&body, T->n_votes, 8) ||
+        size > SIZE_MAX - body - 41)
+        return wsl__error(WSL_ENOMEM, "%s: %zu patterns with %zu votes do not fit in memory",
+                          __func__, T->n, T->n_votes);
+    size += body + 40;
+    order = wsl__mallocarray(&T->alloc, T->n ? T->n : 1, sizeof *order);
+    buf = wsl__malloc(&T->alloc, size + 1);
+    if (!order || !buf) {
+        wsl__free(&T->alloc, order);
+        wsl__free(&T->alloc, buf);
+        return WSL_ENOMEM;
+    }
+    memcpy(buf, MAGIC, sizeof MAGIC);
+    b = buf + sizeof MAGIC;
+    b = put_le(b, T->m, 8);
+    b = put_le(b, (uint64_t)T->k, 8);
+    b = put_le(b, T->n, 8);
+    b = put_le(b, T->total, 8);
+    wsl__patterns_canonical_order(T, order);
+    for (size_t i = 0; i < T->n; i++) {
+        size_t p = order[i];
+        b = put_le(b, T->counts[p], 8);
+        b = put_le(b, T->start[p + 1] - T->start[p], 4);
+        for (size_t e = T->start[p]; e < T->start[p + 1]; e++) {
+            b = put_le(b, T->cols[e], 4);
+            b = put_le(b, (uint32_t)T->vals[e], 4);
+        }
+    }
+    *b = '\0';
+    wsl__free(&T->alloc, order);
+    out->ptr = (char *)buf;
+    out->size = size;
+    out->alloc_ = T->alloc;
+    return WSL_OK;
+}
+
 /* Exactly n bytes, or a format error naming what was cut. */
 static wsl_status get_bytes(wsl__reader *r, const char *fn, void *dst, size_t n, const char *what)
 {
@@ -199,6 +252,21 @@ wsl_status wsl_pattern_table_load(wsl_pattern_table **out, const char *path,
     *out = NULL;
     WSL_CHECK_ARG(path != NULL);
     WSL_TRY(wsl__reader_open_file(&r, __func__, path, &a));
+    st = read_table(&r, __func__, alloc, out);
+    wsl__reader_close(&r);
+    return st;
+}
+
+wsl_status wsl_pattern_table_load_buf(wsl_pattern_table **out, const void *data, size_t len,
+                                      const char *name, const wsl_allocator *alloc)
+{
+    wsl_allocator a = wsl__allocator(alloc);
+    wsl__reader r;
+    wsl_status st;
+    WSL_CHECK_ARG(out != NULL);
+    *out = NULL;
+    WSL_CHECK_ARG(data != NULL || len == 0);
+    wsl__reader_open_mem(&r, data ? (const char *)data : "", len, name, &a);
     st = read_table(&r, __func__, alloc, out);
     wsl__reader_close(&r);
     return st;

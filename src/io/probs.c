@@ -2,6 +2,9 @@
 #include "io_internal.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static wsl_status probs_format(const char *fn, const char *path, wsl_format format,
                                wsl_format *out)
@@ -58,6 +61,60 @@ wsl_status wsl_probs_write(const double *probs, size_t n, size_t k, const char *
         wsl__out_abort(&o);
         return st;
     }
+    return wsl__out_commit(&o);
+}
+
+wsl_status wsl_probs_write_buf(const double *probs, size_t n, size_t k, wsl_format format,
+                               wsl_buf *out)
+{
+    wsl__out o;
+    wsl_status st;
+    size_t cells;
+    char *mem = NULL;
+    size_t size = 0;
+    WSL_CHECK_ARG(out != NULL);
+    out->ptr = NULL;
+    out->size = 0;
+    memset(&out->alloc_, 0, sizeof out->alloc_);
+    WSL_CHECK_ARG(probs != NULL || n == 0);
+    if (k == 0)
+        return wsl__error(WSL_EINVAL, "%s: k must be >= 1 (got 0)", __func__);
+    if (!wsl__mul_size(&cells, n, k))
+        return wsl__error(WSL_EINVAL, "%s: n * k overflows (n %zu, k %zu)", __func__, n, k);
+    if (format != WSL_FORMAT_CSV && format != WSL_FORMAT_NPY)
+        return wsl__error(WSL_EINVAL, "%s: format must be WSL_FORMAT_CSV or WSL_FORMAT_NPY (got "
+                                      "%s)", __func__, wsl_format_name(format));
+    /* The writers of wsl_probs_write() into a memory stream (malloc'ed by the C library, which
+     * is what an empty wsl_buf allocator frees with). */
+    memset(&o, 0, sizeof o);
+    o.a = wsl__allocator(NULL);
+    o.fn = __func__;
+    o.path = "<memory>";
+    o.fp = open_memstream(&mem, &size);
+    if (!o.fp)
+        return wsl__error(WSL_ENOMEM, "%s: no memory for %zu x %zu probabilities", __func__, n, k);
+    st = format == WSL_FORMAT_CSV ? write_csv(&o, probs, n, k) :
+                                    wsl__npy_write_probs(&o, probs, n, k);
+    if (fclose(o.fp) != 0 && st == WSL_OK)
+        st = wsl__error(WSL_ENOMEM, "%s: no memory for %zu x %zu probabilities", __func__, n, k);
+    if (st == WSL_OK && o.err)
+        st = wsl__error(WSL_ENOMEM, "%s: no memory for %zu x %zu probabilities", __func__, n, k);
+    if (st != WSL_OK) {
+        free(mem);
+        return st;
+    }
+    out->ptr = mem;
+    out->size = size;
+    return WSL_OK;
+}
+
+wsl_status wsl_bytes_write(const void *data, size_t len, const char *path)
+{
+    wsl__out o;
+    WSL_CHECK_ARG(data != NULL || len == 0);
+    WSL_CHECK_ARG(path != NULL);
+    WSL_TRY(wsl__out_open(&o, __func__, path, NULL));
+    wsl__out_bytes(&o, data, len);
     return wsl__out_commit(&o);
 }
 

@@ -93,6 +93,16 @@ static wsl_status refill(wsl__reader *r, const char *fn)
         return WSL_OK;
     if (want < 4 || want > WSL__IO_CHUNK)
         want = WSL__IO_CHUNK;
+    if (r->end) { /* a shard: not past its last byte */
+        uint64_t left = r->end > r->file_read ? r->end - r->file_read : 0;
+        if (left < want)
+            want = (size_t)left;
+        if (want == 0) {
+            r->len = r->pos = 0;
+            r->eof = true;
+            return WSL_OK;
+        }
+    }
     got = fread(r->chunk, 1, want, r->fp);
     r->len = got;
     r->pos = 0;
@@ -221,6 +231,62 @@ wsl_status wsl__reader_read(wsl__reader *r, const char *fn, void *dst, size_t n,
     return WSL_OK;
 }
 
+wsl_status wsl__reader_range(wsl__reader *r, const char *fn, uint64_t from, uint64_t to,
+                             size_t line_no)
+{
+    char eb[128];
+    if (!r->fp || from > (uint64_t)INT64_MAX || fseeko(r->fp, (off_t)from, SEEK_SET) != 0) {
+        int err = r->fp ? errno : EBADF;
+        return wsl__error(WSL_EIO, "%s: cannot seek to byte %llu of '%s': %s", fn,
+                          (unsigned long long)from, r->name, wsl__strerror_r(err, eb, sizeof eb));
+    }
+    r->len = r->pos = 0;
+    r->eof = from >= to;
+    r->file_read = from;
+    r->end = to;
+    r->line_no = line_no;
+    return WSL_OK;
+}
+
+wsl_status wsl__reader_skip(wsl__reader *r, const char *fn, uint64_t n, uint64_t *skipped)
+{
+    uint64_t done = 0;
+    char eb[128];
+    /* what is buffered first */
+    {
+        size_t avail = r->len - r->pos;
+        size_t take = n < avail ? (size_t)n : avail;
+        r->pos += take;
+        done += take;
+    }
+    if (done < n && r->fp && r->regular && !r->eof) {
+        /* a seek past the bytes, as far as the file goes */
+        uint64_t left = r->file_size > r->file_read ? r->file_size - r->file_read : 0;
+        uint64_t step = n - done < left ? n - done : left;
+        if (step > 0) {
+            if (step > (uint64_t)INT64_MAX || fseeko(r->fp, (off_t)step, SEEK_CUR) != 0) {
+                int err = errno;
+                return wsl__error(WSL_EIO, "%s: cannot seek in '%s': %s", fn, r->name,
+                                  wsl__strerror_r(err, eb, sizeof eb));
+            }
+            r->file_read += step;
+            done += step;
+        }
+    }
+    while (done < n) { /* pipes, and the end of a file */
+        size_t avail, take;
+        WSL_TRY(refill(r, fn));
+        avail = r->len - r->pos;
+        if (avail == 0)
+            break;
+        take = n - done < avail ? (size_t)(n - done) : avail;
+        r->pos += take;
+        done += take;
+    }
+    *skipped = done;
+    return WSL_OK;
+}
+
 bool wsl__reader_remaining(const wsl__reader *r, uint64_t *out)
 {
     uint64_t buffered = (uint64_t)(r->len - r->pos);
@@ -230,7 +296,10 @@ bool wsl__reader_remaining(const wsl__reader *r, uint64_t *out)
     }
     if (!r->regular)
         return false;
-    *out = buffered + (r->file_size > r->file_read ? r->file_size - r->file_read : 0);
+    {
+        uint64_t size = r->end ? r->end : r->file_size;
+        *out = buffered + (size > r->file_read ? size - r->file_read : 0);
+    }
     return true;
 }
 

@@ -215,6 +215,60 @@ static void round_trip(const wsl_label_matrix *L, wsl_format format)
     unlink(path);
 }
 
+/*
+ * Shards (CSV, NPY): read as shards 0..P-1 of the file (P from the input), the rows put end to
+ * end are the whole file's; when the whole file fails, the first failing shard fails with the
+ * same status and message (the error is in its rows, and the shards before it hold none).
+ */
+static void shards(const uint8_t *data, size_t size, wsl_format format, size_t chunk)
+{
+    const char *path = fuzz_write_file(data, size);
+    wsl_read_options o = WSL_READ_OPTIONS_INIT;
+    wsl_label_matrix *W = NULL;
+    wsl_status whole;
+    char msg[512];
+    size_t P = 1 + chunk % 5, row = 0, n, m;
+    int32_t *a, *b;
+    o.format = format;
+    whole = wsl_votes_read(&W, path, &o);
+    snprintf(msg, sizeof msg, "%s", wsl_last_error());
+    if (whole != WSL_OK) {
+        for (size_t i = 0; i < P; i++) {
+            wsl_label_matrix *S = NULL;
+            wsl_status st = wsl_votes_read_shard(&S, path, &o, i, P);
+            wsl_label_matrix_free(S);
+            if (st != WSL_OK) {
+                const char *e = strchr(wsl_last_error(), ':'), *w = strchr(msg, ':');
+                FUZZ_CHECK(st == whole);
+                FUZZ_CHECK(e != NULL && w != NULL && strcmp(e, w) == 0);
+                return;
+            }
+        }
+        FUZZ_CHECK(0); /* no shard found the whole file's error */
+    }
+    n = wsl_label_matrix_n_points(W);
+    m = wsl_label_matrix_n_sources(W);
+    o.cardinality = wsl_label_matrix_cardinality(W);
+    a = malloc((n * m + 1) * sizeof *a);
+    b = malloc((n * m + 1) * sizeof *b);
+    FUZZ_CHECK(a != NULL && b != NULL);
+    FUZZ_CHECK(wsl_label_matrix_to_buffer(W, a, n * m) == WSL_OK);
+    for (size_t i = 0; i < P; i++) {
+        wsl_label_matrix *S = NULL;
+        size_t ns;
+        FUZZ_CHECK(wsl_votes_read_shard(&S, path, &o, i, P) == WSL_OK);
+        ns = wsl_label_matrix_n_points(S);
+        FUZZ_CHECK(wsl_label_matrix_n_sources(S) == m && row + ns <= n);
+        FUZZ_CHECK(wsl_label_matrix_to_buffer(S, b + row * m, ns * m) == WSL_OK);
+        row += ns;
+        wsl_label_matrix_free(S);
+    }
+    FUZZ_CHECK(row == n && memcmp(a, b, n * m * sizeof *a) == 0);
+    free(a);
+    free(b);
+    wsl_label_matrix_free(W);
+}
+
 void fuzz_votes(const uint8_t *data, size_t size, wsl_format format)
 {
     /* One storage for every source (the input picks it): results may depend on the storage
@@ -253,6 +307,8 @@ void fuzz_votes(const uint8_t *data, size_t size, wsl_format format)
     }
     if (L[0])
         round_trip(L[0], format);
+    if (format == WSL_FORMAT_CSV || format == WSL_FORMAT_NPY)
+        shards(data, size, format, chunk);
     for (int s = 0; s < FUZZ_N_SOURCES; s++)
         wsl_label_matrix_free(L[s]);
 }

@@ -60,7 +60,9 @@ int fuzz_same_matrix(const wsl_label_matrix *A, const wsl_label_matrix *B);
  * The common check of a vote reader: read the input as `format` from every source (memory, a
  * file, a pipe) into one storage the input picks (auto, sparse or dense), require the same
  * status and the same matrix from each, check the matrix, then write it in the same format and
- * read it back (the same votes).
+ * read it back (the same votes). CSV and NPY are also read as 1 to 5 shards of a file
+ * (wsl_votes_read_shard): their rows end to end are the file's, and when the whole file fails
+ * the first failing shard fails with the same status and message.
  */
 void fuzz_votes(const uint8_t *data, size_t size, wsl_format format);
 
