@@ -35,6 +35,9 @@ files_of() {
     model_json) echo src/model/serialize.c ;;
     dict) echo src/labeling/dict.c ;;
     source_priors) echo src/cli/source_priors.c ;;
+    end_model_json) echo src/endmodel/serialize.c ;;
+    records_jsonl) echo src/io/records.c src/io/reader.c ;;
+    names | deps) echo src/cli/sources_file.c ;;
     *) echo "" ;;
   esac
 }
