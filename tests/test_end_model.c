@@ -1485,6 +1485,47 @@ START_TEST(test_load_listed_rows_bits)
 }
 END_TEST
 
+/* Fuzz finding (fuzz_end_model_json): weights near DBL_MAX load (they are finite), but their
+ * sums overflow: scores of +inf and inf - inf made NaN probabilities, which predict_proba
+ * promises never to return. Overflowed classes now share the row. */
+START_TEST(test_fuzz_overflowing_scores)
+{
+    static const char doc[] =
+        DOC_HEAD "\"k\": 3, \"d\": 2, \"l2\": 0, \"bias\": [\"1e308\", \"-1e308\", \"0\"], "
+                 "\"weights\": {\"rows\": [0, 1], \"values\": [\"1e308\", \"-1e308\", 0, "
+                 "\"-1e308\", \"1e308\", \"1e308\"]}, " DOC_REPORT;
+    /* row 0: (2e308, -2e308, 0) = (+inf, -inf, 0); row 1: (1e308 - 1e308, -1e308 + 1e308,
+     * 1e308): finite; row 2: (inf - inf, -inf + inf, inf) = (NaN, NaN, +inf); row 3: nothing */
+    const size_t rp[] = {0, 1, 2, 4, 4}, cols[] = {0, 1, 0, 1};
+    const double vals[] = {1, 1, 1e10, 1e10}, dense[] = {1, 0, 0, 1, 1e10, 1e10, 0, 0};
+    wsl_end_model *m = NULL;
+    wsl_features *X = NULL, *D = NULL;
+    double p[12], q[12];
+    int32_t labels[4];
+    WSL_ASSERT_OK(wsl_end_model_load_buf(&m, doc, strlen(doc), NULL));
+    WSL_ASSERT_OK(wsl_features_from_csr(&X, 4, 2, rp, cols, vals, NULL));
+    WSL_ASSERT_OK(wsl_features_from_dense(&D, dense, 4, 2, 2, NULL));
+    WSL_ASSERT_OK(wsl_end_model_predict_proba(m, X, p, 12));
+    WSL_ASSERT_OK(wsl_end_model_predict_proba(m, D, q, 12));
+    for (size_t t = 0; t < 12; t++)
+        ck_assert(isfinite(p[t]) && isfinite(q[t]));
+    ck_assert(p[0] == 1 && p[1] == 0 && p[2] == 0);
+    ck_assert(p[3] == 0 && p[4] == 0 && p[5] == 1); /* (0, 0, 1e308): an ordinary softmax */
+    ck_assert(p[6] == 1.0 / 3 && p[7] == 1.0 / 3 && p[8] == 1.0 / 3);
+    ck_assert(p[9] == 1 && p[10] == 0 && p[11] == 0); /* the bias alone: (1e308, -1e308, 0) */
+    /* BLAS may meet the infinities in another order (row 2 there: (NaN, -inf, +inf)); every
+     * dense row is a distribution too. */
+    for (size_t i = 0; i < 4; i++)
+        ck_assert(q[3 * i] + q[3 * i + 1] + q[3 * i + 2] == 1);
+    ck_assert_int_eq(memcmp(p, q, 6 * sizeof *p), 0);
+    WSL_ASSERT_OK(wsl_end_model_predict(m, X, WSL_TIE_LOWEST, 0, labels, 4));
+    ck_assert(labels[0] == 0 && labels[1] == 2 && labels[2] == 0 && labels[3] == 0);
+    wsl_features_free(X);
+    wsl_features_free(D);
+    wsl_end_model_free(m);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- OOM */
 
 /* Featurize, fit (compacted sparse with validation, then dense), predict, save, load (bytes
@@ -1612,6 +1653,7 @@ static Suite *end_model_suite(void)
     tcase_add_test(io, test_load_not_json);
     tcase_add_test(io, test_load_hostile_sizes);
     tcase_add_test(io, test_load_listed_rows_bits);
+    tcase_add_test(io, test_fuzz_overflowing_scores);
     tcase_add_loop_test(errors, test_end_options, 0,
                         (int)(sizeof end_bad_fields / sizeof end_bad_fields[0]));
     tcase_add_test(errors, test_fit_errors);

@@ -265,7 +265,8 @@ WSL_API wsl_status wsl_end_model_fit(wsl_end_model *model, const wsl_features *X
 
 /**
  * Class probabilities softmax(x_i W + b) of every row of X into probs (n x k row-major,
- * probs_len >= n * k). Rows sum to 1 and are never NaN.
+ * probs_len >= n * k). Rows sum to 1 and are never NaN: when weights or features are so large
+ * that scores overflow, the classes scored +infinity (or inf - inf) share the row equally.
  * @return WSL_OK, WSL_EINVAL (NULL), WSL_ESTATE (not fitted), WSL_EDIM (X has other than d
  *         columns), WSL_EBUFS (nothing written).
  * @since 0.1

@@ -119,6 +119,10 @@ size_t wsl__end_block_rows(size_t k);
 wsl_status wsl__end_objective(const wsl__end_problem *P, const double *theta, double *f,
                               double *g);
 
+/* Scores z (k values) to probabilities in place: the softmax, or, when some scores overflowed
+ * (+inf, or NaN from inf - inf), an equal share for each of those and 0 for the others. */
+void wsl__end_softmax(double *z, size_t k);
+
 /* Probabilities of every row of X (n x k) for parameters theta (d x k then k). Dense X goes
  * through BLAS straight into probs. */
 wsl_status wsl__end_scores(const wsl_features *X, size_t k, const double *theta, double *probs);

@@ -44,7 +44,7 @@ wsl_status wsl__end_model_scores(const wsl_end_model *model, const wsl_features 
             }
         }
         for (size_t i = 0; i < X->n; i++)
-            wsl__softmax_inplace(probs + i * k, k);
+            wsl__end_softmax(probs + i * k, k);
         return WSL_OK;
     }
     /* Dense X (the caller's n x d values): the same BLAS products as the fitted model. */
