@@ -437,7 +437,7 @@ wsl_status wsl_end_model_load_buf(wsl_end_model **out, const char *json, size_t 
     WSL_CHECK_ARG(out != NULL);
     *out = NULL;
     WSL_CHECK_ARG(json != NULL);
-    if (!(root = cJSON_ParseWithLength(json, len)))
+    if (!(root = wsl__json_parse(json, len, NULL)))
         return bad("not a JSON document%s", "");
     f = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (!cJSON_IsString(f) || strcmp(f->valuestring, FORMAT_NAME) != 0) {

@@ -147,7 +147,7 @@ static wsl_status parse_line(wsl_records *r, wsl__reader *rd, const char *fn, co
     if (nul)
         return wsl__reader_error(rd, fn, (size_t)(nul - line) + 1, WSL_EFORMAT,
                                  "NUL byte (JSON escapes it as \\u0000)");
-    root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    root = wsl__json_parse(line, len, &end);
     if (!root) {
         size_t col = end && end >= line && end <= line + len ? (size_t)(end - line) + 1 : 1;
         return wsl__reader_error(rd, fn, col, WSL_EFORMAT, "not a JSON object (malformed JSON)");
