@@ -228,6 +228,18 @@ printf 'only_one\n' > "$TMP/names1.txt"
 expect 2 "analyze names count mismatch" -- "$WSL" analyze "$DATA/cli_small.csv" --names "$TMP/names1.txt"
 expect 2 "analyze gold length mismatch" -- "$WSL" analyze "$DATA/cli_small.csv" --gold "$DATA/cli_gold.txt" --format csv
 expect 3 "analyze missing names file" -- "$WSL" analyze "$DATA/cli_small.csv" --names "$TMP/none.txt"
+# A name of 2,000 bytes was read as two lines (one name too many)
+long=$(awk 'BEGIN { for (i = 0; i < 200; i++) printf "long_name_"; }')
+printf 'kw_a\r\n%s\r\nlength\r\n' "$long" > "$TMP/names_long.txt"
+expect 0 "analyze with a 2,000-byte name" -- "$WSL" analyze "$DATA/cli_small.csv" --names "$TMP/names_long.txt"
+contains "$TMP/out" "${long}" "the long name is whole"
+expect 0 "report with a 2,000-byte name" -- "$WSL" report "$DATA/cli_small.csv" --model "$TMP/m.json" --names "$TMP/names_long.txt" -o "$TMP/long.html"
+contains "$TMP/long.html" "${long}" "the report shows the long name"
+printf 'kw_a\nkw\000b\nlength\n' > "$TMP/names_nul.txt"
+expect 2 "analyze names with a NUL byte" -- "$WSL" analyze "$DATA/cli_small.csv" --names "$TMP/names_nul.txt"
+contains "$TMP/err" "names_nul.txt:2: NUL byte in a name" "NUL byte refused with its line"
+printf '# %s\n0, 1,2\n' "$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long$long" > "$TMP/deps_long.txt"
+expect 0 "fit deps with a 68 KB comment line" -- "$WSL" fit "$TMP/copies.csv" -k 2 -o "$TMP/x.json" --deps "$TMP/deps_long.txt"
 
 # mv
 expect 0 "mv" -- "$WSL" mv "$DATA/cli_small.csv" -o "$TMP/mv.csv" --labels-out "$TMP/mvl.csv" --tie lowest

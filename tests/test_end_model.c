@@ -1315,6 +1315,217 @@ START_TEST(test_load_not_json)
 }
 END_TEST
 
+/* An allocator that records its largest request. */
+typedef struct big_alloc {
+    size_t largest;
+} big_alloc;
+static void *ba_malloc(size_t size, void *p)
+{
+    big_alloc *b = p;
+    if (size > b->largest)
+        b->largest = size;
+    return malloc(size);
+}
+static void *ba_realloc(void *ptr, size_t size, void *p)
+{
+    big_alloc *b = p;
+    if (size > b->largest)
+        b->largest = size;
+    return realloc(ptr, size);
+}
+static void ba_free(void *ptr, void *p)
+{
+    (void)p;
+    free(ptr);
+}
+
+#define DOC_HEAD "{\"format\": \"wsl.end_model\", \"format_version\": 1, "
+#define DOC_REPORT                                                                             \
+    "\"report\": {\"iterations\": 1, \"evaluations\": 1, \"converged\": true, "                 \
+    "\"stopped_early\": false, \"best_iteration\": 1, \"n_rows\": 2, \"n_uncovered\": 0, "     \
+    "\"loss\": \"0.5\", \"grad_norm\": \"0\"}}"
+
+/*
+ * Documents of a few hundred bytes claiming a huge model. The weights were allocated as the
+ * claimed d x k before the arrays were looked at (d = 2^27 columns, k = 2: 2 GiB; a TF-IDF
+ * featurizer of 2^24 columns: 192 MB of frequencies). Now the lengths are checked first and only
+ * the rows the document lists are kept: nothing near the claimed size is asked for, and the
+ * models that load predict like the dense ones.
+ */
+START_TEST(test_load_hostile_sizes)
+{
+    static const struct {
+        const char *doc;
+        wsl_status st;
+        const char *msg;
+    } cases[] = {
+        {DOC_HEAD "\"k\": 2, \"d\": 134217728, \"l2\": \"0\", \"bias\": [\"0.5\", \"-0.5\"], "
+                  "\"weights\": {\"rows\": [7, 134217727], \"values\": [1, 2, \"3\", 4]}, "
+                  DOC_REPORT,
+         WSL_OK, NULL},
+        {DOC_HEAD "\"k\": 1000000, \"d\": 1, \"l2\": 0, \"bias\": [1, 2], "
+                  "\"weights\": {\"rows\": [], \"values\": []}, " DOC_REPORT,
+         WSL_EFORMAT, "\"bias\" is missing or does not hold k values"},
+        {DOC_HEAD "\"k\": 2, \"d\": 134217728, \"l2\": 0, \"bias\": [1, 2], "
+                  "\"weights\": {\"rows\": [1, 2, 3], \"values\": [1, 2]}, " DOC_REPORT,
+         WSL_EFORMAT, "\"weights.values\" must hold k values per listed row"},
+        {DOC_HEAD "\"k\": 2, \"d\": 16777216, \"l2\": 0, \"bias\": [1, 2], "
+                  "\"weights\": {\"rows\": [5], \"values\": [1, 2]}, \"featurizer\": {\"hash\": "
+                  "\"fnv1a64-fmix-chain-1\", \"hash_bits\": 24, \"ngram_max\": 2, \"lowercase\": "
+                  "true, \"tfidf\": true, \"sublinear_tf\": false, \"normalize\": true, "
+                  "\"fitted\": true, \"n_docs\": 3, \"df\": {\"cols\": [5, 9], "
+                  "\"counts\": [1, 3]}}, " DOC_REPORT,
+         WSL_OK, NULL},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        big_alloc b = {0};
+        wsl_allocator a = {ba_malloc, ba_realloc, ba_free, &b};
+        wsl_end_model *r = NULL, *r2 = NULL;
+        wsl_buf buf = WSL_BUF_INIT, buf2 = WSL_BUF_INIT;
+        WSL_ASSERT_STATUS(wsl_end_model_load_buf(&r, cases[t].doc, strlen(cases[t].doc), &a),
+                          cases[t].st);
+        ck_assert_msg(b.largest < 1 << 16, "case %zu: %zu bytes asked for", t, b.largest);
+        if (cases[t].st != WSL_OK) {
+            ck_assert_ptr_null(r);
+            ck_assert_ptr_nonnull(strstr(wsl_last_error(), cases[t].msg));
+            continue;
+        }
+        ck_assert_ptr_nonnull(r->rows);
+        if (!wsl_end_model_featurizer(r)) {
+            /* Column 7 weighs (1, 2), the last (3, 4), every other 0. */
+            const size_t rp[] = {0, 2, 3, 3}, cols[] = {7, 134217727, 8};
+            const double vals[] = {1, 1, 5};
+            double p[6], z[2];
+            wsl_features *X = NULL;
+            ck_assert_uint_eq(wsl_end_model_n_features(r), 134217728);
+            WSL_ASSERT_OK(wsl_features_from_csr(&X, 3, 134217728, rp, cols, vals, NULL));
+            WSL_ASSERT_OK(wsl_end_model_predict_proba(r, X, p, 6));
+            z[0] = 0.5 + 1 + 3;
+            z[1] = -0.5 + 2 + 4;
+            wsl__softmax_inplace(z, 2);
+            ck_assert(p[0] == z[0] && p[1] == z[1]);
+            z[0] = 0.5;
+            z[1] = -0.5;
+            wsl__softmax_inplace(z, 2);
+            ck_assert(p[2] == z[0] && p[3] == z[1] && p[4] == z[0] && p[5] == z[1]);
+            wsl_features_free(X);
+        } else {
+            const char *texts[] = {"hello world", ""};
+            double p[4];
+            WSL_ASSERT_OK(wsl_end_model_predict_text(r, texts, 2, p, 4));
+            for (size_t i = 0; i < 4; i++)
+                ck_assert(isfinite(p[i]) && p[i] > 0 && p[i] < 1);
+            ck_assert_ptr_nonnull(wsl_end_model_featurizer(r)->df_cols);
+        }
+        /* The listed rows save as they loaded, and load again the same. */
+        b.largest = 0;
+        WSL_ASSERT_OK(wsl_end_model_save_buf(r, &buf));
+        WSL_ASSERT_OK(wsl_end_model_load_buf(&r2, buf.ptr, buf.size, &a));
+        WSL_ASSERT_OK(wsl_end_model_save_buf(r2, &buf2));
+        ck_assert_str_eq(buf.ptr, buf2.ptr);
+        ck_assert_uint_lt(b.largest, 1 << 16);
+        wsl_buf_dispose(&buf);
+        wsl_buf_dispose(&buf2);
+        wsl_end_model_free(r2);
+        wsl_end_model_free(r);
+    }
+}
+END_TEST
+
+/* A text model loads with only its non-zero rows and frequencies (hashed text touches a few of
+ * the 2^18 columns) and predicts the same bits as the model it was saved from, on sparse and
+ * dense features and on text; its weights read back whole. */
+START_TEST(test_load_listed_rows_bits)
+{
+    for (int tfidf = 0; tfidf < 2; tfidf++) {
+        wsl_end_model *m = text_model(tfidf), *r = NULL;
+        wsl_buf buf = WSL_BUF_INIT;
+        wsl_features *X = NULL, *D = NULL;
+        const size_t d = wsl_end_model_n_features(m);
+        double *dense = calloc(3 * d, sizeof *dense), p1[6], p2[6];
+        double *w1 = NULL, *w2 = NULL;
+        const char *texts[] = {"love this song", "free money unseen words", "zzz"};
+        WSL_ASSERT_OK(wsl_end_model_save_buf(m, &buf));
+        WSL_ASSERT_OK(wsl_end_model_load_buf(&r, buf.ptr, buf.size, NULL));
+        ck_assert_ptr_nonnull(r->rows);
+        ck_assert_uint_lt(r->n_listed, d / 2);
+        ck_assert(tfidf == (wsl_end_model_featurizer(r)->df_cols != NULL));
+        WSL_ASSERT_OK(wsl_featurizer_transform(wsl_end_model_featurizer(m), texts, 3, &X));
+        WSL_ASSERT_OK(wsl_end_model_predict_proba(m, X, p1, 6));
+        WSL_ASSERT_OK(wsl_end_model_predict_proba(r, X, p2, 6));
+        ck_assert_int_eq(memcmp(p1, p2, sizeof p1), 0);
+        WSL_ASSERT_OK(wsl_end_model_predict_text(r, texts, 3, p2, 6));
+        ck_assert_int_eq(memcmp(p1, p2, sizeof p1), 0);
+        for (size_t i = 0; i < 3; i++)
+            for (size_t t = X->row_ptr[i]; t < X->row_ptr[i + 1]; t++)
+                dense[i * d + X->cols[t]] = X->vals[t];
+        WSL_ASSERT_OK(wsl_features_from_dense(&D, dense, 3, d, d, NULL));
+        WSL_ASSERT_OK(wsl_end_model_predict_proba(m, D, p1, 6));
+        WSL_ASSERT_OK(wsl_end_model_predict_proba(r, D, p2, 6));
+        ck_assert_int_eq(memcmp(p1, p2, sizeof p1), 0);
+        w1 = weights_of(m);
+        w2 = weights_of(r);
+        ck_assert_int_eq(memcmp(w1, w2, (d * 2 + 2) * sizeof *w1), 0);
+        /* A refit of the loaded model stores every row again. */
+        {
+            double probs[6] = {0.9, 0.1, 0.2, 0.8, 0.5, 0.5};
+            WSL_ASSERT_OK(wsl_end_model_fit(r, X, probs, 6, NULL));
+            ck_assert_ptr_null(r->rows);
+            WSL_ASSERT_OK(wsl_end_model_predict_proba(r, X, p2, 6));
+        }
+        free(w1);
+        free(w2);
+        free(dense);
+        wsl_features_free(X);
+        wsl_features_free(D);
+        wsl_buf_dispose(&buf);
+        wsl_end_model_free(r);
+        wsl_end_model_free(m);
+    }
+}
+END_TEST
+
+/* Fuzz finding (fuzz_end_model_json): weights near DBL_MAX load (they are finite), but their
+ * sums overflow: scores of +inf and inf - inf made NaN probabilities, which predict_proba
+ * promises never to return. Overflowed classes now share the row. */
+START_TEST(test_fuzz_overflowing_scores)
+{
+    static const char doc[] =
+        DOC_HEAD "\"k\": 3, \"d\": 2, \"l2\": 0, \"bias\": [\"1e308\", \"-1e308\", \"0\"], "
+                 "\"weights\": {\"rows\": [0, 1], \"values\": [\"1e308\", \"-1e308\", 0, "
+                 "\"-1e308\", \"1e308\", \"1e308\"]}, " DOC_REPORT;
+    /* row 0: (2e308, -2e308, 0) = (+inf, -inf, 0); row 1: (1e308 - 1e308, -1e308 + 1e308,
+     * 1e308): finite; row 2: (inf - inf, -inf + inf, inf) = (NaN, NaN, +inf); row 3: nothing */
+    const size_t rp[] = {0, 1, 2, 4, 4}, cols[] = {0, 1, 0, 1};
+    const double vals[] = {1, 1, 1e10, 1e10}, dense[] = {1, 0, 0, 1, 1e10, 1e10, 0, 0};
+    wsl_end_model *m = NULL;
+    wsl_features *X = NULL, *D = NULL;
+    double p[12], q[12];
+    int32_t labels[4];
+    WSL_ASSERT_OK(wsl_end_model_load_buf(&m, doc, strlen(doc), NULL));
+    WSL_ASSERT_OK(wsl_features_from_csr(&X, 4, 2, rp, cols, vals, NULL));
+    WSL_ASSERT_OK(wsl_features_from_dense(&D, dense, 4, 2, 2, NULL));
+    WSL_ASSERT_OK(wsl_end_model_predict_proba(m, X, p, 12));
+    WSL_ASSERT_OK(wsl_end_model_predict_proba(m, D, q, 12));
+    for (size_t t = 0; t < 12; t++)
+        ck_assert(isfinite(p[t]) && isfinite(q[t]));
+    ck_assert(p[0] == 1 && p[1] == 0 && p[2] == 0);
+    ck_assert(p[3] == 0 && p[4] == 0 && p[5] == 1); /* (0, 0, 1e308): an ordinary softmax */
+    ck_assert(p[6] == 1.0 / 3 && p[7] == 1.0 / 3 && p[8] == 1.0 / 3);
+    ck_assert(p[9] == 1 && p[10] == 0 && p[11] == 0); /* the bias alone: (1e308, -1e308, 0) */
+    /* BLAS may meet the infinities in another order (row 2 there: (NaN, -inf, +inf)); every
+     * dense row is a distribution too. */
+    for (size_t i = 0; i < 4; i++)
+        ck_assert(q[3 * i] + q[3 * i + 1] + q[3 * i + 2] == 1);
+    ck_assert_int_eq(memcmp(p, q, 6 * sizeof *p), 0);
+    WSL_ASSERT_OK(wsl_end_model_predict(m, X, WSL_TIE_LOWEST, 0, labels, 4));
+    ck_assert(labels[0] == 0 && labels[1] == 2 && labels[2] == 0 && labels[3] == 0);
+    wsl_features_free(X);
+    wsl_features_free(D);
+    wsl_end_model_free(m);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- OOM */
 
 /* Featurize, fit (compacted sparse with validation, then dense), predict, save, load (bytes
@@ -1440,6 +1651,9 @@ static Suite *end_model_suite(void)
     tcase_add_test(io, test_save_load_file);
     tcase_add_loop_test(io, test_load_corrupt, 0, (int)(sizeof corruptions / sizeof corruptions[0]));
     tcase_add_test(io, test_load_not_json);
+    tcase_add_test(io, test_load_hostile_sizes);
+    tcase_add_test(io, test_load_listed_rows_bits);
+    tcase_add_test(io, test_fuzz_overflowing_scores);
     tcase_add_loop_test(errors, test_end_options, 0,
                         (int)(sizeof end_bad_fields / sizeof end_bad_fields[0]));
     tcase_add_test(errors, test_fit_errors);

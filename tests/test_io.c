@@ -1072,7 +1072,7 @@ static void *gen_writer(void *arg)
 
 /*
  * Hostile sizes. A line of 1 GB without a newline (CSV votes, triples, gold labels,
- * probabilities), a triples file whose indices claim 10^18 items or a 2^20 x 2^20 dense matrix,
+ * probabilities, JSON Lines records), a triples file whose indices claim 10^18 items or a 2^20 x 2^20 dense matrix,
  * a k of 2^31, a label matrix whose n * m overflows: each is a clear error, read in bounded
  * memory, and nothing near the claimed size is asked of the allocator.
  */
@@ -1086,16 +1086,19 @@ START_TEST(test_hostile_sizes)
     static const struct {
         const char *name, *prefix;
         wsl_format format;
-        int what; /* 0 votes, 1 gold, 2 probabilities */
+        int what; /* 0 votes, 1 gold, 2 probabilities, 3 JSON Lines records */
     } lines[] = {{"v.csv", "0,1\n", WSL_FORMAT_CSV, 0},
                  {"t.csv", "item,source,label\n", WSL_FORMAT_TRIPLES, 0},
                  {"y.csv", "1\n", WSL_FORMAT_CSV, 1},
-                 {"p.csv", "0.5,0.5\n0.", WSL_FORMAT_CSV, 2}};
+                 {"p.csv", "0.5,0.5\n0.", WSL_FORMAT_CSV, 2},
+                 {"r.jsonl", "{\"text\": \"a\"}\n", WSL_FORMAT_CSV, 3}};
     signal(SIGPIPE, SIG_IGN);
     make_tmpdir();
     for (size_t c = 0; c < sizeof lines / sizeof lines[0]; c++) {
         int32_t *gold = NULL;
         double *probs = NULL;
+        wsl_records *records = NULL;
+        const char *const text_field[] = {"text"};
         size_t n, k;
         wsl_status st;
         b.largest = 0;
@@ -1109,14 +1112,17 @@ START_TEST(test_hostile_sizes)
             st = wsl_votes_read(&L, g.path, &o);
         else if (lines[c].what == 1)
             st = wsl_gold_read(&gold, &n, g.path, 0, &a);
-        else
+        else if (lines[c].what == 2)
             st = wsl_probs_read(&probs, &n, &k, g.path, WSL_FORMAT_CSV, &a);
+        else
+            st = wsl_records_read(&records, g.path, text_field, 1, &a);
         ck_assert_int_eq(pthread_join(g.thread, NULL), 0);
         WSL_ASSERT_STATUS(st, WSL_EFORMAT);
         ASSERT_ERR_HAS(":2: line 2 longer than 67108864 bytes");
         ck_assert_ptr_null(L);
         ck_assert_ptr_null(gold);
         ck_assert_ptr_null(probs);
+        ck_assert_ptr_null(records);
         /* the reader stopped at the limit, and held about one line */
         ck_assert_uint_lt(g.written, WSL__IO_MAX_LINE + ((uint64_t)4 << 20));
         ck_assert_uint_le(b.largest, WSL__IO_MAX_LINE + 1);

@@ -201,6 +201,42 @@ START_TEST(test_file_and_shared_data)
 }
 END_TEST
 
+/* cJSON reads a NUL byte between tokens as a space and keeps one inside a string, where the
+ * value then ended: {"text": "ab<NUL>cd"} loaded as "ab", silently. A line holding a NUL byte
+ * is now refused, naming its column, from memory and from a file; "\u0000" still cuts. */
+START_TEST(test_nul_bytes)
+{
+    static const struct {
+        const char *data;
+        size_t len;
+        const char *where;
+    } cases[] = {
+        {"{\"text\": \"ab\0cd\"}\n", 18, "nul.jsonl:1:13: NUL byte"},
+        {"{\"text\": \"a\"}\n{\"text\":\0 \"b\"}\n", 28, "nul.jsonl:2:9: NUL byte"},
+        {"{\"text\": \"a\"}\n\0\n", 16, "nul.jsonl:2:1: NUL byte"},
+        {"{\"text\": \"a\"}\0\n", 15, "nul.jsonl:1:14: NUL byte"},
+    };
+    wsl_records *r = (wsl_records *)1;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char *path = wsl_test_write_temp(".jsonl", cases[c].data, cases[c].len);
+        WSL_ASSERT_STATUS(wsl_records_read_mem(&r, cases[c].data, cases[c].len, "nul.jsonl", TL,
+                                               2, NULL),
+                          WSL_EFORMAT);
+        ck_assert_ptr_null(r);
+        ck_assert_msg(strstr(wsl_last_error(), cases[c].where) != NULL, "'%s' not in '%s'",
+                      cases[c].where, wsl_last_error());
+        WSL_ASSERT_STATUS(wsl_records_read(&r, path, TL, 2, NULL), WSL_EFORMAT);
+        ck_assert_ptr_null(r);
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), strchr(cases[c].where, ':')));
+        unlink(path);
+        free(path);
+    }
+    r = read_mem("{\"text\": \"ab\\u0000cd\"}\n", TL, 2);
+    ck_assert_str_eq(wsl_records_get(r, 0, 0), "ab");
+    wsl_records_free(r);
+}
+END_TEST
+
 START_TEST(test_oom_walk)
 {
     /* Enough records and text that the row arrays and the text arena grow several times. */
@@ -255,6 +291,7 @@ static Suite *records_suite(void)
     tcase_add_loop_test(errors, test_malformed_lines, 0,
                         (int)(sizeof bad_lines / sizeof bad_lines[0]));
     tcase_add_test(errors, test_arguments);
+    tcase_add_test(errors, test_nul_bytes);
     tcase_add_test(oom, test_oom_walk);
     suite_add_tcase(s, core);
     suite_add_tcase(s, errors);

@@ -265,7 +265,8 @@ WSL_API wsl_status wsl_end_model_fit(wsl_end_model *model, const wsl_features *X
 
 /**
  * Class probabilities softmax(x_i W + b) of every row of X into probs (n x k row-major,
- * probs_len >= n * k). Rows sum to 1 and are never NaN.
+ * probs_len >= n * k). Rows sum to 1 and are never NaN: when weights or features are so large
+ * that scores overflow, the classes scored +infinity (or inf - inf) share the row equally.
  * @return WSL_OK, WSL_EINVAL (NULL), WSL_ESTATE (not fitted), WSL_EDIM (X has other than d
  *         columns), WSL_EBUFS (nothing written).
  * @since 0.1
@@ -370,7 +371,10 @@ WSL_API wsl_status wsl_end_model_save_buf(const wsl_end_model *model, wsl_buf *o
 WSL_API wsl_status wsl_end_model_save(const wsl_end_model *model, const char *path);
 
 /**
- * Load from JSON bytes.
+ * Load from JSON bytes. Memory follows the document, not the column count it claims: when it
+ * lists fewer than half of the rows of W (or of the featurizer's document frequencies), only
+ * those are kept (predictions are the same bits; a dense X is multiplied through a temporary
+ * dense W).
  * @return WSL_OK, WSL_EINVAL, WSL_EFORMAT (not JSON, wrong "format", unknown "format_version",
  *         missing, out-of-range or inconsistent fields, more than WSL_END_MAX_WEIGHTS weights),
  *         WSL_ENOMEM.

@@ -5,8 +5,9 @@
  *
  * Blank lines are skipped (so a row is not always a line: wsl_records_line() maps back); a
  * UTF-8 byte order mark at the start is skipped. Any other line that is not a JSON object is
- * refused with WSL_EFORMAT and a message naming the file, the line and the column. A string
- * holding "\u0000" is cut at it.
+ * refused with WSL_EFORMAT and a message naming the file, the line and the column, and so is a
+ * line holding a NUL byte (JSON has none outside "\u0000"). A string holding "\u0000" is cut
+ * at it.
  */
 #ifndef WSL_RECORDS_H
 #define WSL_RECORDS_H

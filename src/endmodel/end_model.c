@@ -30,6 +30,7 @@ void wsl_end_model_free(wsl_end_model *model)
     a = model->alloc;
     wsl_featurizer_free(model->fz);
     wsl__free(&a, model->theta);
+    wsl__free(&a, model->rows);
     wsl__free(&a, model);
 }
 
@@ -45,7 +46,10 @@ wsl_status wsl__end_model_alloc(wsl_end_model *model, size_t d, const char *fn)
     if (!(theta = wsl__calloc(&model->alloc, p, sizeof *theta)))
         return WSL_ENOMEM;
     wsl__free(&model->alloc, model->theta);
+    wsl__free(&model->alloc, model->rows);
     model->theta = theta;
+    model->rows = NULL;
+    model->n_listed = 0;
     model->d = d;
     return WSL_OK;
 }

@@ -31,14 +31,24 @@ struct wsl_featurizer {
     size_t d;          /* 2^hash_bits */
     int fitted;
     uint64_t n_docs;   /* texts seen by the fit */
-    uint32_t *df;      /* d document frequencies (after a fit), else NULL */
-    double *idf;       /* d weights (after a fit), else NULL */
+    uint32_t *df;      /* d document frequencies (after a fit), else NULL; with df_cols, those
+                          of the n_df listed columns */
+    double *idf;       /* d weights (after a fit), else NULL; with df_cols, n_df */
+    uint32_t *df_cols; /* NULL, or the ascending columns df and idf are about (the others have
+                          df 0): a loaded featurizer whose document lists fewer than half of
+                          the columns, so its memory follows the document, not hash_bits */
+    size_t n_df;       /* entries of df_cols */
+    double idf0;       /* idf of a column with df 0 */
 };
 
-/* Allocate df and idf (zeroed); WSL_ENOMEM. */
+/* Allocate df and idf for every column (zeroed), dropping df_cols; WSL_ENOMEM. */
 wsl_status wsl__featurizer_alloc_stats(wsl_featurizer *fz);
+/* Allocate df_cols, df and idf for n listed columns (zeroed); WSL_ENOMEM. */
+wsl_status wsl__featurizer_alloc_listed(wsl_featurizer *fz, size_t n);
 /* idf from n_docs and df (the one formula, shared by fit and load so loads are bit-exact). */
 void wsl__featurizer_refresh_idf(wsl_featurizer *fz);
+/* Document frequency of column j < d (after a fit with TF-IDF). */
+uint32_t wsl__featurizer_df(const wsl_featurizer *fz, size_t j);
 /* A copy with the given allocator; WSL_ENOMEM. */
 wsl_status wsl__featurizer_clone(const wsl_featurizer *fz, const wsl_allocator *alloc,
                                  wsl_featurizer **out);
@@ -52,14 +62,27 @@ struct wsl_end_model {
     int32_t k;
     size_t d;            /* feature columns once fitted */
     int fitted;
-    double *theta;       /* d x k weights W (row-major) followed by k biases */
+    double *theta;       /* d x k weights W (row-major) followed by k biases; with rows,
+                            n_listed x k weights (row rows[r] of W) followed by k biases */
+    uint32_t *rows;      /* NULL (W dense), or the ascending columns whose weights theta holds
+                            (the others are 0): a loaded model keeps only the rows its document
+                            lists when they are fewer than half of d, so its memory follows the
+                            document rather than the "d" it claims */
+    size_t n_listed;     /* entries of rows */
     wsl_end_report report;
     double l2;           /* of the fit, saved for reference */
     wsl_featurizer *fz;  /* owned copy, or NULL */
 };
 
-/* Allocate theta for d columns (zeroed), replacing any previous; WSL_EDIM beyond the limit. */
+/* Allocate theta for d columns (zeroed, dense), replacing any previous; WSL_EDIM beyond the
+ * limit. */
 wsl_status wsl__end_model_alloc(wsl_end_model *model, size_t d, const char *fn);
+/* Row j < d of W (k values), or NULL when it is a row of zeros that rows leaves out. */
+const double *wsl__end_model_row(const wsl_end_model *model, size_t j);
+/* Probabilities of every row of X (X->d == model->d) with the model's weights, dense or not;
+ * WSL_ENOMEM (dense X with listed rows expands W for BLAS). */
+wsl_status wsl__end_model_scores(const wsl_end_model *model, const wsl_features *X,
+                                 double *probs);
 
 /* Resolved options (defaults applied, version-safe copy). */
 void wsl__end_options_resolve(const wsl_end_options *opts, wsl_end_options *out);
@@ -95,6 +118,10 @@ size_t wsl__end_block_rows(size_t k);
 /* f(theta) and its gradient g (same length as theta). */
 wsl_status wsl__end_objective(const wsl__end_problem *P, const double *theta, double *f,
                               double *g);
+
+/* Scores z (k values) to probabilities in place: the softmax, or, when some scores overflowed
+ * (+inf, or NaN from inf - inf), an equal share for each of those and 0 for the others. */
+void wsl__end_softmax(double *z, size_t k);
 
 /* Probabilities of every row of X (n x k) for parameters theta (d x k then k). Dense X goes
  * through BLAS straight into probs. */

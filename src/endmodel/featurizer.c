@@ -103,30 +103,83 @@ void wsl_featurizer_free(wsl_featurizer *fz)
     a = fz->alloc;
     wsl__free(&a, fz->df);
     wsl__free(&a, fz->idf);
+    wsl__free(&a, fz->df_cols);
     wsl__free(&a, fz);
 }
 
-wsl_status wsl__featurizer_alloc_stats(wsl_featurizer *fz)
+/* Replace the statistics by n zeroed ones, listed (with df_cols) or for every column. */
+static wsl_status alloc_stats(wsl_featurizer *fz, size_t n, int listed)
 {
-    uint32_t *df = wsl__calloc(&fz->alloc, fz->d, sizeof *df);
-    double *idf = df ? wsl__calloc(&fz->alloc, fz->d, sizeof *idf) : NULL;
-    if (!idf) {
+    const size_t m = n ? n : 1;
+    uint32_t *df = wsl__calloc(&fz->alloc, m, sizeof *df);
+    double *idf = df ? wsl__calloc(&fz->alloc, m, sizeof *idf) : NULL;
+    uint32_t *cols = idf && listed ? wsl__calloc(&fz->alloc, m, sizeof *cols) : NULL;
+    if (!idf || (listed && !cols)) {
         wsl__free(&fz->alloc, df);
+        wsl__free(&fz->alloc, idf);
         return WSL_ENOMEM;
     }
     wsl__free(&fz->alloc, fz->df);
     wsl__free(&fz->alloc, fz->idf);
+    wsl__free(&fz->alloc, fz->df_cols);
     fz->df = df;
     fz->idf = idf;
+    fz->df_cols = cols;
+    fz->n_df = listed ? n : 0;
     return WSL_OK;
+}
+
+wsl_status wsl__featurizer_alloc_stats(wsl_featurizer *fz)
+{
+    return alloc_stats(fz, fz->d, 0);
+}
+
+wsl_status wsl__featurizer_alloc_listed(wsl_featurizer *fz, size_t n)
+{
+    return alloc_stats(fz, n, 1);
 }
 
 void wsl__featurizer_refresh_idf(wsl_featurizer *fz)
 {
     /* scikit-learn's smooth idf: as if one more document held every term. */
-    double n1 = 1.0 + (double)fz->n_docs;
-    for (size_t j = 0; j < fz->d; j++)
+    const double n1 = 1.0 + (double)fz->n_docs;
+    const size_t n = fz->df_cols ? fz->n_df : fz->d;
+    const uint32_t zero = 0;
+    for (size_t j = 0; j < n; j++)
         fz->idf[j] = log(n1 / (1.0 + (double)fz->df[j])) + 1.0;
+    fz->idf0 = log(n1 / (1.0 + (double)zero)) + 1.0;
+}
+
+/* Index of column j in df_cols, or n_df. */
+static size_t listed_index(const wsl_featurizer *fz, size_t j)
+{
+    size_t lo = 0, hi = fz->n_df;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fz->df_cols[mid] < j)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < fz->n_df && fz->df_cols[lo] == j ? lo : fz->n_df;
+}
+
+static double idf_of(const wsl_featurizer *fz, size_t j)
+{
+    size_t t;
+    if (!fz->df_cols)
+        return fz->idf[j];
+    t = listed_index(fz, j);
+    return t < fz->n_df ? fz->idf[t] : fz->idf0;
+}
+
+uint32_t wsl__featurizer_df(const wsl_featurizer *fz, size_t j)
+{
+    size_t t;
+    if (!fz->df_cols)
+        return fz->df[j];
+    t = listed_index(fz, j);
+    return t < fz->n_df ? fz->df[t] : 0;
 }
 
 wsl_status wsl__featurizer_clone(const wsl_featurizer *fz, const wsl_allocator *alloc,
@@ -136,13 +189,17 @@ wsl_status wsl__featurizer_clone(const wsl_featurizer *fz, const wsl_allocator *
     WSL_TRY(wsl_featurizer_create(&c, &fz->opts, alloc));
     c->fitted = fz->fitted;
     c->n_docs = fz->n_docs;
+    c->idf0 = fz->idf0;
     if (fz->df) {
-        if (wsl__featurizer_alloc_stats(c) != WSL_OK) {
+        const size_t n = fz->df_cols ? fz->n_df : fz->d;
+        if (alloc_stats(c, n, fz->df_cols != NULL) != WSL_OK) {
             wsl_featurizer_free(c);
             return WSL_ENOMEM;
         }
-        memcpy(c->df, fz->df, fz->d * sizeof *c->df);
-        memcpy(c->idf, fz->idf, fz->d * sizeof *c->idf);
+        memcpy(c->df, fz->df, n * sizeof *c->df);
+        memcpy(c->idf, fz->idf, n * sizeof *c->idf);
+        if (fz->df_cols)
+            memcpy(c->df_cols, fz->df_cols, n * sizeof *c->df_cols);
     }
     *out = c;
     return WSL_OK;
@@ -327,7 +384,7 @@ wsl_status wsl_featurizer_transform(const wsl_featurizer *fz, const char *const 
             if (fz->opts.sublinear_tf)
                 v = 1.0 + log(v);
             if (fz->opts.tfidf)
-                v *= fz->idf[b.v[t]];
+                v *= idf_of(fz, b.v[t]);
             X->cols[nnz] = b.v[t];
             X->vals[nnz++] = v;
             norm2 += v * v;

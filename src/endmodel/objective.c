@@ -197,6 +197,21 @@ size_t wsl__end_block_rows(size_t k)
     return rows < 1 ? 1 : rows > WSL__END_BLOCK ? WSL__END_BLOCK : rows;
 }
 
+void wsl__end_softmax(double *z, size_t k)
+{
+    size_t top = 0;
+    for (size_t c = 0; c < k; c++)
+        top += z[c] == INFINITY || isnan(z[c]);
+    if (!top) {
+        wsl__softmax_inplace(z, k);
+        return;
+    }
+    /* Overflowed scores (huge weights or features): x W + b is +inf, or inf - inf, for some
+     * classes. No finite score competes with them; they share the row. */
+    for (size_t c = 0; c < k; c++)
+        z[c] = z[c] == INFINITY || isnan(z[c]) ? 1.0 / (double)top : 0.0;
+}
+
 wsl_status wsl__end_scores(const wsl_features *X, size_t k, const double *theta, double *probs)
 {
     const double *W = theta, *b = theta + X->d * k;
@@ -219,7 +234,7 @@ wsl_status wsl__end_scores(const wsl_features *X, size_t k, const double *theta,
         }
     }
     for (size_t i = 0; i < X->n; i++)
-        wsl__softmax_inplace(probs + i * k, k);
+        wsl__end_softmax(probs + i * k, k);
     return WSL_OK;
 }
 

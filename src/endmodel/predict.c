@@ -1,9 +1,62 @@
 /* The end model: prediction (features or texts), evaluation, the featurizer, inspection. */
 #include "endmodel_impl.h"
+#include "matrix/matrix.h"
 
 #include <string.h>
 
 /* ---------------------------------------------------------------- prediction */
+
+const double *wsl__end_model_row(const wsl_end_model *model, size_t j)
+{
+    size_t lo = 0, hi = model->n_listed;
+    if (!model->rows)
+        return model->theta + j * (size_t)model->k;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (model->rows[mid] < j)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < model->n_listed && model->rows[lo] == j ? model->theta + lo * (size_t)model->k
+                                                         : NULL;
+}
+
+wsl_status wsl__end_model_scores(const wsl_end_model *model, const wsl_features *X,
+                                 double *probs)
+{
+    const size_t k = (size_t)model->k;
+    const double *b = model->theta + model->n_listed * k;
+    double *full;
+    wsl_status st;
+    if (!model->rows)
+        return wsl__end_scores(X, k, model->theta, probs);
+    if (X->sparse) {
+        /* wsl__end_scores' sums without the rows of zeros (adding v * 0 changes no bit). */
+        for (size_t i = 0; i < X->n; i++) {
+            double *z = probs + i * k;
+            memcpy(z, b, k * sizeof *z);
+            for (size_t t = X->row_ptr[i]; t < X->row_ptr[i + 1]; t++) {
+                const double v = X->vals[t], *w = wsl__end_model_row(model, X->cols[t]);
+                if (w)
+                    for (size_t c = 0; c < k; c++)
+                        z[c] += v * w[c];
+            }
+        }
+        for (size_t i = 0; i < X->n; i++)
+            wsl__end_softmax(probs + i * k, k);
+        return WSL_OK;
+    }
+    /* Dense X (the caller's n x d values): the same BLAS products as the fitted model. */
+    if (!(full = wsl__calloc(&model->alloc, model->d * k + k, sizeof *full)))
+        return WSL_ENOMEM;
+    for (size_t r = 0; r < model->n_listed; r++)
+        memcpy(full + (size_t)model->rows[r] * k, model->theta + r * k, k * sizeof *full);
+    memcpy(full + model->d * k, b, k * sizeof *full);
+    st = wsl__end_scores(X, k, full, probs);
+    wsl__free(&model->alloc, full);
+    return st;
+}
 
 static wsl_status check_predict(const char *fn, const wsl_end_model *model, const wsl_features *X,
                                 size_t len)
@@ -27,7 +80,7 @@ wsl_status wsl_end_model_predict_proba(const wsl_end_model *model, const wsl_fea
     WSL_CHECK_ARG(X != NULL);
     WSL_CHECK_ARG(probs != NULL || probs_len == 0);
     WSL_TRY(check_predict(__func__, model, X, probs_len));
-    return wsl__end_scores(X, (size_t)model->k, model->theta, probs);
+    return wsl__end_model_scores(model, X, probs);
 }
 
 wsl_status wsl_end_model_predict(const wsl_end_model *model, const wsl_features *X,
@@ -84,7 +137,7 @@ wsl_status wsl_end_model_predict_text(const wsl_end_model *model, const char *co
         wsl_features *X = NULL;
         wsl_status st = wsl_featurizer_transform(model->fz, texts + i0, rows, &X);
         if (st == WSL_OK)
-            st = wsl__end_scores(X, k, model->theta, probs + i0 * k);
+            st = wsl__end_model_scores(model, X, probs + i0 * k);
         wsl_features_free(X);
         if (st != WSL_OK)
             return st;
@@ -182,9 +235,16 @@ wsl_status wsl_end_model_weights(const wsl_end_model *model, double *W, size_t W
     if ((W && W_len < dk) || (bias && bias_len < (size_t)model->k))
         return wsl__error(WSL_EBUFS, "%s: W needs %zu values (got %zu), bias %ld (got %zu)",
                           __func__, dk, W_len, (long)model->k, bias_len);
-    if (W)
+    if (W && !model->rows)
         memcpy(W, model->theta, dk * sizeof *W);
+    if (W && model->rows) {
+        const size_t k = (size_t)model->k;
+        memset(W, 0, dk * sizeof *W);
+        for (size_t r = 0; r < model->n_listed; r++)
+            memcpy(W + (size_t)model->rows[r] * k, model->theta + r * k, k * sizeof *W);
+    }
     if (bias)
-        memcpy(bias, model->theta + dk, (size_t)model->k * sizeof *bias);
+        memcpy(bias, model->theta + (model->rows ? model->n_listed * (size_t)model->k : dk),
+               (size_t)model->k * sizeof *bias);
     return WSL_OK;
 }

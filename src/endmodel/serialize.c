@@ -59,8 +59,9 @@ static int add_weights(cJSON *root, const wsl_end_model *model)
     cJSON *vals = rows ? cJSON_AddArrayToObject(w, "values") : NULL;
     if (!vals)
         return 0;
-    for (size_t j = 0; j < model->d; j++) {
-        const double *r = model->theta + j * k, idx = (double)j;
+    const size_t n = model->rows ? model->n_listed : model->d;
+    for (size_t t = 0; t < n; t++) {
+        const double *r = model->theta + t * k, idx = (double)(model->rows ? model->rows[t] : t);
         size_t c = 0;
         while (c < k && r[c] == 0)
             c++;
@@ -91,9 +92,9 @@ static int add_featurizer(cJSON *root, const wsl_featurizer *fz)
         !(df = cJSON_AddObjectToObject(f, "df")) || !(cols = cJSON_AddArrayToObject(df, "cols")) ||
         !(counts = cJSON_AddArrayToObject(df, "counts")))
         return 0;
-    for (size_t j = 0; j < fz->d; j++) {
-        double col = (double)j, cnt = (double)fz->df[j];
-        if (fz->df[j] && (!add_values(cols, &col, 1, 1) || !add_values(counts, &cnt, 1, 1)))
+    for (size_t t = 0; t < (fz->df_cols ? fz->n_df : fz->d); t++) {
+        double col = (double)(fz->df_cols ? fz->df_cols[t] : t), cnt = (double)fz->df[t];
+        if (fz->df[t] && (!add_values(cols, &col, 1, 1) || !add_values(counts, &cnt, 1, 1)))
             return 0;
     }
     return 1;
@@ -136,7 +137,8 @@ wsl_status wsl_end_model_save_buf(const wsl_end_model *model, wsl_buf *out)
         goto oom;
     if (!add_num(root, "l2", model->l2) ||
         !(item = cJSON_AddArrayToObject(root, "bias")) ||
-        !add_values(item, model->theta + model->d * k, k, 0) || !add_weights(root, model) ||
+        !add_values(item, model->theta + (model->rows ? model->n_listed : model->d) * k, k, 0) ||
+        !add_weights(root, model) ||
         (model->fz && !add_featurizer(root, model->fz)) || !add_report(root, &model->report))
         goto oom;
     if (!(text = cJSON_Print(root)))
@@ -264,27 +266,62 @@ static wsl_status get_indices(const cJSON *arr, const char *key, double limit, s
     return WSL_OK;
 }
 
+/* The weights' lengths: n listed rows (indices below d) and n x k values; nothing allocated. */
+static wsl_status check_weights(const cJSON *root, const wsl_end_model *model, size_t d,
+                                size_t *n)
+{
+    const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "weights");
+    const cJSON *vals = cJSON_GetObjectItemCaseSensitive(w, "values");
+    size_t cells;
+    WSL_TRY(get_indices(cJSON_GetObjectItemCaseSensitive(w, "rows"), "weights.rows", (double)d,
+                        n));
+    if (!cJSON_IsArray(vals) || !wsl__mul_size(&cells, *n, (size_t)model->k) ||
+        (size_t)cJSON_GetArraySize(vals) != cells)
+        return bad("\"%s\" must hold k values per listed row", "weights.values");
+    return WSL_OK;
+}
+
+/* W from the listed rows (lengths checked), into dense or listed storage. */
 static wsl_status read_weights(const cJSON *root, wsl_end_model *model)
 {
     const size_t k = (size_t)model->k;
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "weights");
-    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(w, "rows"), *vals, *it, *vt;
-    size_t n, cells;
-    WSL_TRY(get_indices(rows, "weights.rows", (double)model->d, &n));
-    vals = cJSON_GetObjectItemCaseSensitive(w, "values");
-    if (!cJSON_IsArray(vals) || !wsl__mul_size(&cells, n, k) ||
-        (size_t)cJSON_GetArraySize(vals) != cells)
-        return bad("\"%s\" must hold k values per listed row", "weights.values");
-    vt = vals->child;
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(w, "rows");
+    const cJSON *vt = cJSON_GetObjectItemCaseSensitive(w, "values")->child, *it;
+    size_t t = 0;
     cJSON_ArrayForEach(it, rows)
     {
         double idx, *r;
         get_double(it, &idx); /* checked by get_indices */
-        r = model->theta + (size_t)idx * k;
+        if (model->rows) {
+            model->rows[t] = (uint32_t)idx;
+            r = model->theta + t * k;
+        } else {
+            r = model->theta + (size_t)idx * k;
+        }
         for (size_t c = 0; c < k; c++, vt = vt->next)
             if (!get_double(vt, &r[c]) || !isfinite(r[c]))
                 return bad("\"%s\" holds a value that is not a finite number", "weights.values");
+        t++;
     }
+    return WSL_OK;
+}
+
+/*
+ * Storage for d columns of which the document lists n: every row when the listed ones are at
+ * least half of them, else the listed ones only. Either way the memory is at most twice what the
+ * document holds, whatever "d" claims.
+ */
+static wsl_status alloc_weights(wsl_end_model *model, size_t d, size_t n)
+{
+    const size_t k = (size_t)model->k;
+    if (n >= d - n) /* n >= d / 2, without overflow */
+        return wsl__end_model_alloc(model, d, LOAD_FN);
+    if (!(model->theta = wsl__calloc(&model->alloc, n * k + k, sizeof *model->theta)) ||
+        !(model->rows = wsl__calloc(&model->alloc, n ? n : 1, sizeof *model->rows)))
+        return WSL_ENOMEM;
+    model->n_listed = n;
+    model->d = d;
     return WSL_OK;
 }
 
@@ -325,10 +362,12 @@ static wsl_status read_df(const cJSON *f, wsl_featurizer *fz)
     size_t n;
     WSL_TRY(get_int(f, "n_docs", 0, 9007199254740992.0, &v));
     fz->n_docs = (uint64_t)v;
+    size_t t = 0;
     WSL_TRY(get_indices(cols, "featurizer.df.cols", (double)fz->d, &n));
     if (!cJSON_IsArray(counts) || (size_t)cJSON_GetArraySize(counts) != n)
         return bad("\"%s\" must hold one count per column", "featurizer.df.counts");
-    WSL_TRY(wsl__featurizer_alloc_stats(fz));
+    /* Like the weights: per column when the document lists at least half of them. */
+    WSL_TRY(2 * n >= fz->d ? wsl__featurizer_alloc_stats(fz) : wsl__featurizer_alloc_listed(fz, n));
     ct = counts->child;
     cJSON_ArrayForEach(it, cols)
     {
@@ -337,8 +376,12 @@ static wsl_status read_df(const cJSON *f, wsl_featurizer *fz)
         if (!get_double(ct, &cnt) || !(cnt >= 1 && cnt <= (double)fz->n_docs) ||
             cnt != floor(cnt))
             return bad("\"%s\" holds a count outside 1..n_docs", "featurizer.df.counts");
-        fz->df[(size_t)col] = cnt > (double)UINT32_MAX ? UINT32_MAX : (uint32_t)cnt;
+        if (fz->df_cols)
+            fz->df_cols[t] = (uint32_t)col;
+        fz->df[fz->df_cols ? t : (size_t)col] =
+            cnt > (double)UINT32_MAX ? UINT32_MAX : (uint32_t)cnt;
         ct = ct->next;
+        t++;
     }
     wsl__featurizer_refresh_idf(fz);
     fz->fitted = 1;
@@ -390,10 +433,11 @@ wsl_status wsl_end_model_load_buf(wsl_end_model **out, const char *json, size_t 
     wsl_end_model *model = NULL;
     wsl_status st;
     double k, d, l2;
+    size_t n_listed = 0;
     WSL_CHECK_ARG(out != NULL);
     *out = NULL;
     WSL_CHECK_ARG(json != NULL);
-    if (!(root = cJSON_ParseWithLength(json, len)))
+    if (!(root = wsl__json_parse(json, len, NULL)))
         return bad("not a JSON document%s", "");
     f = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (!cJSON_IsString(f) || strcmp(f->valuestring, FORMAT_NAME) != 0) {
@@ -419,9 +463,18 @@ wsl_status wsl_end_model_load_buf(wsl_end_model **out, const char *json, size_t 
                                      "weights an end model may have", d, k, WSL_END_MAX_WEIGHTS);
         goto done;
     }
+    /* Array lengths first: what is allocated follows what the document holds. */
+    f = cJSON_GetObjectItemCaseSensitive(root, "bias");
+    if (!cJSON_IsArray(f) || (double)cJSON_GetArraySize(f) != k) {
+        st = bad("\"%s\" is missing or does not hold k values", "bias");
+        goto done;
+    }
     if ((st = wsl_end_model_create(&model, (int32_t)k, alloc)) != WSL_OK ||
-        (st = wsl__end_model_alloc(model, (size_t)d, LOAD_FN)) != WSL_OK ||
-        (st = get_values(root, "bias", model->theta + model->d * (size_t)k, (size_t)k)) != WSL_OK ||
+        (st = check_weights(root, model, (size_t)d, &n_listed)) != WSL_OK ||
+        (st = alloc_weights(model, (size_t)d, n_listed)) != WSL_OK ||
+        (st = get_values(root, "bias",
+                         model->theta + (model->rows ? n_listed : model->d) * (size_t)k,
+                         (size_t)k)) != WSL_OK ||
         (st = read_weights(root, model)) != WSL_OK ||
         (st = read_featurizer(root, model)) != WSL_OK ||
         (st = read_report(root, &model->report)) != WSL_OK)

@@ -167,6 +167,14 @@ int32_t wsl__sink_k(const wsl__vote_sink *s);
 /* Build the label matrix (the sink is emptied either way). WSL_EINVAL (bad storage), WSL_ENOMEM. */
 wsl_status wsl__sink_finish(wsl__vote_sink *s, wsl_storage storage, wsl_label_matrix **out);
 
+/* ---------------------------------------------------------------- Records (records.c) */
+
+typedef struct wsl_records wsl_records;
+/* JSON Lines records from r (fields already checked); what wsl_records_read() and
+ * wsl_records_read_mem() do once their source is open. */
+wsl_status wsl__records_read(wsl_records **out, wsl__reader *r, const char *fn,
+                             const char *const *fields, size_t n_fields);
+
 /* ---------------------------------------------------------------- Output (atomic.c) */
 
 /*

@@ -139,9 +139,15 @@ static bool blank(const char *s, size_t len)
 static wsl_status parse_line(wsl_records *r, wsl__reader *rd, const char *fn, const char *line,
                              size_t len)
 {
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    const char *end = NULL, *nul = memchr(line, '\0', len);
+    cJSON *root;
     wsl_status st = WSL_OK;
+    /* cJSON reads a NUL byte between tokens as a space and keeps it in a string, where the
+     * value would then end: JSON allows neither, so neither do we. */
+    if (nul)
+        return wsl__reader_error(rd, fn, (size_t)(nul - line) + 1, WSL_EFORMAT,
+                                 "NUL byte (JSON escapes it as \\u0000)");
+    root = wsl__json_parse(line, len, &end);
     if (!root) {
         size_t col = end && end >= line && end <= line + len ? (size_t)(end - line) + 1 : 1;
         return wsl__reader_error(rd, fn, col, WSL_EFORMAT, "not a JSON object (malformed JSON)");
@@ -184,8 +190,8 @@ static wsl_status check_fields(const char *fn, const char *const *fields, size_t
     return WSL_OK;
 }
 
-static wsl_status read_all(wsl_records **out, wsl__reader *rd, const char *fn,
-                           const char *const *fields, size_t n_fields)
+wsl_status wsl__records_read(wsl_records **out, wsl__reader *rd, const char *fn,
+                             const char *const *fields, size_t n_fields)
 {
     wsl_records *r = wsl__calloc(&rd->a, 1, sizeof *r);
     wsl_status st = WSL_OK;
@@ -235,7 +241,7 @@ wsl_status wsl_records_read(wsl_records **out, const char *path, const char *con
     WSL_CHECK_ARG(path != NULL);
     WSL_TRY(check_fields(__func__, fields, n_fields));
     WSL_TRY(wsl__reader_open_file(&rd, __func__, path, alloc));
-    st = read_all(out, &rd, __func__, fields, n_fields);
+    st = wsl__records_read(out, &rd, __func__, fields, n_fields);
     wsl__reader_close(&rd);
     return st;
 }
@@ -251,7 +257,7 @@ wsl_status wsl_records_read_mem(wsl_records **out, const char *data, size_t len,
     WSL_CHECK_ARG(data != NULL || len == 0);
     WSL_TRY(check_fields(__func__, fields, n_fields));
     wsl__reader_open_mem(&rd, data, len, name, alloc);
-    st = read_all(out, &rd, __func__, fields, n_fields);
+    st = wsl__records_read(out, &rd, __func__, fields, n_fields);
     wsl__reader_close(&rd);
     return st;
 }

@@ -175,3 +175,91 @@ for ds, s, picks in (("youtube", "valid", (0, 1, 2)), ("tennis_train_valid_only"
             rows.append(row)
         doc[str(out_j)] = rows
     out("source_priors", f"{ds}_{s}.json", json.dumps(doc, indent=2))
+
+# End models trained by wsl train on the first records of youtube and sms (labels from a label
+# model fitted on the same rows), small hash widths so that each file stays a few KB; one copy
+# without its featurizer (a model of the caller's own features).
+def first_lines(path, n, dst):
+    with open(path) as f, open(dst, "w") as g:
+        for i, line in enumerate(f):
+            if i >= n:
+                break
+            g.write(line)
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    for ds, n, extra, name in (("youtube", 60, ["--hash-bits", "6"], "youtube_b6"),
+                               ("youtube", 40, ["--hash-bits", "12", "--ngrams", "1"], "youtube_b12_listed"),
+                               ("sms", 50, ["--hash-bits", "7", "--tfidf", "--sublinear-tf"], "sms_b7_tfidf"),
+                               ("sms", 20, ["--hash-bits", "11", "--ngrams", "1", "--tfidf", "--case-sensitive", "--no-normalize"],
+                                "sms_b11_tfidf_listed")):
+        L, T = os.path.join(tmp, "L.csv"), os.path.join(tmp, "t.jsonl")
+        first_lines(os.path.join(data, ds, "L_train.csv"), n, L)
+        first_lines(os.path.join(data, ds, "texts_train.jsonl"), n, T)
+        lm, probs, end = (os.path.join(tmp, x) for x in ("lm.json", "p.csv", "end.json"))
+        subprocess.run([wsl, "fit", L, "-k", "2", "-o", lm], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([wsl, "predict", lm, L, "-o", probs], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([wsl, "train", "--probs", probs, "--records", T, "--votes", L, "-o", end,
+                        "--max-iter", "30"] + extra, check=True, stdout=subprocess.DEVNULL)
+        with open(end) as f:
+            text = f.read()
+        assert len(text) <= 24000, (name, len(text))
+        out("end_model_json", f"{name}.json", text)
+        if name == "youtube_b6":
+            doc = json.loads(text)
+            del doc["featurizer"]
+            out("end_model_json", "youtube_b6_no_featurizer.json", json.dumps(doc, indent=1))
+
+# JSON Lines records: the first records of every texts file, and edge cases around them
+for ds in ("youtube", "sms"):
+    for s in ("train", "valid", "test"):
+        out("records_jsonl", f"{ds}_texts_{s}.jsonl",
+            head_lines(os.path.join(data, ds, f"texts_{s}.jsonl"), 5, 2048))
+with open(os.path.join(data, "sms", "texts_valid.jsonl")) as f:
+    recs = [json.loads(l) for l in f][:6]
+out("records_jsonl", "sms_bom_crlf_blank.jsonl",
+    "\ufeff" + "\r\n\r\n".join(json.dumps(r) for r in recs[:3]) + "\r\n  \t\r\n" + json.dumps(recs[3]))
+out("records_jsonl", "sms_fields_kinds.jsonl", "\n".join([
+    json.dumps({"label": recs[0]["label"], "text": recs[0]["text"], "weak_labels": [1, -1, 0]}),
+    json.dumps({"text": None, "label": None}),
+    json.dumps({"other": recs[1]["text"]}),
+    json.dumps({"text": recs[2]["text"], "label": 1.5, "weak_labels": {"lf": [0, 1]}}),
+    json.dumps({"text": recs[3]["text"], "label": True}),
+    json.dumps({"text": 42, "label": "1"}),
+    json.dumps({"text": recs[4]["text"], "label": -1e300}),
+    json.dumps({"text": recs[5]["text"], "label": 7}),
+    '{"text": "caf\\u00e9 \\ud83d\\ude00 \\"q\\" \\\\ \\u0000 cut", "label": 0}',
+    json.dumps({"text": recs[5]["text"] * 3, "label": 1}, ensure_ascii=False),
+]) + "\n")
+out("records_jsonl", "youtube_malformed.jsonl",
+    head_lines(os.path.join(data, "youtube", "texts_valid.jsonl"), 2, 1024) + '{"text": "unterminated\n[1, 2]\n')
+
+# Names files: real item ids and comment authors, one per line (LF and CRLF)
+out("names", "crowd_rte_items.txt", head_lines(os.path.join(data, "crowd_rte", "items_test.txt"), 20))
+with open(os.path.join(data, "youtube", "raw", "Youtube01-Psy.csv"), newline="") as f:
+    import csv
+    authors = [row["AUTHOR"] for row, _ in zip(csv.DictReader(f), range(12))]
+out("names", "youtube_authors_crlf.txt", "\r\n".join(authors) + "\r\n")
+for ds in ("trec", "chemprot"):
+    with open(os.path.join(data, ds, "meta.json")) as f:
+        out("names", f"{ds}_class_names.txt", "\n".join(json.load(f)["class_names"]))
+
+# --deps files for 8 sources (fuzz_deps.c names them kw_a, "kw b", 3, copy1, 7x, "", #c, 09):
+# the pairs of youtube's first 8 LFs that vote alike most often, by index and by name
+L = np.loadtxt(os.path.join(data, "youtube", "L_train.csv"), delimiter=",", dtype=np.int64, ndmin=2)[:, :8]
+pairs = []
+for i in range(8):
+    for j in range(i + 1, 8):
+        both = (L[:, i] >= 0) & (L[:, j] >= 0)
+        pairs.append((-(L[both, i] == L[both, j]).sum(), i, j))
+pairs.sort()
+used, groups = set(), []
+for _, i, j in pairs:
+    if i not in used and j not in used:
+        used |= {i, j}
+        groups.append((i, j))
+names8 = ["kw_a", "kw b", "3", "copy1", "7x", "", "#c", "09"]
+out("deps", "youtube_pairs_by_index.txt", "# LF pairs of youtube that vote alike most\n" +
+    "".join(f"{i}, {j}\n" for i, j in groups))
+out("deps", "youtube_pairs_by_name.txt", "".join(f"{names8[i]},{names8[j]}\r\n" for i, j in groups if names8[i] and names8[j]))
+out("deps", "mixed_groups.txt", "\n  # comment\n\nkw_a , 1,copy1\n\t3 ,7x, 09\n2,5,\n")
