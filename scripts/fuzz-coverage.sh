@@ -38,6 +38,8 @@ files_of() {
     end_model_json) echo src/endmodel/serialize.c ;;
     records_jsonl) echo src/io/records.c src/io/reader.c ;;
     names | deps) echo src/cli/sources_file.c ;;
+    record_stream) echo src/io/record_stream.c src/io/record_csv.c ;;
+    plugin) echo src/plugin/plugin.c ;;
     *) echo "" ;;
   esac
 }

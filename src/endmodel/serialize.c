@@ -395,7 +395,7 @@ static wsl_status read_featurizer(const cJSON *root, wsl_end_model *model)
     wsl_featurizer *fz = NULL;
     wsl_status st;
     double v;
-    int fitted;
+    int fitted = 0; /* set by get_flag; -O3 cannot tell */
     if (!f)
         return WSL_OK;
     hash = cJSON_GetObjectItemCaseSensitive(f, "hash");
