@@ -364,13 +364,56 @@ static wsl_status lf_set_case(const wsl_allocator *a, void *ctx)
     return st;
 }
 
+/* An LF set from a table applied to a stream, every allocation through one allocator. */
+static wsl_status apply_records_case(const wsl_allocator *a, void *ctx)
+{
+    static const char data[] = "{\"text\": \"a\"}\n{\"text\": \"b\"}\n{\"text\": \"c\"}\n";
+    wsl_lf_set *set = NULL;
+    wsl_record_stream *s = NULL;
+    wsl_label_matrix *L = NULL;
+    wsl_apply_options ao = WSL_APPLY_OPTIONS_INIT;
+    wsl_status st;
+    ao.chunk_size = 2;
+    if ((st = wsl_plugin_lf_set(ctx, &set, a)) != WSL_OK)
+        return st;
+    if ((st = wsl_record_stream_open_mem(&s, data, sizeof data - 1, "o.jsonl", NULL, a)) == WSL_OK)
+        st = wsl_lf_apply_records(&L, set, s, &ao, NULL);
+    if (st == WSL_OK)
+        ck_assert_uint_eq(wsl_label_matrix_n_points(L), 3);
+    else
+        ck_assert_ptr_null(L);
+    wsl_label_matrix_free(L);
+    wsl_record_stream_close(s);
+    wsl_lf_set_free(set);
+    return st;
+}
+
+/* wsl_plugin_open allocates from the C library (the handle, the open count). */
+static wsl_status open_call(void *ctx)
+{
+    return wsl_plugin_open(ctx, PLUGIN("plugin_minimal"));
+}
+
+static void open_after(wsl_status st, void *ctx)
+{
+    wsl_plugin_lib **lib = ctx;
+    ck_assert((st == WSL_OK) == (*lib != NULL));
+    wsl_plugin_close(*lib);
+    *lib = NULL;
+}
+
 START_TEST(test_oom)
 {
     wsl_plugin_lf lfs[3];
     wsl_preprocessor pps[1];
     wsl_plugin t = valid_table(lfs, pps);
+    wsl_plugin_lib *lib = NULL;
     ck_assert_uint_gt(wsl_test_libc_walk("wsl_plugin_check", check_call, no_after, &t), 1);
     ck_assert_uint_gt(wsl_test_oom_walk("wsl_plugin_lf_set", lf_set_case, &t), 4);
+    t.preprocessors = NULL;
+    t.n_preprocessors = 0;
+    ck_assert_uint_gt(wsl_test_oom_walk("wsl_lf_apply_records", apply_records_case, &t), 8);
+    ck_assert_uint_ge(wsl_test_libc_walk("wsl_plugin_open", open_call, open_after, &lib), 2);
 }
 END_TEST
 

@@ -3,6 +3,7 @@
  * of the records kept apart from those of the LFs, and an LF's failure tied to a line.
  */
 #include "core/core.h"
+#include "labeling/labeling_impl.h"
 #include "wsl/plugin.h"
 
 #include <stdio.h>
@@ -23,8 +24,7 @@ static long next_batch(const void **records, size_t max, void *payload)
     feed *f = payload;
     size_t got = 0;
     if (max > f->cap) {
-        wsl_allocator a = wsl__allocator(f->a);
-        const wsl_record **p = wsl__reallocarray(&a, (void *)f->batch, max, sizeof *p);
+        const wsl_record **p = wsl__reallocarray(f->a, (void *)f->batch, max, sizeof *p);
         if (!p) {
             f->st = WSL_ENOMEM;
             snprintf(f->msg, sizeof f->msg, "%s", wsl_last_error());
@@ -57,6 +57,7 @@ wsl_status wsl_lf_apply_records(wsl_label_matrix **out, const wsl_lf_set *set,
     WSL_CHECK_ARG(out && set && records);
     memset(&f, 0, sizeof f);
     f.s = records;
+    f.a = &set->alloc; /* the set's allocator, as the applier's own scratch */
     rep->first_fault_record = SIZE_MAX;
     st = wsl_lf_apply_stream(out, set, next_batch, &f, opts, rep);
     if (st != WSL_OK && f.st != WSL_OK) {
@@ -70,9 +71,6 @@ wsl_status wsl_lf_apply_records(wsl_label_matrix **out, const wsl_lf_set *set,
         snprintf(msg, sizeof msg, "%s", wsl_last_error());
         st = wsl__error(st, "%s; the record is on line %zu", msg, line);
     }
-    {
-        wsl_allocator a = wsl__allocator(f.a);
-        wsl__free(&a, (void *)f.batch);
-    }
+    wsl__free(f.a, (void *)f.batch);
     return st;
 }
