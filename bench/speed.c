@@ -2,13 +2,16 @@
  * Label-model speed: n x m votes, k = 2, 50% abstain, generated in memory. Times one pass over
  * the votes (a checksum of every vote), the fit and predict_proba, each the median of 5 runs,
  * and reports fit/pass and predict/pass measured in the same run, on 1 and 2 threads (the fit
- * gives the same bits on any number; predict is single-threaded).
+ * gives the same bits on any number; predict is single-threaded). Then the memory of one fit +
+ * predict: the peak resident memory above what the votes and the probabilities (and the
+ * program) already hold, read from /proc (VmHWM, reset through clear_refs).
  * usage: speed [N [M]]
  */
 #include "wsl/wsl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define RUNS 5
@@ -30,6 +33,41 @@ static double median(double *t)
 {
     qsort(t, RUNS, sizeof *t, cmp_double);
     return t[RUNS / 2];
+}
+
+/* A "VmRSS" / "VmHWM" line of /proc/self/status, in KiB (-1 if unreadable). */
+static long status_kib(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    size_t len = strlen(key);
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, key, len) == 0 && line[len] == ':')
+            v = strtol(line + len + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* Peak resident memory of one fit + predict above what was resident before it, in KiB. */
+static long extra_kib(const wsl_label_matrix *L, double *probs, size_t n)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    wsl_label_model *M = NULL;
+    long base;
+    if (!f)
+        return -1;
+    fputs("5", f); /* resets VmHWM to the current VmRSS */
+    fclose(f);
+    base = status_kib("VmRSS");
+    wsl_label_model_create(&M, 2, NULL);
+    if (wsl_label_model_fit(M, L, NULL) != WSL_OK ||
+        wsl_label_model_predict_proba(M, L, probs, n * 2, NULL, 0) != WSL_OK)
+        return -1;
+    wsl_label_model_free(M);
+    return status_kib("VmHWM") - base;
 }
 
 int main(int argc, char **argv)
@@ -83,6 +121,16 @@ int main(int argc, char **argv)
             printf("| %zu x %zu | %d | %.4f | %.4f | %.4f | %.4f | %.1f | %.1f |\n", n, m, threads,
                    pass, fit, pred, fit + pred, fit / pass, pred / pass);
         }
+    }
+    {
+        /* Votes: the cells the matrix holds (dense, one byte each at k = 2); probabilities:
+         * n x 2 doubles, touched by the runs above, so both are resident already. */
+        double votes_mib = (double)(n * m) / 1048576.0, probs_mib = (double)(n * 2 * 8) / 1048576.0;
+        long extra = extra_kib(L, probs, n);
+        printf("\nmemory of one fit + predict at %zu x %zu: votes %.1f MiB, probabilities %.1f MiB, "
+               "peak resident memory %.1f MiB above them (%.0f%% of votes + probabilities)\n",
+               n, m, votes_mib, probs_mib, (double)extra / 1024.0,
+               100.0 * ((double)extra / 1024.0) / (votes_mib + probs_mib));
     }
     fprintf(stderr, "(checksum %llu)\n", (unsigned long long)checksum);
     free(buf);
