@@ -880,7 +880,7 @@ wsl_status wsl__em_fit_starts(em_ctx *x, wsl_label_model *model)
     static const wsl_lm_start start_ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE,
                                              WSL_START_MOMENTS};
     enum { N_STARTS = sizeof start_ids / sizeof start_ids[0] };
-    start_state sts[N_STARTS];
+    start_state sts[N_STARTS] = {{0}}; /* -O3 cannot see that some start is requested */
     size_t n = 0, best = 0, cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
     size_t per = x->tab_len + (size_t)x->k + cl_len + x->m + START_RACE, total;
     int race = x->o.max_iter < START_RACE ? x->o.max_iter : START_RACE;
