@@ -178,3 +178,30 @@ void wsl_cli_json_number(FILE *f, double v)
     else
         fputs("null", f);
 }
+
+/* Shared by wsl and wsl-mpi: each defines its own wsl_cli_errorf (wsl-mpi: rank 0 speaks). */
+int wsl_cli_exit_code(wsl_status st)
+{
+    switch (st) {
+    case WSL_OK:
+        return WSL_EXIT_OK;
+    case WSL_EIO:
+        return WSL_EXIT_IO;
+    case WSL_EINVAL:
+        return WSL_EXIT_USAGE;
+    default:
+        return WSL_EXIT_INPUT;
+    }
+}
+
+int wsl_cli_fail(const char *cmd, wsl_status st)
+{
+    const char *detail = wsl_last_error();
+    wsl_cli_errorf(cmd, "%s", detail && *detail ? detail : wsl_strerror(st));
+    return wsl_cli_exit_code(st);
+}
+
+int wsl_cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}

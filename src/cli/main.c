@@ -24,35 +24,6 @@ void wsl_cli_errorf(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-int wsl_cli_exit_code(wsl_status st)
-{
-    switch (st) {
-    case WSL_OK:
-        return WSL_EXIT_OK;
-    case WSL_EIO:
-        return WSL_EXIT_IO;
-    case WSL_EINVAL:
-        return WSL_EXIT_USAGE;
-    default:
-        return WSL_EXIT_INPUT;
-    }
-}
-
-int wsl_cli_fail(const char *cmd, wsl_status st)
-{
-    const char *detail = wsl_last_error();
-    if (detail && *detail)
-        wsl_cli_errorf(cmd, "%s", detail);
-    else
-        wsl_cli_errorf(cmd, "%s", wsl_strerror(st));
-    return wsl_cli_exit_code(st);
-}
-
-int wsl_cli_is_help(const char *arg)
-{
-    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: wsl <command> [options]\n"
