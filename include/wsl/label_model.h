@@ -6,7 +6,8 @@
  * The model is fitted by EM without any gold label, on the table of distinct vote patterns with
  * counts (never per record): MAP EM with Dirichlet pseudo-counts that encode the belief that a
  * source's vote is more often right than any particular wrong class, several deterministic
- * starts, and selection by penalized likelihood.
+ * starts raced for a few iterations, and the one with the best penalized likelihood run to
+ * convergence.
  */
 #ifndef WSL_LABEL_MODEL_H
 #define WSL_LABEL_MODEL_H
