@@ -205,3 +205,65 @@ int wsl_cli_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
+
+/* ---------------------------------------------------------------- fit's model options */
+
+const char *const wsl_cli_abstain_names[7] = {"default",     "informative", "random", "never",
+                                              "by-polarity", "votes-only",  "auto"};
+
+static int parse_choice(const char *opt, const char *text, const char *const *names, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (names[i] && strcmp(text, names[i]) == 0) {
+            *out = i;
+            return WSL_EXIT_OK;
+        }
+    wsl_cli_errorf("fit", "%s: unknown value '%s'", opt, text);
+    return WSL_EXIT_USAGE;
+}
+
+/* --prior learned|uniform|P0,P1,...  */
+static int parse_prior(const char *text, int32_t k, wsl_fit_options *o, double *buf)
+{
+    int t;
+    static const char *const names[] = {NULL, "learned", NULL, "uniform"};
+    if (strchr(text, ',') == NULL && parse_choice("--prior", text, names, 4, &t) == WSL_EXIT_OK) {
+        o->prior = (wsl_lm_prior)t;
+        return WSL_EXIT_OK;
+    }
+    {
+        const char *p = text;
+        for (int32_t c = 0; c < k; c++) {
+            char *end;
+            buf[c] = strtod(p, &end);
+            if (end == p || (c + 1 < k && *end != ',') || (c + 1 == k && *end)) {
+                wsl_cli_errorf("fit", "--prior must be learned, uniform or %ld comma-separated "
+                                      "probabilities (got '%s')", (long)k, text);
+                return WSL_EXIT_USAGE;
+            }
+            p = end + 1;
+        }
+    }
+    o->prior = WSL_PRIOR_FIXED;
+    o->class_prior = buf;
+    return WSL_EXIT_OK;
+}
+
+int wsl_cli_fit_model_options(const char *tables, const char *abstain, const char *prior,
+                              int32_t k, wsl_fit_options *o, double *prior_buf)
+{
+    static const char *const tnames[] = {"default", "full", "class-accuracy", "accuracy",
+                                         "polarity"};
+    int rc, v = 0;
+    if (tables) {
+        if ((rc = parse_choice("--tables", tables, tnames, 5, &v)))
+            return rc;
+        o->tables = (wsl_lm_tables)v;
+    }
+    if (abstain) {
+        if ((rc = parse_choice("--abstain", abstain, wsl_cli_abstain_names, 7, &v)))
+            return rc;
+        o->abstain = (wsl_lm_abstain)v;
+    }
+    return prior ? parse_prior(prior, k, o, prior_buf) : WSL_EXIT_OK;
+}

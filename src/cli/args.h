@@ -42,4 +42,15 @@ void wsl_cli_json_string(FILE *f, const char *s);
 /* Print v to f with "%.6f", or null when it is not finite (JSON has no NaN). */
 void wsl_cli_json_number(FILE *f, double v);
 
+/* The names of --abstain (and of report.abstain in --json), by wsl_lm_abstain value. */
+extern const char *const wsl_cli_abstain_names[7];
+
+/*
+ * The model options of wsl fit and wsl-mpi fit: --tables, --abstain, --prior (NULL: leave the
+ * default). A fixed prior's k probabilities go into prior_buf, which o->class_prior then points
+ * to. Returns WSL_EXIT_OK, or WSL_EXIT_USAGE after printing what is wrong.
+ */
+int wsl_cli_fit_model_options(const char *tables, const char *abstain, const char *prior,
+                              int32_t k, wsl_fit_options *o, double *prior_buf);
+
 #endif

@@ -4,45 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_choice(const char *opt, const char *text, const char *const *names, int n,
-                        int *out)
-{
-    for (int i = 0; i < n; i++)
-        if (names[i] && strcmp(text, names[i]) == 0) {
-            *out = i;
-            return WSL_EXIT_OK;
-        }
-    wsl_cli_errorf("fit", "%s: unknown value '%s'", opt, text);
-    return WSL_EXIT_USAGE;
-}
-
-/* --prior learned|uniform|P0,P1,... (as wsl fit) */
-static int parse_prior(const char *text, int32_t k, wsl_fit_options *o, double *buf)
-{
-    const char *p = text;
-    if (strcmp(text, "learned") == 0) {
-        o->prior = WSL_PRIOR_LEARNED;
-        return WSL_EXIT_OK;
-    }
-    if (strcmp(text, "uniform") == 0) {
-        o->prior = WSL_PRIOR_UNIFORM;
-        return WSL_EXIT_OK;
-    }
-    for (int32_t c = 0; c < k; c++) {
-        char *end;
-        buf[c] = strtod(p, &end);
-        if (end == p || (c + 1 < k && *end != ',') || (c + 1 == k && *end)) {
-            wsl_cli_errorf("fit", "--prior must be learned, uniform or %ld comma-separated "
-                                  "probabilities (got '%s')", (long)k, text);
-            return WSL_EXIT_USAGE;
-        }
-        p = end + 1;
-    }
-    o->prior = WSL_PRIOR_FIXED;
-    o->class_prior = buf;
-    return WSL_EXIT_OK;
-}
-
 static int log_iter(int start, int iteration, double ll, void *payload)
 {
     (void)payload;
@@ -73,10 +34,6 @@ static int run(int argc, char **argv)
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     wsl_fit_report rep;
     wsl_status st = WSL_OK;
-    static const char *const tnames[] = {"default", "full", "class-accuracy", "accuracy",
-                                         "polarity"};
-    static const char *const anames[] = {"default", "informative", "random", "never",
-                                         "by-polarity", "votes-only", "auto"};
     const wsl_cli_opt opts[] = {
         {"--format", NULL, &format, NULL},   {"--cardinality", "-k", &ktext, NULL},
         {"--output", "-o", &out, NULL},      {"--tables", NULL, &tables, NULL},
@@ -107,18 +64,6 @@ static int run(int argc, char **argv)
         wsl_cli_errorf("fit", "refusing to overwrite the input %s", pos[0]);
         return WSL_EXIT_USAGE;
     }
-    if (tables) {
-        int t = 0;
-        if ((rc = parse_choice("--tables", tables, tnames, 5, &t)))
-            return rc;
-        o.tables = (wsl_lm_tables)t;
-    }
-    if (abstain) {
-        int a = 0;
-        if ((rc = parse_choice("--abstain", abstain, anames, 7, &a)))
-            return rc;
-        o.abstain = (wsl_lm_abstain)a;
-    }
     if (deps && strcmp(deps, "learn") == 0) {
         o.deps = WSL_DEPS_LEARN;
     } else if (deps && strcmp(deps, "off") == 0) {
@@ -131,7 +76,7 @@ static int run(int argc, char **argv)
     prior_buf = calloc((size_t)k, sizeof *prior_buf);
     if (!prior_buf)
         return WSL_EXIT_INPUT;
-    if (prior && (rc = parse_prior(prior, (int32_t)k, &o, prior_buf)))
+    if ((rc = wsl_cli_fit_model_options(tables, abstain, prior, (int32_t)k, &o, prior_buf)))
         goto done;
     if (pc && (rc = wsl_cli_double("fit", "--pseudo-count", pc, 0, 1e12, &o.pseudo_count)))
         goto done;
@@ -169,7 +114,7 @@ static int run(int argc, char **argv)
                    "\"fallback\": %s, \"abstain\": \"%s\"}\n",
                    wsl_mpi_size, n_total, wsl_label_matrix_n_sources(L), k, rep.n_patterns,
                    rep.iterations, rep.converged ? "true" : "false", rep.log_likelihood,
-                   rep.fallback ? "true" : "false", anames[rep.abstain]);
+                   rep.fallback ? "true" : "false", wsl_cli_abstain_names[rep.abstain]);
         } else {
             fprintf(stderr, "wsl-mpi fit: %llu records on %d ranks x %zu sources, %zu patterns, "
                             "%d iterations%s, log-likelihood %.6f per record%s -> %s\n",
