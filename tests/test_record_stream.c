@@ -39,7 +39,7 @@ START_TEST(test_jsonl_fields)
                        "\n"
                        "  \t\r\n"
                        "{\"text\": null, \"n\": \"3\"}\r\n"
-                       "{\"n\": -7}";
+                       "{\"n\": -7, \"big\": -1e999}";
     wsl_record_stream *s = open_mem(data, "mem.jsonl", NULL);
     const wsl_record *r[4];
     size_t got;
@@ -59,6 +59,8 @@ START_TEST(test_jsonl_fields)
     ck_assert_int_eq(wsl_record_number(r[1], "n", &v), 0); /* a string is not a number */
     ck_assert_uint_eq(wsl_record_line(r[1]), 4);
     ck_assert_int_eq(wsl_record_number(r[2], "n", &v), 1);
+    ck_assert(v == -7);
+    ck_assert_int_eq(wsl_record_number(r[2], "big", &v), 0); /* fuzz finding: 1e999 is inf */
     ck_assert(v == -7);
     ck_assert_uint_eq(wsl_record_line(r[2]), 5);
     /* NULL arguments: NULL / 0, never a crash. */

@@ -194,8 +194,8 @@ WSL_API void wsl_record_stream_close(wsl_record_stream *s);
 WSL_API const char *wsl_record_string(const wsl_record *rec, const char *field);
 
 /**
- * A numeric field of a record into *out: a JSON number, or a CSV cell holding a finite number
- * (blanks around it allowed). @return 1 when *out was set, 0 otherwise (absent, null, empty,
+ * A numeric field of a record into *out: a finite JSON number (1e999 is not), or a CSV cell
+ * holding a finite number (blanks around it allowed). @return 1 when *out was set, 0 otherwise (absent, null, empty,
  * not a number, NULL arguments).
  * @since 0.1
  */

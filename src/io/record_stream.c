@@ -6,6 +6,7 @@
 #include "record_stream.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -433,7 +434,8 @@ int wsl_record_number(const wsl_record *rec, const char *field, double *out)
     }
     {
         const cJSON *item = cJSON_GetObjectItemCaseSensitive((const cJSON *)rec->json, field);
-        if (!cJSON_IsNumber(item))
+        /* cJSON reads 1e999 as infinity: a number out of range is no number, as in CSV. */
+        if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
             return 0;
         *out = item->valuedouble;
         return 1;
