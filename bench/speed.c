@@ -80,6 +80,7 @@ int main(int argc, char **argv)
     double *probs = malloc(n * 2 * sizeof *probs);
     double t_pass[RUNS], t_fit[RUNS], t_pred[RUNS];
     uint64_t checksum = 0;
+    long extra;
     so.n_points = n;
     so.n_sources = m;
     so.coverage_min = so.coverage_max = 0.5;
@@ -89,6 +90,11 @@ int main(int argc, char **argv)
         return 1;
     }
     buf = malloc(m * sizeof *buf);
+    /* Memory first, in a fresh heap: memory that earlier runs freed but the C library kept
+     * would otherwise hide part of the peak. The probabilities are touched so that they are
+     * resident before, like the votes. */
+    memset(probs, 0, n * 2 * sizeof *probs);
+    extra = extra_kib(L, probs, n);
     printf("| n x m | threads | pass (s) | fit (s) | predict (s) | fit + predict (s) | fit / pass | "
            "predict / pass |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int threads = 1; threads <= 2; threads++) {
@@ -124,9 +130,8 @@ int main(int argc, char **argv)
     }
     {
         /* Votes: the cells the matrix holds (dense, one byte each at k = 2); probabilities:
-         * n x 2 doubles, touched by the runs above, so both are resident already. */
+         * n x 2 doubles. */
         double votes_mib = (double)(n * m) / 1048576.0, probs_mib = (double)(n * 2 * 8) / 1048576.0;
-        long extra = extra_kib(L, probs, n);
         printf("\nmemory of one fit + predict at %zu x %zu: votes %.1f MiB, probabilities %.1f MiB, "
                "peak resident memory %.1f MiB above them (%.0f%% of votes + probabilities)\n",
                n, m, votes_mib, probs_mib, (double)extra / 1024.0,

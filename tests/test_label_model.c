@@ -518,19 +518,15 @@ START_TEST(test_moments_start)
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     wsl_fit_report r;
     double est[6];
-    size_t *order;
-    WSL_ASSERT_OK(wsl_pattern_table_create(&T, m, 4, NULL));
-    WSL_ASSERT_OK(wsl_pattern_table_add(T, L, NULL, 0));
-    order = malloc(T->n * sizeof *order);
-    wsl__patterns_canonical_order(T, order);
+    WSL_ASSERT_OK(wsl__patterns_of_rows(L, NULL, &T)); /* canonical, as the fit reads it */
     WSL_ASSERT_OK(wsl_label_model_create(&M, 4, NULL));
-    WSL_ASSERT_OK(wsl__moment_accuracies(M, T, order, single, cov, m, 0.7, est));
+    WSL_ASSERT_OK(wsl__moment_accuracies(M, T, single, cov, m, 0.7, est));
     for (size_t j = 0; j < m; j++)
         ck_assert_msg(fabs(est[j] - acc[j]) < 0.03, "source %zu: moments %.4f, true %.2f", j,
                       est[j], acc[j]);
     {
         const int32_t two_single[] = {0, 2, -1, -1, -1, -1};
-        WSL_ASSERT_OK(wsl__moment_accuracies(M, T, order, two_single, cov, m, 0.55, est));
+        WSL_ASSERT_OK(wsl__moment_accuracies(M, T, two_single, cov, m, 0.55, est));
         ck_assert_double_eq(est[0], 0.55);
         ck_assert_double_eq(est[1], 0.55);
         ck_assert_double_gt(est[2], 0.6);
@@ -544,7 +540,6 @@ START_TEST(test_moments_start)
     for (size_t j = 0; j < m; j++)
         ck_assert_msg(fabs(est[j] - acc[j]) < 0.02, "source %zu: EM %.4f, true %.2f", j, est[j],
                       acc[j]);
-    free(order);
     wsl_pattern_table_free(T);
     wsl_label_model_free(M);
     wsl_label_matrix_free(L);
@@ -904,6 +899,52 @@ START_TEST(test_deterministic_bits)
     wsl_label_model_free(C);
     wsl_label_matrix_free(L);
     wsl_label_matrix_free(S);
+}
+END_TEST
+
+/* Dense rows become patterns through their packed keys (a direct table when (k + 1)^m is
+ * small, 64-bit keys otherwise), sparse rows and pattern tables through the hash table, a user's
+ * table in the order its rows came: every way gives the same bits. */
+START_TEST(test_pattern_paths_same_bits)
+{
+    static const size_t shapes[][2] = {{6, 2}, {12, 4}}; /* direct keys, packed keys */
+    const double acc[] = {0.9, 0.6, 0.7, 0.65, 0.8, 0.75, 0.85, 0.6, 0.7, 0.8, 0.9, 0.55};
+    const double cov[] = {0.5, 0.6, 0.7, 0.5, 0.6, 0.3, 0.4, 0.5, 0.6, 0.2, 0.3, 0.4};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        size_t n = 4000, m = shapes[s][0];
+        int32_t k = (int32_t)shapes[s][1];
+        wsl_label_matrix *L = gen(n, m, k, acc, cov, 7 + s, NULL), *S = NULL;
+        wsl_pattern_table *T = NULL;
+        wsl_label_model *A, *B, *C = NULL;
+        int32_t *row = malloc(m * sizeof *row);
+        double *pa, *pb, *pc;
+        ck_assert_ptr_nonnull(row);
+        WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
+        WSL_ASSERT_OK(wsl_pattern_table_create(&T, m, k, NULL));
+        for (size_t i = n; i-- > 0;) {
+            WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, m));
+            WSL_ASSERT_OK(wsl_pattern_table_add_row(T, row, m, 1));
+        }
+        A = fit(L, NULL);
+        B = fit(S, NULL);
+        WSL_ASSERT_OK(wsl_label_model_create(&C, k, NULL));
+        WSL_ASSERT_OK(wsl_label_model_fit_patterns(C, T, NULL));
+        pa = proba(A, L);
+        pb = proba(B, L);
+        pc = proba(C, L);
+        ck_assert_mem_eq(pa, pb, n * (size_t)k * sizeof *pa);
+        ck_assert_mem_eq(pa, pc, n * (size_t)k * sizeof *pa);
+        free(pa);
+        free(pb);
+        free(pc);
+        free(row);
+        wsl_pattern_table_free(T);
+        wsl_label_model_free(A);
+        wsl_label_model_free(B);
+        wsl_label_model_free(C);
+        wsl_label_matrix_free(L);
+        wsl_label_matrix_free(S);
+    }
 }
 END_TEST
 
@@ -1814,6 +1855,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(core, test_dependencies);
     tcase_add_test(core, test_dependencies_not_invented);
     tcase_add_test(edge, test_deterministic_bits);
+    tcase_add_test(edge, test_pattern_paths_same_bits);
     tcase_add_test(threads, test_threads_same_bits);
     tcase_set_timeout(threads, 300); /* fits under ThreadSanitizer are slow */
     tcase_add_test(edge, test_numerics_extreme);

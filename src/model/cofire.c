@@ -25,8 +25,7 @@ static double g_term(double o, double e)
 }
 
 wsl_status wsl__cofire_test(const wsl_label_model *model, const wsl_pattern_table *T,
-                            const size_t *order, const int32_t *single, size_t m, double *g,
-                            double *limit)
+                            const int32_t *single, size_t m, double *g, double *limit)
 {
     const wsl_allocator *a = &model->alloc;
     int32_t k = model->k;
@@ -57,7 +56,7 @@ wsl_status wsl__cofire_test(const wsl_label_model *model, const wsl_pattern_tabl
     }
     /* Canonical order: the sums do not depend on how the table was built. */
     for (size_t oi = 0; oi < T->n; oi++) {
-        size_t p = order[oi], nf = 0;
+        size_t p = oi, nf = 0;
         double cnt = (double)T->counts[p];
         for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
             if (T->cols[e] < m && pos[T->cols[e]] != SIZE_MAX)

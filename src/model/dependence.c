@@ -32,7 +32,7 @@ static double outcome_prob(const wsl_label_model *model, size_t j, int32_t c, si
 }
 
 wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_table *T,
-                                const size_t *order, size_t m, double *g, double *df)
+                                size_t m, double *g, double *df)
 {
     const wsl_allocator *a = &model->alloc;
     int32_t k = model->k;
@@ -64,7 +64,7 @@ wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_
     }
 #define PAIR(i, j) ((i) * m - (i) * ((i) + 1) / 2 + (j) - (i) - 1) /* i < j, row-major triangle */
     for (size_t oi = 0; oi < T->n; oi++) {
-        size_t p = order ? order[oi] : oi, nv = 0;
+        size_t p = oi, nv = 0;
         double cnt = (double)T->counts[p];
         for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
             if (T->cols[e] < m) {
@@ -161,7 +161,7 @@ wsl_status wsl_label_model_dependencies(const wsl_label_model *model, const wsl_
     if (st == WSL_OK && T->total == 0)
         st = wsl__error(WSL_EINVAL, "%s: the label matrix has no rows", __func__);
     if (st == WSL_OK)
-        st = wsl__pair_dependence(model, T, NULL, m, g, df);
+        st = wsl__pair_dependence(model, T, m, g, df);
     wsl_pattern_table_free(T);
     return st;
 }

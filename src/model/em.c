@@ -515,7 +515,7 @@ static void start_majority(em_ctx *x, const wsl_label_model *model)
     const wsl__cliques *cl = &model->cl;
     wsl__em_clear_counts(x, model);
     for (size_t oi = 0; oi < T->n; oi++) {
-        size_t p = x->order[oi], s0 = T->start[p], nnz = T->start[p + 1] - s0, nv = nnz;
+        size_t p = oi, s0 = T->start[p], nnz = T->start[p + 1] - s0, nv = nnz;
         double cnt = (double)T->counts[p], total = 0;
         for (int32_t c = 0; c < k; c++)
             x->s[c] = 0;
@@ -568,7 +568,7 @@ static wsl_status start_moments(em_ctx *x, wsl_label_model *model)
 {
     int32_t k = x->k;
     int abstain_ok = x->o.abstain != WSL_ABSTAIN_NEVER;
-    WSL_TRY(wsl__moment_accuracies(model, x->T, x->order, x->single, x->fire, x->m,
+    WSL_TRY(wsl__moment_accuracies(model, x->T, x->single, x->fire, x->m,
                                    PRIOR_ACCURACY, x->acc));
     for (size_t j = 0; j < x->m; j++) {
         const uint8_t *em = x->emits + j * (size_t)k;
@@ -975,8 +975,9 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     wsl_pattern_table *canon = NULL;
 
     memset(&x, 0, sizeof x);
-    /* EM passes over the patterns many times: in canonical order and in sequence in memory. */
-    if (T->total > 0)
+    /* EM passes over the patterns many times: in canonical order and in sequence in memory
+     * (a table its owner already reordered needs no copy). */
+    if (T->total > 0 && !T->canonical)
         WSL_TRY(wsl__patterns_canonical_copy(T, &canon));
     T = canon ? canon : T;
     x.T = T;
@@ -995,7 +996,6 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
         st = wsl__error(WSL_ENOMEM, "wsl_label_model_fit: tables overflow");
         goto done;
     }
-    x.order = wsl__mallocarray(a, T->n ? T->n : 1, sizeof *x.order);
     x.N = wsl__calloc(a, x.tab_len, sizeof *x.N);
     x.NT = wsl__mallocarray(a, x.tab_len, sizeof *x.NT);
     x.B = wsl__mallocarray(a, x.tab_len, sizeof *x.B);
@@ -1011,14 +1011,12 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.share = wsl__mallocarray(a, x.m * (size_t)k, sizeof *x.share);
     x.single = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.single);
     x.acc = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.acc);
-    if (!x.order || !x.N || !x.NT || !x.B || !x.Ntot || !x.prior_pc ||
+    if (!x.N || !x.NT || !x.B || !x.Ntot || !x.prior_pc ||
         !x.s || !x.abstain_sum || !x.emits || !x.all || !x.hist || !x.best_hist || !x.fire ||
         !x.share || !x.single || !x.acc) {
         st = WSL_ENOMEM;
         goto done;
     }
-    for (size_t p = 0; p < T->n; p++)
-        x.order[p] = p; /* the copy is already in canonical order */
     memset(x.all, 1, (size_t)k);
     for (size_t e = 0; e < T->n_votes; e++)
         if (T->cols[e] < x.m)
@@ -1087,7 +1085,7 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
          * rests on their votes alone, and the class prior, learned from those abstains, is not
          * trusted either. */
         double g, limit;
-        if ((st = wsl__cofire_test(model, T, x.order, x.single, x.m, &g, &limit)) != WSL_OK)
+        if ((st = wsl__cofire_test(model, T, x.single, x.m, &g, &limit)) != WSL_OK)
             goto done;
         model->report.cofire_g = g;
         model->report.cofire_limit = limit;
@@ -1128,7 +1126,6 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     model->report.prior = x.o.prior;
     model->fitted = 1;
 done:
-    wsl__free(a, x.order);
     wsl_pattern_table_free(canon);
     wsl__free(a, x.N);
     wsl__free(a, x.NT);

@@ -6,7 +6,6 @@
 
 typedef struct em_ctx {
     const wsl_pattern_table *T;
-    size_t *order;       /* canonical pattern order */
     size_t gold_col;     /* column of clamped gold labels, or >= T->m */
     size_t m;            /* sources (without the gold column) */
     int32_t k;

@@ -194,9 +194,9 @@ wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L
         return wsl__error(WSL_EDIM, "%s: opts->gold has %zu labels, the votes %zu rows",
                           __func__, opts->gold_len, L->n);
     if (!(opts && opts->gold)) {
-        if ((st = wsl_pattern_table_create(&T, L->m, L->k, &model->alloc)) != WSL_OK)
+        /* Built straight in canonical order: the fit needs no copy. */
+        if ((st = wsl__patterns_of_rows(L, &model->alloc, &T)) != WSL_OK)
             return st;
-        st = wsl_pattern_table_add(T, L, NULL, 0);
         gold_col = SIZE_MAX;
     } else {
         /* Gold labels ride along as one more column, so clamped rows stay patterns. */
@@ -218,6 +218,9 @@ wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L
         }
         wsl__free(&model->alloc, cols);
         wsl__free(&model->alloc, vals);
+        /* The table is ours: reorder it in place rather than let the fit copy it. */
+        if (st == WSL_OK)
+            st = wsl__patterns_canonicalize(T);
     }
     if (st == WSL_OK)
         st = fit_table(model, T, gold_col, opts);

@@ -84,8 +84,8 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
  * the others, and sources without enough joint votes, get `fallback`. See moments.c.
  */
 wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_pattern_table *T,
-                                  const size_t *order, const int32_t *single, const double *fire,
-                                  size_t m, double fallback, double *acc);
+                                  const int32_t *single, const double *fire, size_t m,
+                                  double fallback, double *acc);
 
 /*
  * Set the cliques of a model with m sources (frees previous ones): n_groups groups, group g
@@ -107,10 +107,10 @@ double wsl__clique_prior_mean(const wsl_label_model *model, size_t q, int32_t c,
 /*
  * Pair statistics of co-voting beyond the model on a pattern table (votes of columns >= m
  * ignored): g[i * m + j] the G statistic, df[i * m + j] its degrees of freedom (df may be
- * NULL); NaN for two members of one clique, 0 on the diagonal. order may be NULL.
+ * NULL); NaN for two members of one clique, 0 on the diagonal. Patterns are read in table order.
  */
 wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_table *T,
-                                const size_t *order, size_t m, double *g, double *df);
+                                size_t m, double *g, double *df);
 
 /* Permute the latent classes so that the sources agree with them (see relabel.c). */
 wsl_status wsl__model_relabel(wsl_label_model *model, int *changed);
@@ -124,7 +124,6 @@ wsl_status wsl__model_relabel(wsl_label_model *model, int *changed);
  * such sources (or too many to pair up).
  */
 wsl_status wsl__cofire_test(const wsl_label_model *model, const wsl_pattern_table *T,
-                            const size_t *order, const int32_t *single, size_t m, double *g,
-                            double *limit);
+                            const int32_t *single, size_t m, double *g, double *limit);
 
 #endif

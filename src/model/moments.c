@@ -28,8 +28,8 @@ static int cmp_double(const void *a, const void *b)
 }
 
 wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_pattern_table *T,
-                                  const size_t *order, const int32_t *single, const double *fire,
-                                  size_t m, double fallback, double *acc)
+                                  const int32_t *single, const double *fire, size_t m,
+                                  double fallback, double *acc)
 {
     const wsl_allocator *a = &model->alloc;
     int32_t k = model->k;
@@ -66,7 +66,7 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
     /* Agreement rates need a sample, not every pattern: stop after MAX_PAIR_VISITS pairs
      * (in canonical order, so the sample depends on the data alone). */
     for (size_t oi = 0, visits = 0; oi < T->n && visits < MAX_PAIR_VISITS; oi++) {
-        size_t p = order[oi], nf = 0;
+        size_t p = oi, nf = 0;
         double cnt = (double)T->counts[p];
         for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
             if (T->cols[e] < m && pos[T->cols[e]] != SIZE_MAX) {

@@ -127,7 +127,7 @@ static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, 
     memset(ntot, 0, (size_t)k * sizeof *ntot);
     wsl__model_abstain_sum(model, x->abstain_sum);
     for (size_t oi = 0; oi < T->n; oi++) {
-        size_t p = x->order[oi], s0 = T->start[p], nv = T->start[p + 1] - s0;
+        size_t p = oi, s0 = T->start[p], nv = T->start[p + 1] - s0;
         double cnt = (double)T->counts[p];
         int32_t gold = WSL_ABSTAIN;
         if (x->gold_col < T->m && nv > 0 && T->cols[s0 + nv - 1] == x->gold_col)
@@ -281,7 +281,7 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
         size_t n_cd = 0, best = SIZE_MAX;
         double new_ll, new_bic;
         size_t *members = NULL, *sizes = NULL, n_groups = 0;
-        if ((st = wsl__pair_dependence(model, x->T, x->order, m, g, df)) != WSL_OK)
+        if ((st = wsl__pair_dependence(model, x->T, m, g, df)) != WSL_OK)
             goto done;
         /* The CANDIDATES pairs with the largest standardized excess, one per pair of units. */
         for (size_t i = 0; i < m; i++)

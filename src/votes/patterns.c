@@ -75,6 +75,7 @@ static wsl_status rehash(wsl_pattern_table *T, size_t n_slots)
     return WSL_OK;
 }
 
+/* Room for one more pattern of extra_votes votes in the pattern and vote arrays. */
 static wsl_status reserve(wsl_pattern_table *T, size_t extra_votes)
 {
     if (T->n == T->cap) {
@@ -111,37 +112,14 @@ static wsl_status reserve(wsl_pattern_table *T, size_t extra_votes)
         T->vals = vals;
         T->votes_cap = cap;
     }
-    /* Keep the load factor at most 1/2. */
-    if ((T->n + 1) * 2 > T->n_slots)
-        return rehash(T, T->n_slots ? T->n_slots * 2 : 128);
     return WSL_OK;
 }
 
-wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, const int32_t *vals,
-                                size_t nnz, uint64_t count, size_t *index)
+/* A new pattern at index T->n, not entered in the hash slots. */
+static wsl_status append(wsl_pattern_table *T, const uint32_t *cols, const int32_t *vals,
+                         size_t nnz, uint64_t count, uint64_t h)
 {
-    uint64_t h = hash_votes(cols, vals, nnz);
-    size_t s;
-    if (T->n_slots) {
-        s = (size_t)h & (T->n_slots - 1);
-        while (T->slots[s]) {
-            size_t p = T->slots[s] - 1;
-            size_t len = T->start[p + 1] - T->start[p];
-            if (T->hashes[p] == h && len == nnz &&
-                (nnz == 0 || (memcmp(T->cols + T->start[p], cols, nnz * sizeof *cols) == 0 &&
-                              memcmp(T->vals + T->start[p], vals, nnz * sizeof *vals) == 0))) {
-                T->counts[p] += count;
-                T->total += count;
-                *index = p;
-                return WSL_OK;
-            }
-            s = (s + 1) & (T->n_slots - 1);
-        }
-    }
     WSL_TRY(reserve(T, nnz));
-    s = (size_t)h & (T->n_slots - 1);
-    while (T->slots[s])
-        s = (s + 1) & (T->n_slots - 1);
     if (nnz > 0) { /* cols may still be NULL while no pattern has a vote */
         memcpy(T->cols + T->n_votes, cols, nnz * sizeof *cols);
         memcpy(T->vals + T->n_votes, vals, nnz * sizeof *vals);
@@ -151,10 +129,42 @@ wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, cons
     T->start[T->n + 1] = T->n_votes;
     T->counts[T->n] = count;
     T->hashes[T->n] = h;
-    T->slots[s] = T->n + 1;
-    *index = T->n;
     T->n++;
     T->total += count;
+    T->canonical = 0;
+    return WSL_OK;
+}
+
+wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, const int32_t *vals,
+                                size_t nnz, uint64_t count, size_t *index)
+{
+    uint64_t h = hash_votes(cols, vals, nnz);
+    size_t s;
+    /* Keep the load factor at most 1/2. A table built without slots (a fresh table filled
+     * through a row key map) or canonicalized has none: they are rebuilt here. */
+    if ((T->n + 1) * 2 > T->n_slots) {
+        size_t n_slots = 128;
+        while ((T->n + 1) * 2 > n_slots)
+            n_slots *= 2;
+        WSL_TRY(rehash(T, n_slots));
+    }
+    s = (size_t)h & (T->n_slots - 1);
+    while (T->slots[s]) {
+        size_t p = T->slots[s] - 1;
+        size_t len = T->start[p + 1] - T->start[p];
+        if (T->hashes[p] == h && len == nnz &&
+            (nnz == 0 || (memcmp(T->cols + T->start[p], cols, nnz * sizeof *cols) == 0 &&
+                          memcmp(T->vals + T->start[p], vals, nnz * sizeof *vals) == 0))) {
+            T->counts[p] += count;
+            T->total += count;
+            *index = p;
+            return WSL_OK;
+        }
+        s = (s + 1) & (T->n_slots - 1);
+    }
+    WSL_TRY(append(T, cols, vals, nnz, count, h));
+    T->slots[s] = T->n;
+    *index = T->n - 1;
     return WSL_OK;
 }
 
@@ -181,7 +191,14 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
         goto done;
     }
     if ((rc = wsl__row_coder_of(L)).bits != 0) {
-        /* Dense rows that pack into a key: each distinct row is hashed and compared once. */
+        /* Dense rows that pack into a key: each distinct row is hashed and compared once. An
+         * empty table has no pattern the key map could miss, so it is filled without slots. */
+        int fresh = T->n == 0;
+        if (fresh) {
+            wsl__free(&T->alloc, T->slots);
+            T->slots = NULL;
+            T->n_slots = 0;
+        }
         if ((st = wsl__keymap_init(&map, &T->alloc, rc.universe)) != WSL_OK)
             goto done;
         for (size_t i = 0; i < L->n; i++) {
@@ -192,8 +209,14 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
                 T->total++;
             } else {
                 size_t nnz = wsl__lm_row_votes(L, i, cols, vals);
-                if ((st = wsl__patterns_insert(T, cols, vals, nnz, 1, &p)) != WSL_OK ||
-                    (st = wsl__keymap_put(&map, key, p)) != WSL_OK)
+                if (fresh) {
+                    /* The key map already tells distinct rows apart: no hash slots. */
+                    p = T->n;
+                    st = append(T, cols, vals, nnz, 1, hash_votes(cols, vals, nnz));
+                } else {
+                    st = wsl__patterns_insert(T, cols, vals, nnz, 1, &p);
+                }
+                if (st != WSL_OK || (st = wsl__keymap_put(&map, key, p)) != WSL_OK)
                     goto done;
             }
             if (row_pattern)
@@ -310,22 +333,66 @@ wsl_status wsl_pattern_table_get(const wsl_pattern_table *T, size_t p, int32_t *
  * Canonical order: by the hash of the votes, then by the (column, vote) sequences. The hash is
  * a function of the votes alone, so the order depends only on which patterns the table holds.
  */
+/* (column, vote) sequences lexicographically, a prefix first. */
+static int cmp_votes(const uint32_t *ca, const int32_t *va, size_t na, const uint32_t *cb,
+                     const int32_t *vb, size_t nb)
+{
+    for (size_t i = 0; i < na && i < nb; i++) {
+        if (ca[i] != cb[i])
+            return ca[i] < cb[i] ? -1 : 1;
+        if (va[i] != vb[i])
+            return va[i] < vb[i] ? -1 : 1;
+    }
+    return (na > nb) - (na < nb);
+}
+
 static int cmp_pattern(const wsl_pattern_table *T, size_t a, size_t b)
 {
-    size_t ia = T->start[a], ea = T->start[a + 1], ib = T->start[b], eb = T->start[b + 1];
+    size_t ia = T->start[a], ib = T->start[b];
     if (T->hashes[a] != T->hashes[b])
         return T->hashes[a] < T->hashes[b] ? -1 : 1;
-    for (; ia < ea && ib < eb; ia++, ib++) {
-        if (T->cols[ia] != T->cols[ib])
-            return T->cols[ia] < T->cols[ib] ? -1 : 1;
-        if (T->vals[ia] != T->vals[ib])
-            return T->vals[ia] < T->vals[ib] ? -1 : 1;
-    }
-    if (ia < ea)
+    return cmp_votes(T->cols + ia, T->vals + ia, T->start[a + 1] - ia, T->cols + ib,
+                     T->vals + ib, T->start[b + 1] - ib);
+}
+
+static int cmp_pattern_cb(const void *ctx, size_t a, size_t b)
+{
+    return cmp_pattern(ctx, a, b);
+}
+
+/*
+ * order = 0..n-1 sorted by hashes (LSD radix sort, 8 bits a pass, stable), then the rare runs
+ * of equal hashes by cmp. Returns 0 when the sort cannot allocate.
+ */
+static int radix_order(const uint64_t *hashes, size_t n, size_t *order, const wsl_allocator *a,
+                       int (*cmp)(const void *ctx, size_t x, size_t y), const void *ctx)
+{
+    size_t *tmp;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (n < 2)
         return 1;
-    if (ib < eb)
-        return -1;
-    return 0;
+    if (!(tmp = wsl__mallocarray(a, n, sizeof *tmp)))
+        return 0;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[((hashes[order[i]] >> shift) & 0xff) + 1]++;
+        for (size_t b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(hashes[order[i]] >> shift) & 0xff]++] = order[i];
+        memcpy(order, tmp, n * sizeof *order);
+    }
+    for (size_t i = 1; i < n; i++) {
+        size_t cur = order[i], j = i;
+        for (; j > 0 && hashes[order[j - 1]] == hashes[cur] && cmp(ctx, order[j - 1], cur) > 0;
+             j--)
+            order[j] = order[j - 1];
+        order[j] = cur;
+    }
+    wsl__free(a, tmp);
+    return 1;
 }
 
 static void sift_down(const wsl_pattern_table *T, size_t *order, size_t root, size_t end)
@@ -363,37 +430,8 @@ static void heap_order(const wsl_pattern_table *T, size_t *order)
 
 void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order)
 {
-    size_t n = T->n, *tmp;
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    if (n < 2)
-        return;
-    tmp = wsl__mallocarray(&T->alloc, n, sizeof *tmp);
-    if (!tmp) {
-        heap_order(T, order);
-        return;
-    }
-    /* LSD radix sort on the 64-bit hashes, 8 bits a pass (stable), then the rare runs of
-     * equal hashes by their votes. */
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            count[((T->hashes[order[i]] >> shift) & 0xff) + 1]++;
-        for (size_t b = 0; b < 256; b++)
-            count[b + 1] += count[b];
-        for (size_t i = 0; i < n; i++)
-            tmp[count[(T->hashes[order[i]] >> shift) & 0xff]++] = order[i];
-        memcpy(order, tmp, n * sizeof *order);
-    }
-    for (size_t i = 1; i < n; i++) {
-        size_t cur = order[i], j = i;
-        for (; j > 0 && T->hashes[order[j - 1]] == T->hashes[cur] &&
-               cmp_pattern(T, order[j - 1], cur) > 0;
-             j--)
-            order[j] = order[j - 1];
-        order[j] = cur;
-    }
-    wsl__free(&T->alloc, tmp);
+    if (!radix_order(T->hashes, T->n, order, &T->alloc, cmp_pattern_cb, T))
+        heap_order(T, order); /* the order is the same; order[] is already 0..n-1 */
 }
 
 wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_table **out)
@@ -437,7 +475,217 @@ wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_
     C->n = C->cap = n;
     C->n_votes = C->votes_cap = T->n_votes;
     C->total = T->total;
+    C->canonical = 1;
     wsl__free(a, order);
     *out = C;
     return WSL_OK;
+}
+
+/* dst[i] = src[order[i]] for 8-byte values; frees src. */
+static uint64_t *permuted_u64(const wsl_allocator *a, uint64_t *src, const size_t *order, size_t n)
+{
+    uint64_t *dst = wsl__mallocarray(a, n ? n : 1, sizeof *dst);
+    if (!dst)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[order[i]];
+    wsl__free(a, src);
+    return dst;
+}
+
+/* The votes of the patterns in order, into a new array of n_votes elements of size bytes;
+ * frees src. start is the old layout, new_start the new one. */
+static void *permuted_votes(const wsl_allocator *a, void *src, size_t size, const size_t *order,
+                            const size_t *start, const size_t *new_start, size_t n,
+                            size_t n_votes)
+{
+    char *dst = wsl__mallocarray(a, n_votes ? n_votes : 1, size);
+    if (!dst)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t p = order[i], len = start[p + 1] - start[p];
+        if (len)
+            memcpy(dst + new_start[i] * size, (char *)src + start[p] * size, len * size);
+    }
+    wsl__free(a, src);
+    return dst;
+}
+
+wsl_status wsl__patterns_canonicalize(wsl_pattern_table *T)
+{
+    const wsl_allocator *a = &T->alloc;
+    size_t n = T->n, *order, *start;
+    uint64_t *u;
+    void *v;
+    if (T->canonical)
+        return WSL_OK;
+    wsl__free(a, T->slots); /* insert rebuilds them if it is ever called again */
+    T->slots = NULL;
+    T->n_slots = 0;
+    order = wsl__mallocarray(a, n ? n : 1, sizeof *order);
+    start = wsl__mallocarray(a, n + 1, sizeof *start);
+    if (!order || !start)
+        goto oom;
+    wsl__patterns_canonical_order(T, order);
+    start[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        start[i + 1] = start[i] + (T->start[order[i] + 1] - T->start[order[i]]);
+    if (!(u = permuted_u64(a, T->counts, order, n)))
+        goto oom;
+    T->counts = u;
+    if (!(u = permuted_u64(a, T->hashes, order, n)))
+        goto oom;
+    T->hashes = u;
+    if (T->n_votes > 0) { /* an all-abstain table has no vote arrays */
+        if (!(v = permuted_votes(a, T->cols, sizeof *T->cols, order, T->start, start, n,
+                                 T->n_votes)))
+            goto oom;
+        T->cols = v;
+        if (!(v = permuted_votes(a, T->vals, sizeof *T->vals, order, T->start, start, n,
+                                 T->n_votes)))
+            goto oom;
+        T->vals = v;
+    }
+    wsl__free(a, T->start);
+    T->start = start;
+    T->cap = n;
+    T->votes_cap = T->n_votes;
+    T->canonical = 1;
+    wsl__free(a, order);
+    return WSL_OK;
+oom:
+    wsl__free(a, order);
+    wsl__free(a, start);
+    return WSL_ENOMEM;
+}
+
+/* Ties of the hashes (rare) are broken by the decoded votes, as cmp_pattern does. */
+typedef struct key_cmp {
+    const uint64_t *keys;
+    const wsl__row_coder *rc;
+    size_t m;
+    int32_t k;
+    uint32_t *ca, *cb;
+    int32_t *va, *vb;
+} key_cmp;
+
+static int cmp_keys_cb(const void *ctx, size_t a, size_t b)
+{
+    const key_cmp *c = ctx;
+    size_t na = wsl__row_decode(c->keys[a], c->rc, c->m, c->k, c->ca, c->va);
+    size_t nb = wsl__row_decode(c->keys[b], c->rc, c->m, c->k, c->cb, c->vb);
+    return cmp_votes(c->ca, c->va, na, c->cb, c->vb, nb);
+}
+
+wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
+                                 wsl_pattern_table **out)
+{
+    wsl__row_coder rc = wsl__row_coder_of(L);
+    wsl__keymap map = {NULL, NULL, 0, 0, NULL};
+    wsl_pattern_table *T = NULL;
+    wsl_allocator al = wsl__allocator(alloc); /* outlives T on failure */
+    const wsl_allocator *a = &al;
+    uint64_t *keys = NULL, *u;
+    size_t n = 0, cap = 0, n_votes = 0, *order = NULL;
+    uint32_t *cols = NULL;
+    int32_t *vals = NULL;
+    wsl_status st = WSL_OK;
+    *out = NULL;
+    WSL_TRY(wsl_pattern_table_create(&T, L->m, L->k, alloc));
+    if (!rc.bits) {
+        if ((st = wsl_pattern_table_add(T, L, NULL, 0)) == WSL_OK &&
+            (st = wsl__patterns_canonicalize(T)) == WSL_OK)
+            goto done;
+        goto fail;
+    }
+    /* Count the distinct rows by key. */
+    if ((st = wsl__keymap_init(&map, a, rc.universe)) != WSL_OK)
+        goto fail;
+    for (size_t i = 0; i < L->n; i++) {
+        uint64_t key = wsl__row_code(L, i, &rc);
+        size_t p = wsl__keymap_get(&map, key);
+        if (p != SIZE_MAX) {
+            T->counts[p]++;
+            continue;
+        }
+        if (n == cap) {
+            size_t c = cap ? 2 * cap : 64;
+            uint64_t *nk = wsl__reallocarray(a, keys, c, sizeof *nk), *nc;
+            if (!nk)
+                goto oom;
+            keys = nk;
+            if (!(nc = wsl__reallocarray(a, T->counts, c, sizeof *nc)))
+                goto oom;
+            T->counts = nc;
+            cap = c;
+        }
+        keys[n] = key;
+        T->counts[n] = 1;
+        if ((st = wsl__keymap_put(&map, key, n++)) != WSL_OK)
+            goto fail;
+    }
+    wsl__keymap_release(&map);
+    T->n = n;
+    T->total = L->n;
+    /* Hashes of the votes (what orders patterns canonically, whatever built the table). */
+    cols = wsl__mallocarray(a, 2 * L->m, sizeof *cols);
+    vals = wsl__mallocarray(a, 2 * L->m, sizeof *vals);
+    T->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *T->hashes);
+    order = wsl__mallocarray(a, n ? n : 1, sizeof *order);
+    if (!cols || !vals || !T->hashes || !order)
+        goto oom;
+    for (size_t p = 0; p < n; p++) {
+        size_t nnz = wsl__row_decode(keys[p], &rc, L->m, L->k, cols, vals);
+        T->hashes[p] = hash_votes(cols, vals, nnz);
+        n_votes += nnz;
+    }
+    {
+        key_cmp kc = {keys, &rc, L->m, L->k, cols, cols + L->m, vals, vals + L->m};
+        if (!radix_order(T->hashes, n, order, a, cmp_keys_cb, &kc))
+            goto oom;
+    }
+    /* Everything per pattern into canonical order, one array at a time. */
+    if (!(u = permuted_u64(a, keys, order, n)))
+        goto oom;
+    keys = u;
+    if (!(u = permuted_u64(a, T->counts, order, n)))
+        goto oom;
+    T->counts = u;
+    if (!(u = permuted_u64(a, T->hashes, order, n)))
+        goto oom;
+    T->hashes = u;
+    wsl__free(a, order);
+    order = NULL;
+    {
+        size_t *start = wsl__reallocarray(a, T->start, n + 1, sizeof *start);
+        if (!start)
+            goto oom;
+        T->start = start;
+    }
+    T->cols = wsl__mallocarray(a, n_votes ? n_votes : 1, sizeof *T->cols);
+    T->vals = wsl__mallocarray(a, n_votes ? n_votes : 1, sizeof *T->vals);
+    if (!T->cols || !T->vals)
+        goto oom;
+    T->start[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        T->start[i + 1] = T->start[i] + wsl__row_decode(keys[i], &rc, L->m, L->k,
+                                                        T->cols + T->start[i],
+                                                        T->vals + T->start[i]);
+    T->n_votes = T->votes_cap = n_votes;
+    T->cap = n;
+    T->canonical = 1;
+    goto done;
+oom:
+    st = WSL_ENOMEM;
+fail:
+    wsl__keymap_release(&map);
+    wsl_pattern_table_free(T);
+    T = NULL;
+done:
+    wsl__free(&al, keys);
+    wsl__free(&al, order);
+    wsl__free(&al, cols);
+    wsl__free(&al, vals);
+    *out = T;
+    return st;
 }

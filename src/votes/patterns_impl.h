@@ -19,6 +19,7 @@ struct wsl_pattern_table {
     size_t *slots;        /* open addressing: pattern index + 1, 0 = empty */
     size_t n_slots;       /* power of two */
     uint64_t total;
+    int canonical;        /* patterns stored in canonical order (cleared by an insert) */
 };
 
 /* Find or insert the pattern with these votes; *index receives its index. */
@@ -34,5 +35,22 @@ void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order);
  * so that passes over the patterns read memory in sequence. Free with wsl_pattern_table_free.
  */
 wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_table **out);
+
+/*
+ * The same order in place, for a table its owner is about to fit and free: the hash slots are
+ * released and each array is replaced by its reordered, trimmed copy one at a time, so the
+ * peak is the table plus its largest array rather than two tables. On failure T is only fit
+ * to be freed.
+ */
+wsl_status wsl__patterns_canonicalize(wsl_pattern_table *T);
+
+/*
+ * The canonical table of L's rows (as wsl_pattern_table_add into a new table, then
+ * wsl__patterns_canonicalize), built through the rows' packed keys when they have them: the
+ * distinct rows are counted by key, and each pattern's votes are decoded once, straight into
+ * canonical order, so no vote array is ever copied. Other matrices take the general path.
+ */
+wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
+                                 wsl_pattern_table **out);
 
 #endif

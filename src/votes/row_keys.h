@@ -60,6 +60,29 @@ static inline uint64_t wsl__row_code(const wsl_label_matrix *L, size_t i, const 
     return key;
 }
 
+/* The votes of a row from its key under rc (rc->bits != 0): the non-abstain columns in order
+ * into cols and vals; returns how many. The inverse of wsl__row_code. */
+static inline size_t wsl__row_decode(uint64_t key, const wsl__row_coder *rc, size_t m, int32_t k,
+                                     uint32_t *cols, int32_t *vals)
+{
+    size_t nnz = 0;
+    uint64_t radix = (uint64_t)k + 1, mask = rc->bits < 64 ? ((uint64_t)1 << rc->bits) - 1 : ~0ULL;
+    for (size_t j = 0; j < m; j++) {
+        uint64_t d;
+        if (rc->universe) {
+            d = key % radix;
+            key /= radix;
+        } else {
+            d = (key >> (rc->bits * j)) & mask;
+        }
+        if (d) {
+            cols[nnz] = (uint32_t)j;
+            vals[nnz++] = (int32_t)d - 1;
+        }
+    }
+    return nnz;
+}
+
 typedef struct wsl__keymap {
     uint64_t *keys;        /* NULL for a direct map */
     size_t *vals;          /* SIZE_MAX = empty slot */
