@@ -12,8 +12,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #define WSL__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define WSL__ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define WSL__PRINTF(a, b)
+#define WSL__ALWAYS_INLINE inline
 #endif
 
 /* Set this thread's error message and return status (for `return wsl__error(...)`). */

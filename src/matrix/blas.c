@@ -114,24 +114,3 @@ double wsl__logsumexp(const double *x, size_t n)
     return mx + log(s);
 }
 
-double wsl__softmax_inplace(double *x, size_t n)
-{
-    double mx = -INFINITY, s = 0;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] > mx)
-            mx = x[i];
-    if (mx == -INFINITY) {
-        for (size_t i = 0; i < n; i++)
-            x[i] = 1.0 / (double)n;
-        return mx;
-    }
-    /* One exp per class (none for the largest: exp(0) is 1), reused for the normalization:
-     * the E-step's cost is mostly these exps. */
-    for (size_t i = 0; i < n; i++) {
-        x[i] = x[i] == mx ? 1.0 : exp(x[i] - mx);
-        s += x[i];
-    }
-    for (size_t i = 0; i < n; i++)
-        x[i] /= s;
-    return mx + log(s);
-}

@@ -8,6 +8,8 @@
 
 #include "core/core.h"
 
+#include <math.h>
+
 typedef struct wsl__matrix {
     double *data;
     size_t rows, cols, ld; /* ld >= cols */
@@ -35,7 +37,29 @@ double wsl__nrm2(size_t n, const double *x);
 
 /* Numerically safe log(sum(exp(x))) over n values. */
 double wsl__logsumexp(const double *x, size_t n);
-/* In place: x <- exp(x - logsumexp(x)); returns the logsumexp. */
-double wsl__softmax_inplace(double *x, size_t n);
+/* In place: x <- exp(x - logsumexp(x)); returns the logsumexp. Inline: the E-step's inner
+ * loop. */
+static inline double wsl__softmax_inplace(double *x, size_t n)
+{
+    double mx = -INFINITY, s = 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > mx)
+            mx = x[i];
+    if (mx == -INFINITY) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = 1.0 / (double)n;
+        return mx;
+    }
+    /* One exp per class (none for the largest: exp(0) is 1), reused for the normalization:
+     * the E-step's cost is mostly these exps. */
+    for (size_t i = 0; i < n; i++) {
+        x[i] = x[i] == mx ? 1.0 : exp(x[i] - mx);
+        s += x[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        x[i] /= s;
+    return mx + log(s);
+}
+
 
 #endif

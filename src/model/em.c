@@ -113,41 +113,6 @@ static void build_priors(em_ctx *x, const double *fire, const double *share)
         x->prior_pc[c] = 1.0;
 }
 
-/* One pass over the patterns: scores, posteriors, expected counts, log-likelihood. */
-/* Classes up to this many get their weighted posterior on the stack. */
-#define WSL__ACC_STACK 256
-
-void wsl__em_accumulate(const wsl_label_model *model, const double *s, const size_t *cidx,
-                        const uint32_t *cols, const int32_t *vals, size_t nv, double cnt,
-                        double *ntot, double *nt_all, double *nq_all)
-{
-    int32_t k = model->k;
-    const wsl__cliques *cl = &model->cl;
-    for (int32_t c = 0; c < k; c++)
-        ntot[c] += cnt * s[c];
-    /* w = cnt * s once; then each vote adds w to a class-contiguous row (vectorizes). */
-    double w[WSL__ACC_STACK], *wp = (size_t)k <= WSL__ACC_STACK ? w : NULL;
-    if (wp)
-        for (int32_t c = 0; c < k; c++)
-            wp[c] = cnt * s[c];
-    for (size_t e = 0; e < nv; e++) {
-        double *restrict nt =
-            nt_all + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
-        if (wp) {
-            const double *restrict ww = wp;
-            for (int32_t c = 0; c < k; c++)
-                nt[c] += ww[c];
-        } else {
-            for (int32_t c = 0; c < k; c++)
-                nt[c] += cnt * s[c];
-        }
-    }
-    for (size_t q = 0; q < cl->n; q++) {
-        double *nq = nq_all + cl->off[q] + cidx[q];
-        for (int32_t c = 0; c < k; c++)
-            nq[(size_t)c * cl->size[q]] += cnt * s[c];
-    }
-}
 
 void wsl__em_clear_counts(em_ctx *x, const wsl_label_model *model)
 {
@@ -537,7 +502,7 @@ static void start_majority(em_ctx *x, const wsl_label_model *model)
             if (cl->n && cl->of_source[T->cols[e]] >= 0)
                 x->cidx[cl->of_source[T->cols[e]]] +=
                     (size_t)(T->vals[e] + 1) * cl->stride[T->cols[e]];
-        wsl__em_accumulate(model, x->s, x->cidx, T->cols + s0, T->vals + s0, nv, cnt, x->Ntot,
+        wsl__em_accumulate(model, x->k, x->s, x->cidx, T->cols + s0, T->vals + s0, nv, cnt, x->Ntot,
                            x->NT, x->Nq);
     }
 }

@@ -38,10 +38,42 @@ typedef struct em_ctx {
 } em_ctx;
 
 /* Add a pattern's posterior s (weight cnt) to expected counts: class totals, votes (the
- * class-contiguous layout of em_ctx.NT) and clique outcomes (cidx from the scoring). */
-void wsl__em_accumulate(const wsl_label_model *model, const double *s, const size_t *cidx,
-                        const uint32_t *cols, const int32_t *vals, size_t nv, double cnt,
-                        double *ntot, double *nt_all, double *nq_all);
+ * class-contiguous layout of em_ctx.NT) and clique outcomes (cidx from the scoring). k is
+ * model->k (see wsl__model_scores). */
+/* Classes up to this many get their weighted posterior on the stack. */
+#define WSL__ACC_STACK 256
+
+static inline void wsl__em_accumulate(const wsl_label_model *model, int32_t k, const double *s,
+                                      const size_t *cidx, const uint32_t *cols,
+                                      const int32_t *vals, size_t nv, double cnt, double *ntot,
+                                      double *nt_all, double *nq_all)
+{
+    const wsl__cliques *cl = &model->cl;
+    for (int32_t c = 0; c < k; c++)
+        ntot[c] += cnt * s[c];
+    /* w = cnt * s once; then each vote adds w to a class-contiguous row (vectorizes). */
+    double w[WSL__ACC_STACK], *wp = (size_t)k <= WSL__ACC_STACK ? w : NULL;
+    if (wp)
+        for (int32_t c = 0; c < k; c++)
+            wp[c] = cnt * s[c];
+    for (size_t e = 0; e < nv; e++) {
+        double *restrict nt =
+            nt_all + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
+        if (wp) {
+            const double *restrict ww = wp;
+            for (int32_t c = 0; c < k; c++)
+                nt[c] += ww[c];
+        } else {
+            for (int32_t c = 0; c < k; c++)
+                nt[c] += cnt * s[c];
+        }
+    }
+    for (size_t q = 0; q < cl->n; q++) {
+        double *nq = nq_all + cl->off[q] + cidx[q];
+        for (int32_t c = 0; c < k; c++)
+            nq[(size_t)c * cl->size[q]] += cnt * s[c];
+    }
+}
 
 /* Zero the expected counts of the context. */
 void wsl__em_clear_counts(em_ctx *x, const wsl_label_model *model);

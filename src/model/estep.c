@@ -105,12 +105,12 @@ wsl_status wsl__em_blocks(em_ctx *x, const wsl_label_model *model)
     return workers_init(x, model);
 }
 
-static void run_block(worker *w)
+/* One block's patterns; k is x->k, a constant where run_block specializes it. */
+static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k)
 {
     em_ctx *x = w->x;
     const wsl_pattern_table *T = x->T;
     const wsl_label_model *model = w->model;
-    int32_t k = x->k;
     w->ll = 0;
     if (w->accumulate) {
         memset(w->ntot, 0, (size_t)k * sizeof *w->ntot);
@@ -125,7 +125,8 @@ static void run_block(worker *w)
         /* The gold column, when present, is the largest column: the last vote. */
         if (x->gold_col < T->m && nv > 0 && T->cols[s0 + nv - 1] == x->gold_col)
             gold = T->vals[s0 + --nv];
-        wsl__model_scores(model, x->abstain_sum, T->cols + s0, T->vals + s0, nv, w->s, w->cidx);
+        wsl__model_scores(model, k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, w->s,
+                          w->cidx);
         if (gold != WSL_ABSTAIN) {
             w->ll += cnt * w->s[gold];
             for (int32_t c = 0; c < k; c++)
@@ -134,9 +135,19 @@ static void run_block(worker *w)
             w->ll += cnt * wsl__softmax_inplace(w->s, (size_t)k);
         }
         if (w->accumulate)
-            wsl__em_accumulate(model, w->s, w->cidx, T->cols + s0, T->vals + s0, nv, cnt, w->ntot,
-                               w->nt, w->nq);
+            wsl__em_accumulate(model, k, w->s, w->cidx, T->cols + s0, T->vals + s0, nv, cnt,
+                               w->ntot, w->nt, w->nq);
     }
+}
+
+/* Two classes, the common case, get a copy of the loop with k a constant: the class loops
+ * unroll. The arithmetic is the same, so are the bits. */
+static void run_block(worker *w)
+{
+    if (w->x->k == 2)
+        run_patterns(w, 2);
+    else
+        run_patterns(w, w->x->k);
 }
 
 static void *thread_main(void *arg)

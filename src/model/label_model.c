@@ -134,33 +134,6 @@ void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
     memcpy(abstain_sum, model->abstain_log, (size_t)model->k * sizeof *abstain_sum);
 }
 
-void wsl__model_scores(const wsl_label_model *model, const double *abstain_sum,
-                       const uint32_t *cols, const int32_t *vals, size_t nnz, double *s,
-                       size_t *cidx)
-{
-    int32_t k = model->k;
-    const wsl__cliques *cl = &model->cl;
-    for (int32_t c = 0; c < k; c++)
-        s[c] = model->log_prior[c] + abstain_sum[c];
-    for (size_t q = 0; q < cl->n; q++)
-        cidx[q] = 0; /* every member abstains until a vote says otherwise */
-    for (size_t e = 0; e < nnz; e++) {
-        const double *restrict d =
-            model->delta + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
-        double *restrict out = s;
-        if (cl->n && cl->of_source[cols[e]] >= 0) {
-            cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
-            continue;
-        }
-        for (int32_t c = 0; c < k; c++)
-            out[c] += d[c];
-    }
-    for (size_t q = 0; q < cl->n; q++) {
-        const double *lt = cl->log_table + cl->off[q] + cidx[q];
-        for (int32_t c = 0; c < k; c++)
-            s[c] += lt[(size_t)c * cl->size[q]];
-    }
-}
 
 static wsl_status fit_table(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
                             const wsl_fit_options *opts)
@@ -259,6 +232,69 @@ static wsl_status check_predict(const char *fn, const wsl_label_model *model,
     return WSL_OK;
 }
 
+/* The posterior of one row from its votes. */
+static void row_posterior(const wsl_label_model *model, const double *abstain_sum,
+                          const uint32_t *cols, const int32_t *vals, size_t nnz, double *p,
+                          size_t *cidx)
+{
+    /* A row with no vote gets the posterior given that every source abstained: the class
+     * prior when abstaining says nothing about the class. */
+    wsl__model_scores(model, model->k, abstain_sum, cols, vals, nnz, p, cidx);
+    /* Exact ties (a symmetric fit) go the way of the votes: majority vote breaks them. */
+    for (size_t e = 0; e < nnz; e++)
+        p[vals[e]] += TIE_NUDGE;
+    wsl__softmax_inplace(p, (size_t)model->k);
+}
+
+/*
+ * Rows with few possible patterns (direct keys): each distinct row's posterior is computed
+ * once into a compact cache indexed through a table of the possible keys, both small enough
+ * to stay in the caches, so a repeated row costs one lookup and a k-double copy.
+ */
+static wsl_status predict_small_universe(const wsl_label_model *model, const wsl_label_matrix *L,
+                                         const wsl__row_coder *rc, const double *abstain_sum,
+                                         uint32_t *cols, int32_t *vals, size_t *cidx,
+                                         double *probs, uint8_t *covered)
+{
+    const wsl_allocator *a = &model->alloc;
+    size_t k = (size_t)model->k, n_seen = 0, cap = 0;
+    uint32_t *slot = wsl__calloc(a, (size_t)rc->universe, sizeof *slot); /* 0 = not seen */
+    double *cache = NULL;
+    wsl_status st = WSL_OK;
+    if (!slot)
+        return WSL_ENOMEM;
+    for (size_t i = 0; i < L->n; i++) {
+        double *p = probs + i * k;
+        uint64_t key = wsl__row_code(L, i, rc);
+        const double *src;
+        if (slot[key]) {
+            src = cache + (size_t)(slot[key] - 1) * k;
+        } else {
+            size_t nnz = wsl__lm_row_votes(L, i, cols, vals);
+            if (n_seen == cap) {
+                size_t c = cap ? 2 * cap : 256;
+                double *nc = wsl__reallocarray(a, cache, c * k, sizeof *nc);
+                if (!nc) {
+                    st = WSL_ENOMEM;
+                    break;
+                }
+                cache = nc;
+                cap = c;
+            }
+            src = cache + n_seen * k;
+            row_posterior(model, abstain_sum, cols, vals, nnz, cache + n_seen * k, cidx);
+            slot[key] = (uint32_t)++n_seen;
+        }
+        for (size_t c = 0; c < k; c++)
+            p[c] = src[c];
+        if (covered)
+            covered[i] = key != 0; /* key 0: every source abstained */
+    }
+    wsl__free(a, slot);
+    wsl__free(a, cache);
+    return st;
+}
+
 wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl_label_matrix *L,
                                          double *probs, size_t probs_len, uint8_t *covered,
                                          size_t covered_len)
@@ -293,6 +329,10 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
     }
     wsl__model_abstain_sum(model, abstain_sum);
     rc = wsl__row_coder_of(L);
+    if (rc.universe && L->n <= UINT32_MAX) {
+        st = predict_small_universe(model, L, &rc, abstain_sum, cols, vals, cidx, probs, covered);
+        goto done;
+    }
     if (rc.bits && (st = wsl__keymap_init(&seen, &model->alloc, rc.universe)) != WSL_OK)
         goto done;
     for (size_t i = 0; i < L->n; i++) {
@@ -313,13 +353,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
         nnz = wsl__lm_row_votes(L, i, cols, vals);
         if (covered)
             covered[i] = nnz > 0;
-        /* A row with no vote gets the posterior given that every source abstained: the class
-         * prior when abstaining says nothing about the class. */
-        wsl__model_scores(model, abstain_sum, cols, vals, nnz, p, cidx);
-        /* Exact ties (a symmetric fit) go the way of the votes: majority vote breaks them. */
-        for (size_t e = 0; e < nnz; e++)
-            p[vals[e]] += TIE_NUDGE;
-        wsl__softmax_inplace(p, (size_t)k);
+        row_posterior(model, abstain_sum, cols, vals, nnz, p, cidx);
         if (rc.bits && (st = wsl__keymap_put(&seen, key, i)) != WSL_OK)
             goto done;
     }

@@ -66,11 +66,35 @@ void wsl__model_refresh_logs(wsl_label_model *model);
  * Log joint scores s[c] = log pi_c + sum_j log P(vote_j | c) for one row given by its
  * non-abstain votes. abstain_sum[c] = sum_j log P(abstain_j | c) over sources outside cliques
  * is precomputed. cidx (cl.n entries, may be NULL without cliques) receives each clique's
- * outcome index for the row.
+ * outcome index for the row. k is model->k: inline with a constant k (the E-step's k = 2
+ * path), the class loops unroll.
  */
-void wsl__model_scores(const wsl_label_model *model, const double *abstain_sum,
-                       const uint32_t *cols, const int32_t *vals, size_t nnz, double *s,
-                       size_t *cidx);
+static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
+                                     const double *abstain_sum, const uint32_t *cols,
+                                     const int32_t *vals, size_t nnz, double *s, size_t *cidx)
+{
+    const wsl__cliques *cl = &model->cl;
+    for (int32_t c = 0; c < k; c++)
+        s[c] = model->log_prior[c] + abstain_sum[c];
+    for (size_t q = 0; q < cl->n; q++)
+        cidx[q] = 0; /* every member abstains until a vote says otherwise */
+    for (size_t e = 0; e < nnz; e++) {
+        const double *restrict d =
+            model->delta + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
+        double *restrict out = s;
+        if (cl->n && cl->of_source[cols[e]] >= 0) {
+            cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
+            continue;
+        }
+        for (int32_t c = 0; c < k; c++)
+            out[c] += d[c];
+    }
+    for (size_t q = 0; q < cl->n; q++) {
+        const double *lt = cl->log_table + cl->off[q] + cidx[q];
+        for (int32_t c = 0; c < k; c++)
+            s[c] += lt[(size_t)c * cl->size[q]];
+    }
+}
 
 /* abstain_sum[c] = sum_j log P(abstain_j | c) over sources outside cliques, k entries. */
 void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum);

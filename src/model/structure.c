@@ -132,7 +132,7 @@ static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, 
         int32_t gold = WSL_ABSTAIN;
         if (x->gold_col < T->m && nv > 0 && T->cols[s0 + nv - 1] == x->gold_col)
             gold = T->vals[s0 + --nv];
-        wsl__model_scores(model, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s, x->cidx);
+        wsl__model_scores(model, x->k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s, x->cidx);
         if (gold != WSL_ABSTAIN)
             for (int32_t c = 0; c < k; c++)
                 x->s[c] = c == gold;

@@ -598,31 +598,56 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
             goto done;
         goto fail;
     }
-    /* Count the distinct rows by key. */
-    if ((st = wsl__keymap_init(&map, a, rc.universe)) != WSL_OK)
-        goto fail;
-    for (size_t i = 0; i < L->n; i++) {
-        uint64_t key = wsl__row_code(L, i, &rc);
-        size_t p = wsl__keymap_get(&map, key);
-        if (p != SIZE_MAX) {
-            T->counts[p]++;
-            continue;
+    if (rc.universe && L->n <= UINT32_MAX) {
+        /* Few possible rows: one counter per possible row, a table that stays in the cache
+         * (a row costs one increment), then the rows that occurred, in key order. */
+        uint32_t *hits = wsl__calloc(a, (size_t)rc.universe, sizeof *hits);
+        if (!hits)
+            goto oom;
+        for (size_t i = 0; i < L->n; i++)
+            hits[wsl__row_code(L, i, &rc)]++;
+        for (uint64_t key = 0; key < rc.universe; key++)
+            n += hits[key] != 0;
+        keys = wsl__mallocarray(a, n ? n : 1, sizeof *keys);
+        T->counts = wsl__mallocarray(a, n ? n : 1, sizeof *T->counts);
+        if (!keys || !T->counts) {
+            wsl__free(a, hits);
+            goto oom;
         }
-        if (n == cap) {
-            size_t c = cap ? 2 * cap : 64;
-            uint64_t *nk = wsl__reallocarray(a, keys, c, sizeof *nk), *nc;
-            if (!nk)
-                goto oom;
-            keys = nk;
-            if (!(nc = wsl__reallocarray(a, T->counts, c, sizeof *nc)))
-                goto oom;
-            T->counts = nc;
-            cap = c;
-        }
-        keys[n] = key;
-        T->counts[n] = 1;
-        if ((st = wsl__keymap_put(&map, key, n++)) != WSL_OK)
+        n = 0;
+        for (uint64_t key = 0; key < rc.universe; key++)
+            if (hits[key]) {
+                keys[n] = key;
+                T->counts[n++] = hits[key];
+            }
+        wsl__free(a, hits);
+    } else {
+        /* Count the distinct rows by key. */
+        if ((st = wsl__keymap_init(&map, a, rc.universe)) != WSL_OK)
             goto fail;
+        for (size_t i = 0; i < L->n; i++) {
+            uint64_t key = wsl__row_code(L, i, &rc);
+            size_t p = wsl__keymap_get(&map, key);
+            if (p != SIZE_MAX) {
+                T->counts[p]++;
+                continue;
+            }
+            if (n == cap) {
+                size_t c = cap ? 2 * cap : 64;
+                uint64_t *nk = wsl__reallocarray(a, keys, c, sizeof *nk), *nc;
+                if (!nk)
+                    goto oom;
+                keys = nk;
+                if (!(nc = wsl__reallocarray(a, T->counts, c, sizeof *nc)))
+                    goto oom;
+                T->counts = nc;
+                cap = c;
+            }
+            keys[n] = key;
+            T->counts[n] = 1;
+            if ((st = wsl__keymap_put(&map, key, n++)) != WSL_OK)
+                goto fail;
+        }
     }
     wsl__keymap_release(&map);
     T->n = n;

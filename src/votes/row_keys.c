@@ -14,11 +14,12 @@ unsigned wsl__row_key_bits(const wsl_label_matrix *L)
 
 wsl__row_coder wsl__row_coder_of(const wsl_label_matrix *L)
 {
-    wsl__row_coder rc = {wsl__row_key_bits(L), 0};
+    wsl__row_coder rc = {wsl__row_key_bits(L), 0, {0}};
     uint64_t u = 1;
     if (!rc.bits)
         return rc;
     for (size_t j = 0; j < L->m; j++) {
+        rc.pow[j < 18 ? j : 17] = (uint32_t)u; /* meaningful only if the universe is small */
         u *= (uint64_t)L->k + 1;
         if (u > WSL__DIRECT_KEYS)
             return rc;

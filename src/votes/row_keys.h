@@ -21,6 +21,7 @@ unsigned wsl__row_key_bits(const wsl_label_matrix *L);
 typedef struct wsl__row_coder {
     unsigned bits;
     uint64_t universe;
+    uint32_t pow[18]; /* direct keys: (k + 1)^j (m <= 17 when (k + 1)^m <= 2^17) */
 } wsl__row_coder;
 
 wsl__row_coder wsl__row_coder_of(const wsl_label_matrix *L);
@@ -50,9 +51,12 @@ static inline uint64_t wsl__row_code(const wsl_label_matrix *L, size_t i, const 
     if (!rc->universe)
         return wsl__row_key(L, i, rc->bits);
     if (L->elem == 1) {
+        /* Independent products rather than Horner's chain: the hot loop of a fit. */
         const int8_t *c = (const int8_t *)L->cells + i * m;
-        for (size_t j = m; j-- > 0;)
-            key = key * radix + (uint64_t)(uint8_t)(c[j] + 1);
+        uint32_t k32 = 0;
+        for (size_t j = 0; j < m; j++)
+            k32 += (uint32_t)(uint8_t)(c[j] + 1) * rc->pow[j];
+        return k32;
     } else {
         for (size_t j = m; j-- > 0;)
             key = key * radix + (uint64_t)(uint32_t)(wsl__load_vote(L->cells, L->elem, i * m + j) + 1);
