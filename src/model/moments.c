@@ -19,7 +19,7 @@
 #define PARTNERS 12        /* partners per source: the ones with the most co-votes */
 #define MIN_COVOTES 20.0   /* a pair agreement rate needs this many joint votes */
 #define MIN_SIGNAL 0.05    /* |M_jl| below this makes the ratio noise */
-#define MAX_PAIR_VISITS ((size_t)1 << 24) /* pair updates before the sample is enough */
+#define MAX_PAIR_VISITS ((size_t)1 << 20) /* pair updates before the sample is enough */
 
 static int cmp_double(const void *a, const void *b)
 {
