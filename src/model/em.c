@@ -785,7 +785,7 @@ wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model)
 }
 
 /* Iterations every start runs before the starts are compared; only the best goes on. */
-#define START_RACE 5
+#define START_RACE 3
 
 /* A start's state after its first iterations. */
 typedef struct start_state {
