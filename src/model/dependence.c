@@ -31,45 +31,53 @@ static double outcome_prob(const wsl_label_model *model, size_t j, int32_t c, si
     return fire_only && s == 1 ? 1 - row[0] : row[s];
 }
 
-wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_table *T,
-                                size_t m, double *g, double *df)
+void wsl__pair_counts_release(wsl__pair_counts *pc, const wsl_allocator *a)
 {
-    const wsl_allocator *a = &model->alloc;
-    int32_t k = model->k;
-    size_t K1 = (size_t)k + 1, S, pairs = m * (m - 1) / 2, cells;
-    int fire_only;
-    double *both = NULL, *margin = NULL, *obs = NULL, *expct = NULL, n = (double)T->total;
+    wsl__free(a, pc->both);
+    wsl__free(a, pc->margin);
+    wsl__free(a, pc->obs);
+    wsl__free(a, pc->expct);
+    memset(pc, 0, sizeof *pc);
+}
+
+#define PAIR(i, j) ((i) * m - (i) * ((i) + 1) / 2 + (j) - (i) - 1) /* i < j, row-major triangle */
+
+wsl_status wsl__pair_counts_init(wsl__pair_counts *pc, const wsl_allocator *a,
+                                 const wsl_pattern_table *T, size_t m)
+{
+    size_t K1 = (size_t)T->k + 1, S, pairs = m * (m - 1) / 2, cells;
     uint32_t *vc = NULL;
     int32_t *vv = NULL;
+    double *both, *margin;
     wsl_status st = WSL_OK;
-    fire_only = m > 1 && pairs > MAX_PAIR_CELLS / (K1 * K1);
-    S = fire_only ? 2 : K1;
+    memset(pc, 0, sizeof *pc);
+    pc->fire_only = m > 1 && pairs > MAX_PAIR_CELLS / (K1 * K1);
+    S = pc->fire_only ? 2 : K1;
     cells = (S - 1) * (S - 1); /* both voted: the other cells follow from the margins */
-    for (size_t t = 0; t < m * m; t++) {
-        g[t] = 0;
-        if (df)
-            df[t] = 0;
-    }
+    pc->m = m;
+    pc->S = S;
+    pc->cells = cells;
+    pc->n = (double)T->total;
     if (m < 2)
         return WSL_OK;
-    both = wsl__calloc(a, pairs * cells, sizeof *both);
-    margin = wsl__calloc(a, m * S, sizeof *margin);
-    obs = wsl__mallocarray(a, S * S, sizeof *obs);
-    expct = wsl__mallocarray(a, S * S, sizeof *expct);
+    pc->both = both = wsl__calloc(a, pairs * cells, sizeof *both);
+    pc->margin = margin = wsl__calloc(a, m * S, sizeof *margin);
+    pc->obs = wsl__mallocarray(a, S * S, sizeof *pc->obs);
+    pc->expct = wsl__mallocarray(a, S * S, sizeof *pc->expct);
     vc = wsl__mallocarray(a, m, sizeof *vc);
     vv = wsl__mallocarray(a, m, sizeof *vv);
-    if (!both || !margin || !obs || !expct || !vc || !vv) {
+    if (!both || !margin || !pc->obs || !pc->expct || !vc || !vv) {
         st = WSL_ENOMEM;
+        wsl__pair_counts_release(pc, a);
         goto done;
     }
-#define PAIR(i, j) ((i) * m - (i) * ((i) + 1) / 2 + (j) - (i) - 1) /* i < j, row-major triangle */
-    for (size_t oi = 0; oi < T->n; oi++) {
-        size_t p = oi, nv = 0;
+    for (size_t p = 0; p < T->n; p++) {
+        size_t nv = 0;
         double cnt = (double)T->counts[p];
         for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
             if (T->cols[e] < m) {
                 vc[nv] = T->cols[e];
-                vv[nv++] = fire_only ? 0 : T->vals[e];
+                vv[nv++] = pc->fire_only ? 0 : T->vals[e];
             }
         for (size_t u = 0; u < nv; u++) {
             margin[vc[u] * S + (size_t)vv[u] + 1] += cnt;
@@ -81,11 +89,30 @@ wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_
         double voted = 0;
         for (size_t s = 1; s < S; s++)
             voted += margin[j * S + s];
-        margin[j * S] = n - voted;
+        margin[j * S] = pc->n - voted;
     }
-    for (size_t i = 0; i < m; i++)
+done:
+    wsl__free(a, vc);
+    wsl__free(a, vv);
+    return st;
+}
+
+void wsl__pair_dependence(const wsl_label_model *model, wsl__pair_counts *pc, double *g,
+                          double *df)
+{
+    int32_t k = model->k;
+    size_t m = pc->m, S = pc->S, cells = pc->cells;
+    int fire_only = pc->fire_only;
+    const double *margin = pc->margin;
+    double *obs = pc->obs, *expct = pc->expct, n = pc->n;
+    for (size_t t = 0; t < m * m; t++) {
+        g[t] = 0;
+        if (df)
+            df[t] = 0;
+    }
+    for (size_t i = 0; m >= 2 && i < m; i++)
         for (size_t j = i + 1; j < m; j++) {
-            const double *b = both + PAIR(i, j) * cells;
+            const double *b = pc->both + PAIR(i, j) * cells;
             double G = 0, si = 0, sj = 0;
             if (model->cl.n && model->cl.of_source[i] >= 0 &&
                 model->cl.of_source[i] == model->cl.of_source[j]) {
@@ -126,16 +153,8 @@ wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_
             if (df)
                 df[i * m + j] = df[j * m + i] = (si - 1) * (sj - 1);
         }
-#undef PAIR
-done:
-    wsl__free(a, both);
-    wsl__free(a, margin);
-    wsl__free(a, obs);
-    wsl__free(a, expct);
-    wsl__free(a, vc);
-    wsl__free(a, vv);
-    return st;
 }
+#undef PAIR
 
 wsl_status wsl_label_model_dependencies(const wsl_label_model *model, const wsl_label_matrix *L,
                                         double *g, size_t g_len, double *df, size_t df_len)
@@ -160,8 +179,12 @@ wsl_status wsl_label_model_dependencies(const wsl_label_model *model, const wsl_
     st = wsl_pattern_table_add(T, L, NULL, 0);
     if (st == WSL_OK && T->total == 0)
         st = wsl__error(WSL_EINVAL, "%s: the label matrix has no rows", __func__);
-    if (st == WSL_OK)
-        st = wsl__pair_dependence(model, T, m, g, df);
+    if (st == WSL_OK) {
+        wsl__pair_counts pc;
+        if ((st = wsl__pair_counts_init(&pc, &model->alloc, T, m)) == WSL_OK)
+            wsl__pair_dependence(model, &pc, g, df);
+        wsl__pair_counts_release(&pc, &model->alloc);
+    }
     wsl_pattern_table_free(T);
     return st;
 }

@@ -74,13 +74,33 @@ static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
                                      const int32_t *vals, size_t nnz, double *s, size_t *cidx)
 {
     const wsl__cliques *cl = &model->cl;
-    if (k == 2 && !cl->n) {
+    if (k == 2) {
         /* The sums in registers, not through s: the same additions in the same order. */
         double s0 = model->log_prior[0] + abstain_sum[0], s1 = model->log_prior[1] + abstain_sum[1];
-        for (size_t e = 0; e < nnz; e++) {
-            const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
-            s0 += d[0];
-            s1 += d[1];
+        if (!cl->n) {
+            for (size_t e = 0; e < nnz; e++) {
+                const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
+                s0 += d[0];
+                s1 += d[1];
+            }
+        } else {
+            for (size_t q = 0; q < cl->n; q++)
+                cidx[q] = 0;
+            for (size_t e = 0; e < nnz; e++) {
+                const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
+                int32_t q = cl->of_source[cols[e]];
+                if (q >= 0) {
+                    cidx[q] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
+                    continue;
+                }
+                s0 += d[0];
+                s1 += d[1];
+            }
+            for (size_t q = 0; q < cl->n; q++) {
+                const double *lt = cl->log_table + cl->off[q] + cidx[q];
+                s0 += lt[0];
+                s1 += lt[cl->size[q]];
+            }
         }
         s[0] = s0;
         s[1] = s1;
@@ -140,13 +160,29 @@ void wsl__cliques_refresh_logs(wsl_label_model *model);
 /* Prior mean of clique q's outcome idx under class c: the product of the members' tables. */
 double wsl__clique_prior_mean(const wsl_label_model *model, size_t q, int32_t c, size_t idx);
 
+/* The observed joint votes of every pair of sources (what the pair statistics compare with the
+ * model): counted once per table, whatever model is then tested against them. */
+typedef struct wsl__pair_counts {
+    size_t m, S, cells; /* S outcomes per source (abstain + votes, or abstain + fired) */
+    int fire_only;      /* too many pair cells: firing only */
+    double n;           /* rows */
+    double *both;       /* per pair i < j, the both-voted cells */
+    double *margin;     /* m x S outcome counts */
+    double *obs, *expct; /* S x S scratch */
+} wsl__pair_counts;
+
+/* Count T's pairs over columns < m (votes of columns >= m ignored). Patterns in table order. */
+wsl_status wsl__pair_counts_init(wsl__pair_counts *pc, const wsl_allocator *a,
+                                 const wsl_pattern_table *T, size_t m);
+void wsl__pair_counts_release(wsl__pair_counts *pc, const wsl_allocator *a);
+
 /*
- * Pair statistics of co-voting beyond the model on a pattern table (votes of columns >= m
- * ignored): g[i * m + j] the G statistic, df[i * m + j] its degrees of freedom (df may be
- * NULL); NaN for two members of one clique, 0 on the diagonal. Patterns are read in table order.
+ * Pair statistics of co-voting beyond the model: g[i * m + j] the G statistic, df[i * m + j]
+ * its degrees of freedom (df may be NULL); NaN for two members of one clique, 0 on the
+ * diagonal.
  */
-wsl_status wsl__pair_dependence(const wsl_label_model *model, const wsl_pattern_table *T,
-                                size_t m, double *g, double *df);
+void wsl__pair_dependence(const wsl_label_model *model, wsl__pair_counts *pc, double *g,
+                          double *df);
 
 /* Permute the latent classes so that the sources agree with them (see relabel.c). */
 wsl_status wsl__model_relabel(wsl_label_model *model, int *changed);

@@ -265,8 +265,10 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
     double *g = NULL, *df = NULL, ll, bic;
     candidate *cds = NULL;
     snapshot sn;
+    wsl__pair_counts pc;
     wsl_status st = WSL_OK;
     memset(&sn, 0, sizeof sn);
+    memset(&pc, 0, sizeof pc);
     if (m < 2)
         return WSL_OK;
     g = wsl__mallocarray(a, m * m, sizeof *g);
@@ -276,13 +278,15 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
         st = WSL_ENOMEM;
         goto done;
     }
+    /* The votes do not change between rounds, only the model they are compared with. */
+    if ((st = wsl__pair_counts_init(&pc, a, x->T, m)) != WSL_OK)
+        goto done;
     bic = current_bic(x, model, &ll);
     for (size_t round = 0; round < max_rounds; round++) {
         size_t n_cd = 0, best = SIZE_MAX;
         double new_ll, new_bic;
         size_t *members = NULL, *sizes = NULL, n_groups = 0;
-        if ((st = wsl__pair_dependence(model, x->T, m, g, df)) != WSL_OK)
-            goto done;
+        wsl__pair_dependence(model, &pc, g, df);
         /* The CANDIDATES pairs with the largest standardized excess, one per pair of units. */
         for (size_t i = 0; i < m; i++)
             for (size_t j = i + 1; j < m; j++) {
@@ -372,6 +376,7 @@ done:
     if (st == WSL_OK)
         model->report.log_likelihood = wsl__em_e_step(x, model, 1) / x->n_rows;
     snapshot_free(&sn);
+    wsl__pair_counts_release(&pc, a);
     wsl__free(a, g);
     wsl__free(a, df);
     wsl__free(a, cds);
