@@ -35,6 +35,7 @@ typedef struct em_ctx {
     size_t n_blocks;
     struct wsl__em_worker *workers; /* the E-step's per-thread scratch and partial sums */
     size_t n_workers;
+    struct wsl__em_pool *pool;      /* threads for workers 1.., alive while the blocks are */
 } em_ctx;
 
 /* Add a pattern's posterior s (weight cnt) to expected counts: class totals, votes (the

@@ -26,8 +26,121 @@ typedef struct wsl__em_worker {
     size_t *cidx;
 } worker;
 
+/*
+ * Threads for workers 1..n_workers-1, started once per fit (per set of blocks), not per wave:
+ * each wave, the E-step hands out one block per worker, runs worker 0 itself, and waits for
+ * the others. A worker whose thread could not start has its block run on the E-step's thread.
+ */
+typedef struct wsl__em_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t go, done;
+    unsigned long gen;   /* waves handed out */
+    size_t wave;         /* workers with a block in the current wave */
+    size_t pending;      /* threads still on the current wave */
+    int quit;
+    size_t n_threads;    /* started: threads[i] runs worker i + 1 */
+    struct pool_thread {
+        struct wsl__em_pool *pool;
+        worker *w;
+        size_t index;    /* worker index */
+        pthread_t th;
+    } *threads;
+} pool;
+
+static void run_block(worker *w);
+
+static void *pool_main(void *arg)
+{
+    struct pool_thread *pt = arg;
+    pool *P = pt->pool;
+    unsigned long seen = 0;
+    pthread_mutex_lock(&P->mu);
+    for (;;) {
+        while (P->gen == seen && !P->quit)
+            pthread_cond_wait(&P->go, &P->mu);
+        if (P->quit)
+            break;
+        seen = P->gen;
+        if (pt->index < P->wave) {
+            pthread_mutex_unlock(&P->mu);
+            run_block(pt->w);
+            pthread_mutex_lock(&P->mu);
+        }
+        if (--P->pending == 0)
+            pthread_cond_signal(&P->done);
+    }
+    pthread_mutex_unlock(&P->mu);
+    return NULL;
+}
+
+static void pool_stop(pool *P, const wsl_allocator *a)
+{
+    if (!P)
+        return;
+    pthread_mutex_lock(&P->mu);
+    P->quit = 1;
+    pthread_cond_broadcast(&P->go);
+    pthread_mutex_unlock(&P->mu);
+    for (size_t i = 0; i < P->n_threads; i++)
+        pthread_join(P->threads[i].th, NULL);
+    pthread_cond_destroy(&P->done);
+    pthread_cond_destroy(&P->go);
+    pthread_mutex_destroy(&P->mu);
+    wsl__free(a, P->threads);
+    wsl__free(a, P);
+}
+
+/* A pool for workers 1..n_w-1; fewer threads (down to none) if the system refuses some. */
+static wsl_status pool_start(em_ctx *x, const wsl_allocator *a)
+{
+    size_t n_w = x->n_workers;
+    pool *P;
+    x->pool = NULL;
+    if (n_w < 2)
+        return WSL_OK;
+    P = wsl__calloc(a, 1, sizeof *P);
+    if (!P)
+        return WSL_ENOMEM;
+    P->threads = wsl__calloc(a, n_w - 1, sizeof *P->threads);
+    if (!P->threads) {
+        wsl__free(a, P);
+        return WSL_ENOMEM;
+    }
+    if (pthread_mutex_init(&P->mu, NULL) != 0) {
+        wsl__free(a, P->threads);
+        wsl__free(a, P);
+        return WSL_OK; /* no threads: every block runs here, with the same sums */
+    }
+    if (pthread_cond_init(&P->go, NULL) != 0) {
+        pthread_mutex_destroy(&P->mu);
+        wsl__free(a, P->threads);
+        wsl__free(a, P);
+        return WSL_OK;
+    }
+    if (pthread_cond_init(&P->done, NULL) != 0) {
+        pthread_cond_destroy(&P->go);
+        pthread_mutex_destroy(&P->mu);
+        wsl__free(a, P->threads);
+        wsl__free(a, P);
+        return WSL_OK;
+    }
+    for (size_t i = 0; i + 1 < n_w; i++) {
+        struct pool_thread *pt = &P->threads[i];
+        pt->pool = P;
+        pt->w = &x->workers[i + 1];
+        pt->index = i + 1;
+        if (pthread_create(&pt->th, NULL, pool_main, pt) != 0)
+            break;
+        P->n_threads++;
+    }
+    x->pool = P;
+    return WSL_OK;
+}
+
 static void workers_release(em_ctx *x, const wsl_allocator *a)
 {
+    pool_stop(x->pool, a);
+    x->pool = NULL;
     for (size_t t = 0; x->workers && t < x->n_workers; t++) {
         worker *w = &x->workers[t];
         wsl__free(a, w->s);
@@ -69,6 +182,10 @@ static wsl_status workers_init(em_ctx *x, const wsl_label_model *model)
             workers_release(x, a);
             return WSL_ENOMEM;
         }
+    }
+    if (pool_start(x, a) != WSL_OK) {
+        workers_release(x, a);
+        return WSL_ENOMEM;
     }
     return WSL_OK;
 }
@@ -150,24 +267,16 @@ static void run_block(worker *w)
         run_patterns(w, w->x->k);
 }
 
-static void *thread_main(void *arg)
-{
-    run_block(arg);
-    return NULL;
-}
-
 static void add(double *to, const double *from, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         to[i] += from[i];
 }
 
-#define MAX_THREADS 1024
-
 double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
 {
     worker *ws = x->workers;
-    pthread_t th[MAX_THREADS];
+    pool *P = x->pool;
     size_t n_w = x->n_workers, cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
     double ll = 0;
     if (accumulate_counts)
@@ -178,23 +287,29 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
         ws[t].accumulate = accumulate_counts;
     }
     for (size_t b0 = 0; b0 < x->n_blocks; b0 += n_w) {
-        size_t wave = x->n_blocks - b0 < n_w ? x->n_blocks - b0 : n_w, started = 0;
+        size_t wave = x->n_blocks - b0 < n_w ? x->n_blocks - b0 : n_w;
+        size_t threaded = P ? P->n_threads + 1 : 1; /* workers below this have a thread */
         for (size_t t = 0; t < wave; t++) {
             ws[t].p0 = x->block_start[b0 + t];
             ws[t].p1 = x->block_start[b0 + t + 1];
         }
-        /* Worker 0 runs on this thread; the others on their own, when they can start. */
-        for (size_t t = 1; t < wave; t++) {
-            if (pthread_create(&th[t], NULL, thread_main, &ws[t]) != 0)
-                break;
-            started = t;
+        if (P && P->n_threads) {
+            pthread_mutex_lock(&P->mu);
+            P->wave = wave;
+            P->pending = P->n_threads;
+            P->gen++;
+            pthread_cond_broadcast(&P->go);
+            pthread_mutex_unlock(&P->mu);
         }
+        /* Worker 0 runs on this thread, and so does any worker without a thread. */
         run_block(&ws[0]);
-        for (size_t t = 1; t < wave; t++) {
-            if (t <= started)
-                pthread_join(th[t], NULL);
-            else
-                run_block(&ws[t]); /* no thread for it: same block, same sums, here */
+        for (size_t t = threaded; t < wave; t++)
+            run_block(&ws[t]);
+        if (P && P->n_threads) {
+            pthread_mutex_lock(&P->mu);
+            while (P->pending)
+                pthread_cond_wait(&P->done, &P->mu);
+            pthread_mutex_unlock(&P->mu);
         }
         for (size_t t = 0; t < wave; t++) {
             ll += ws[t].ll;
