@@ -42,6 +42,20 @@ double wsl__logsumexp(const double *x, size_t n);
 static inline double wsl__softmax_inplace(double *x, size_t n)
 {
     double mx = -INFINITY, s = 0;
+    if (n == 2) {
+        /* The same values as below without a branch on which class leads (a coin flip per
+         * row in the E-step): exp(0) is 1 for a tie, and 1 + e is e + 1. */
+        double a = x[0], b = x[1], hi = a > b ? a : b, lo = a > b ? b : a, e;
+        if (hi == -INFINITY) {
+            x[0] = x[1] = 0.5;
+            return hi;
+        }
+        e = exp(lo - hi);
+        s = 1.0 + e;
+        x[0] = (a > b ? 1.0 : e) / s;
+        x[1] = (a > b ? e : 1.0) / s;
+        return hi + log(s);
+    }
     for (size_t i = 0; i < n; i++)
         if (x[i] > mx)
             mx = x[i];
