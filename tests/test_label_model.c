@@ -1795,9 +1795,38 @@ static wsl_status oom_files(const wsl_allocator *a, void *ctx)
     return st;
 }
 
+/* The other ways rows become patterns (64-bit keys, sparse rows) and the E-step's threads. */
+static wsl_status oom_pattern_paths(const wsl_allocator *a, void *ctx)
+{
+    static const double acc[] = {0.9, 0.6, 0.7, 0.8, 0.75, 0.85, 0.6, 0.7, 0.8, 0.9, 0.65, 0.7};
+    static const double cov[] = {0.5, 0.6, 0.7, 0.4, 0.5, 0.3, 0.6, 0.5, 0.4, 0.3, 0.5, 0.6};
+    wsl_label_matrix *L = gen(300, 12, 4, acc, cov, 5, NULL), *S = NULL;
+    wsl_label_model *M = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    double p[300 * 4];
+    wsl_status st;
+    (void)ctx;
+    o.n_threads = 2;
+    WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
+    st = wsl_label_model_create(&M, 4, a);
+    if (st == WSL_OK)
+        st = fit_or_retry(M, L, &o); /* (k + 1)^m = 5^12: packed keys */
+    if (st == WSL_OK)
+        st = wsl_label_model_predict_proba(M, L, p, sizeof p / sizeof p[0], NULL, 0);
+    if (st == WSL_OK)
+        st = fit_or_retry(M, S, &o);
+    if (st == WSL_OK)
+        st = wsl_label_model_predict_proba(M, S, p, sizeof p / sizeof p[0], NULL, 0);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    wsl_label_matrix_free(S);
+    return st;
+}
+
 START_TEST(test_oom_walk)
 {
     wsl_test_oom_walk("create, fit, predict, save/load buf, fit with gold", oom_fit_predict, NULL);
+    wsl_test_oom_walk("packed keys, sparse rows, two threads", oom_pattern_paths, NULL);
 }
 END_TEST
 
