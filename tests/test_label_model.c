@@ -1795,7 +1795,7 @@ static wsl_status oom_files(const wsl_allocator *a, void *ctx)
     return st;
 }
 
-/* The other ways rows become patterns (64-bit keys, sparse rows) and the E-step's threads. */
+/* The other ways rows become patterns: 64-bit keys, sparse rows. */
 static wsl_status oom_pattern_paths(const wsl_allocator *a, void *ctx)
 {
     static const double acc[] = {0.9, 0.6, 0.7, 0.8, 0.75, 0.85, 0.6, 0.7, 0.8, 0.9, 0.65, 0.7};
@@ -1806,7 +1806,6 @@ static wsl_status oom_pattern_paths(const wsl_allocator *a, void *ctx)
     double p[300 * 4];
     wsl_status st;
     (void)ctx;
-    o.n_threads = 2;
     WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
     st = wsl_label_model_create(&M, 4, a);
     if (st == WSL_OK)
@@ -1823,10 +1822,37 @@ static wsl_status oom_pattern_paths(const wsl_allocator *a, void *ctx)
     return st;
 }
 
+/* Enough votes for two E-step blocks, so that two threads start their pool. */
+static wsl_status oom_threads(const wsl_allocator *a, void *ctx)
+{
+    static const double acc[] = {0.9, 0.6, 0.7, 0.8, 0.75, 0.85, 0.6, 0.7,
+                                 0.8, 0.9, 0.65, 0.7, 0.8, 0.6, 0.7, 0.9};
+    static const double cov[] = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5,
+                                 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+    wsl_label_matrix *L = gen(9000, 16, 2, acc, cov, 6, NULL);
+    wsl_label_model *M = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_fit_report r;
+    wsl_status st;
+    (void)ctx;
+    o.n_threads = 2;
+    st = wsl_label_model_create(&M, 2, a);
+    if (st == WSL_OK)
+        st = fit_or_retry(M, L, &o);
+    if (st == WSL_OK) {
+        WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+        ck_assert_uint_gt(r.n_patterns * 9, 65536); /* more votes than one block */
+    }
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    return st;
+}
+
 START_TEST(test_oom_walk)
 {
     wsl_test_oom_walk("create, fit, predict, save/load buf, fit with gold", oom_fit_predict, NULL);
-    wsl_test_oom_walk("packed keys, sparse rows, two threads", oom_pattern_paths, NULL);
+    wsl_test_oom_walk("packed keys, sparse rows", oom_pattern_paths, NULL);
+    wsl_test_oom_walk("two E-step threads", oom_threads, NULL);
 }
 END_TEST
 

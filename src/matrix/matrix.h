@@ -42,9 +42,10 @@ double wsl__logsumexp(const double *x, size_t n);
 static inline double wsl__softmax_inplace(double *x, size_t n)
 {
     double mx = -INFINITY, s = 0;
-    if (n == 2) {
+    if (n == 2 && x[0] == x[0] && x[1] == x[1] && x[0] < INFINITY && x[1] < INFINITY) {
         /* The same values as below without a branch on which class leads (a coin flip per
-         * row in the E-step): exp(0) is 1 for a tie, and 1 + e is e + 1. */
+         * row in the E-step): exp(0) is 1 for a tie, and 1 + e is e + 1. NaN and +inf take
+         * the general loop. */
         double a = x[0], b = x[1], hi = a > b ? a : b, lo = a > b ? b : a, e;
         if (hi == -INFINITY) {
             x[0] = x[1] = 0.5;
