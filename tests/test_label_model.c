@@ -3,6 +3,7 @@
 #include "wsl_test_util.h"
 
 #include "core/core.h"
+#include "matrix/matrix.h"
 #include "model/model_impl.h"
 
 #include <float.h>
@@ -899,6 +900,45 @@ START_TEST(test_deterministic_bits)
     wsl_label_model_free(C);
     wsl_label_matrix_free(L);
     wsl_label_matrix_free(S);
+}
+END_TEST
+
+/* The general softmax loop, as it was before the two-class path: the reference. */
+static double softmax_ref(double *x, size_t n)
+{
+    double mx = -INFINITY, s = 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > mx)
+            mx = x[i];
+    if (mx == -INFINITY) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = 1.0 / (double)n;
+        return mx;
+    }
+    for (size_t i = 0; i < n; i++) {
+        x[i] = x[i] == mx ? 1.0 : exp(x[i] - mx);
+        s += x[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        x[i] /= s;
+    return mx + log(s);
+}
+
+/* The two-class softmax (the E-step's) gives the general loop's bits on every kind of input. */
+START_TEST(test_softmax_two_classes)
+{
+    const double v[] = {0.0, -0.0, 1.0, -1.0, 1e-300, -745.5, 3.25, 700.0, -1e308, 1e308,
+                        -INFINITY, INFINITY, NAN};
+    size_t nv = sizeof v / sizeof *v;
+    for (size_t i = 0; i < nv; i++)
+        for (size_t j = 0; j < nv; j++) {
+            double a[2] = {v[i], v[j]}, b[2] = {v[i], v[j]};
+            double ra = wsl__softmax_inplace(a, 2), rb = softmax_ref(b, 2);
+            ck_assert_msg(memcmp(a, b, sizeof a) == 0 && (memcmp(&ra, &rb, sizeof ra) == 0 ||
+                                                          (isnan(ra) && isnan(rb))),
+                          "softmax(%g, %g): (%.17g, %.17g) -> %.17g, reference (%.17g, %.17g) "
+                          "-> %.17g", v[i], v[j], a[0], a[1], ra, b[0], b[1], rb);
+        }
 }
 END_TEST
 
@@ -1911,6 +1951,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(core, test_dependencies_not_invented);
     tcase_add_test(edge, test_deterministic_bits);
     tcase_add_test(edge, test_pattern_paths_same_bits);
+    tcase_add_test(edge, test_softmax_two_classes);
     tcase_add_test(threads, test_threads_same_bits);
     tcase_set_timeout(threads, 300); /* fits under ThreadSanitizer are slow */
     tcase_add_test(edge, test_numerics_extreme);
