@@ -943,17 +943,23 @@ START_TEST(test_softmax_two_classes)
 END_TEST
 
 /* Dense rows become patterns through their packed keys (a direct table when (k + 1)^m is
- * small, 64-bit keys otherwise), sparse rows and pattern tables through the hash table, a user's
- * table in the order its rows came: every way gives the same bits. */
+ * small, 64-bit keys otherwise) or, when too wide for a key, their bytes; sparse rows and
+ * pattern tables through the hash table, a user's table in the order its rows came: every way
+ * gives the same bits. */
 START_TEST(test_pattern_paths_same_bits)
 {
-    static const size_t shapes[][2] = {{6, 2}, {12, 4}}; /* direct keys, packed keys */
-    const double acc[] = {0.9, 0.6, 0.7, 0.65, 0.8, 0.75, 0.85, 0.6, 0.7, 0.8, 0.9, 0.55};
-    const double cov[] = {0.5, 0.6, 0.7, 0.5, 0.6, 0.3, 0.4, 0.5, 0.6, 0.2, 0.3, 0.4};
+    /* (m, k, n): direct keys, packed keys, row bytes (1-byte and 2-byte cells) */
+    static const size_t shapes[][3] = {{6, 2, 4000}, {12, 4, 4000}, {40, 2, 2000}, {9, 130, 600}};
+    double acc[40], cov[40];
+    for (size_t j = 0; j < 40; j++) {
+        acc[j] = 0.55 + 0.04 * (double)(j % 10);
+        cov[j] = 0.2 + 0.05 * (double)(j % 11);
+    }
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
-        size_t n = 4000, m = shapes[s][0];
+        size_t n = shapes[s][2], m = shapes[s][0];
         int32_t k = (int32_t)shapes[s][1];
         wsl_label_matrix *L = gen(n, m, k, acc, cov, 7 + s, NULL), *S = NULL;
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         wsl_pattern_table *T = NULL;
         wsl_label_model *A, *B, *C = NULL;
         int32_t *row = malloc(m * sizeof *row);
@@ -965,10 +971,11 @@ START_TEST(test_pattern_paths_same_bits)
             WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, m));
             WSL_ASSERT_OK(wsl_pattern_table_add_row(T, row, m, 1));
         }
-        A = fit(L, NULL);
-        B = fit(S, NULL);
+        o.max_iter = 25; /* the same for every path: bounds the k = 130 fit */
+        A = fit(L, &o);
+        B = fit(S, &o);
         WSL_ASSERT_OK(wsl_label_model_create(&C, k, NULL));
-        WSL_ASSERT_OK(wsl_label_model_fit_patterns(C, T, NULL));
+        WSL_ASSERT_OK(wsl_label_model_fit_patterns(C, T, &o));
         pa = proba(A, L);
         pb = proba(B, L);
         pc = proba(C, L);
@@ -1644,6 +1651,21 @@ static wsl_status fit_or_retry(wsl_label_model *M, const wsl_label_matrix *L,
     return st;
 }
 
+/* A model on allocator a fitted (fit_or_retry) on L, then predict_proba on L into p (n x k);
+ * the model is freed, L is not. */
+static wsl_status oom_fit_predict_on(const wsl_allocator *a, const wsl_label_matrix *L,
+                                     const wsl_fit_options *o, double *p, size_t len)
+{
+    wsl_label_model *M = NULL;
+    wsl_status st = wsl_label_model_create(&M, wsl_label_matrix_cardinality(L), a);
+    if (st == WSL_OK)
+        st = fit_or_retry(M, L, o);
+    if (st == WSL_OK)
+        st = wsl_label_model_predict_proba(M, L, p, len, NULL, 0);
+    wsl_label_model_free(M);
+    return st;
+}
+
 static wsl_status oom_fit_predict(const wsl_allocator *a, void *ctx)
 {
     static const double acc[] = {0.9, 0.6, 0.7};
@@ -1714,19 +1736,13 @@ static wsl_status oom_fit_options(const wsl_allocator *a, void *ctx)
     static const double cov[] = {0.5, 0.6, 0.7, 0.4};
     const fit_case *c = ctx;
     wsl_label_matrix *L = gen(150, 4, c->k, acc, cov, 9, NULL);
-    wsl_label_model *M = NULL;
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     double p[150 * 4];
     wsl_status st;
     o.tables = c->tables;
     o.abstain = c->abstain;
     o.starts = c->starts;
-    st = wsl_label_model_create(&M, c->k, a);
-    if (st == WSL_OK)
-        st = fit_or_retry(M, L, &o);
-    if (st == WSL_OK)
-        st = wsl_label_model_predict_proba(M, L, p, sizeof p / sizeof p[0], NULL, 0);
-    wsl_label_model_free(M);
+    st = oom_fit_predict_on(a, L, &o, p, sizeof p / sizeof p[0]);
     wsl_label_matrix_free(L);
     return st;
 }
@@ -1835,30 +1851,29 @@ static wsl_status oom_files(const wsl_allocator *a, void *ctx)
     return st;
 }
 
-/* The other ways rows become patterns: 64-bit keys, sparse rows. */
+/* The other ways rows become patterns: 64-bit keys, sparse rows, row bytes. */
 static wsl_status oom_pattern_paths(const wsl_allocator *a, void *ctx)
 {
     static const double acc[] = {0.9, 0.6, 0.7, 0.8, 0.75, 0.85, 0.6, 0.7, 0.8, 0.9, 0.65, 0.7};
     static const double cov[] = {0.5, 0.6, 0.7, 0.4, 0.5, 0.3, 0.6, 0.5, 0.4, 0.3, 0.5, 0.6};
-    wsl_label_matrix *L = gen(300, 12, 4, acc, cov, 5, NULL), *S = NULL;
-    wsl_label_model *M = NULL;
-    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
-    double p[300 * 4];
+    double acc40[40], cov40[40], p[300 * 4];
+    wsl_label_matrix *L = gen(300, 12, 4, acc, cov, 5, NULL), *S = NULL, *W;
     wsl_status st;
     (void)ctx;
+    for (size_t j = 0; j < 40; j++) {
+        acc40[j] = acc[j % 12];
+        cov40[j] = cov[j % 12];
+    }
+    W = gen(300, 40, 2, acc40, cov40, 8, NULL); /* 40 sources x 2 bits: too wide for a key */
     WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
-    st = wsl_label_model_create(&M, 4, a);
+    st = oom_fit_predict_on(a, L, NULL, p, sizeof p / sizeof p[0]); /* 5^12: packed keys */
     if (st == WSL_OK)
-        st = fit_or_retry(M, L, &o); /* (k + 1)^m = 5^12: packed keys */
+        st = oom_fit_predict_on(a, S, NULL, p, sizeof p / sizeof p[0]);
     if (st == WSL_OK)
-        st = wsl_label_model_predict_proba(M, L, p, sizeof p / sizeof p[0], NULL, 0);
-    if (st == WSL_OK)
-        st = fit_or_retry(M, S, &o);
-    if (st == WSL_OK)
-        st = wsl_label_model_predict_proba(M, S, p, sizeof p / sizeof p[0], NULL, 0);
-    wsl_label_model_free(M);
+        st = oom_fit_predict_on(a, W, NULL, p, sizeof p / sizeof p[0]);
     wsl_label_matrix_free(L);
     wsl_label_matrix_free(S);
+    wsl_label_matrix_free(W);
     return st;
 }
 
@@ -1891,7 +1906,7 @@ static wsl_status oom_threads(const wsl_allocator *a, void *ctx)
 START_TEST(test_oom_walk)
 {
     wsl_test_oom_walk("create, fit, predict, save/load buf, fit with gold", oom_fit_predict, NULL);
-    wsl_test_oom_walk("packed keys, sparse rows", oom_pattern_paths, NULL);
+    wsl_test_oom_walk("packed keys, sparse rows, row bytes", oom_pattern_paths, NULL);
     wsl_test_oom_walk("two E-step threads", oom_threads, NULL);
 }
 END_TEST

@@ -559,12 +559,24 @@ oom:
     return WSL_ENOMEM;
 }
 
-/* Ties of the hashes (rare) are broken by the decoded votes, as cmp_pattern does. */
+/* A distinct row's votes from its key: a packed row key (decoded) or, for rows too wide for
+ * one, the index of its first occurrence (read from the matrix). */
+typedef struct key_votes {
+    const wsl_label_matrix *L;
+    const wsl__row_coder *rc; /* NULL: keys are row indices */
+} key_votes;
+
+static size_t votes_of(const key_votes *kv, uint64_t key, uint32_t *cols, int32_t *vals)
+{
+    if (kv->rc)
+        return wsl__row_decode(key, kv->rc, kv->L->m, kv->L->k, cols, vals);
+    return wsl__lm_row_votes(kv->L, (size_t)key, cols, vals);
+}
+
+/* Ties of the hashes (rare) are broken by the votes, as cmp_pattern does. */
 typedef struct key_cmp {
     const uint64_t *keys;
-    const wsl__row_coder *rc;
-    size_t m;
-    int32_t k;
+    const key_votes *kv;
     uint32_t *ca, *cb;
     int32_t *va, *vb;
 } key_cmp;
@@ -572,9 +584,100 @@ typedef struct key_cmp {
 static int cmp_keys_cb(const void *ctx, size_t a, size_t b)
 {
     const key_cmp *c = ctx;
-    size_t na = wsl__row_decode(c->keys[a], c->rc, c->m, c->k, c->ca, c->va);
-    size_t nb = wsl__row_decode(c->keys[b], c->rc, c->m, c->k, c->cb, c->vb);
+    size_t na = votes_of(c->kv, c->keys[a], c->ca, c->va);
+    size_t nb = votes_of(c->kv, c->keys[b], c->cb, c->vb);
     return cmp_votes(c->ca, c->va, na, c->cb, c->vb, nb);
+}
+
+static uint64_t hash_bytes(const unsigned char *p, size_t len)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
+    for (; len >= 8; p += 8, len -= 8) {
+        memcpy(&w, p, 8);
+        h = wsl__splitmix64(h ^ w);
+    }
+    if (len) {
+        w = 0;
+        memcpy(&w, p, len);
+        h = wsl__splitmix64(h ^ w);
+    }
+    return h;
+}
+
+/*
+ * Dense rows too wide for a 64-bit key: the distinct rows by their bytes (a hash of the row's
+ * cells, equal rows confirmed by comparing them), as the index of each one's first occurrence
+ * in *keys and its count in *counts. Votes are read only later, once per distinct row.
+ */
+static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_allocator *a,
+                                      uint64_t **keys_out, uint64_t **counts_out, size_t *n_out)
+{
+    size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, *slots;
+    const unsigned char *cells = L->cells;
+    uint64_t *keys = NULL, *counts = NULL, *rowh = NULL;
+    wsl_status st = WSL_OK;
+    slots = wsl__calloc(a, n_slots, sizeof *slots);
+    if (!slots)
+        return WSL_ENOMEM;
+    for (size_t i = 0; i < L->n; i++) {
+        const unsigned char *row = cells + i * bytes;
+        uint64_t h = hash_bytes(row, bytes);
+        size_t s = (size_t)h & (n_slots - 1);
+        for (; slots[s]; s = (s + 1) & (n_slots - 1)) {
+            size_t p = slots[s] - 1;
+            if (rowh[p] == h && memcmp(cells + keys[p] * bytes, row, bytes) == 0)
+                break;
+        }
+        if (slots[s]) {
+            counts[slots[s] - 1]++;
+            continue;
+        }
+        if (n == cap) {
+            size_t c = cap ? 2 * cap : 256;
+            uint64_t *nk, *nc, *nh;
+            if (!(nk = wsl__reallocarray(a, keys, c, sizeof *nk)))
+                goto oom;
+            keys = nk;
+            if (!(nc = wsl__reallocarray(a, counts, c, sizeof *nc)))
+                goto oom;
+            counts = nc;
+            if (!(nh = wsl__reallocarray(a, rowh, c, sizeof *nh)))
+                goto oom;
+            rowh = nh;
+            cap = c;
+        }
+        keys[n] = i;
+        counts[n] = 1;
+        rowh[n] = h;
+        slots[s] = ++n;
+        if (2 * n > n_slots) { /* load at most 1/2 */
+            size_t *ns = wsl__calloc(a, 2 * n_slots, sizeof *ns);
+            if (!ns)
+                goto oom;
+            n_slots *= 2;
+            for (size_t p = 0; p < n; p++) {
+                size_t t = (size_t)rowh[p] & (n_slots - 1);
+                while (ns[t])
+                    t = (t + 1) & (n_slots - 1);
+                ns[t] = p + 1;
+            }
+            wsl__free(a, slots);
+            slots = ns;
+        }
+    }
+    goto done;
+oom:
+    st = WSL_ENOMEM;
+    wsl__free(a, keys);
+    wsl__free(a, counts);
+    keys = counts = NULL;
+done:
+    wsl__free(a, slots);
+    wsl__free(a, rowh);
+    *keys_out = keys;
+    *counts_out = counts;
+    *n_out = n;
+    return st;
 }
 
 wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
@@ -591,14 +694,18 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
     int32_t *vals = NULL;
     wsl_status st = WSL_OK;
     *out = NULL;
+    key_votes kv = {L, rc.bits ? &rc : NULL};
     WSL_TRY(wsl_pattern_table_create(&T, L->m, L->k, alloc));
-    if (!rc.bits) {
+    if (!rc.bits && L->storage != WSL_STORAGE_DENSE) {
         if ((st = wsl_pattern_table_add(T, L, NULL, 0)) == WSL_OK &&
             (st = wsl__patterns_canonicalize(T)) == WSL_OK)
             goto done;
         goto fail;
     }
-    if (rc.universe && L->n <= UINT32_MAX) {
+    if (!rc.bits) {
+        if ((st = count_rows_by_bytes(L, a, &keys, &T->counts, &n)) != WSL_OK)
+            goto fail;
+    } else if (rc.universe && L->n <= UINT32_MAX) {
         /* Few possible rows: one counter per possible row, a table that stays in the cache
          * (a row costs one increment), then the rows that occurred, in key order. */
         uint32_t *hits = wsl__calloc(a, (size_t)rc.universe, sizeof *hits);
@@ -660,12 +767,12 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
     if (!cols || !vals || !T->hashes || !order)
         goto oom;
     for (size_t p = 0; p < n; p++) {
-        size_t nnz = wsl__row_decode(keys[p], &rc, L->m, L->k, cols, vals);
+        size_t nnz = votes_of(&kv, keys[p], cols, vals);
         T->hashes[p] = hash_votes(cols, vals, nnz);
         n_votes += nnz;
     }
     {
-        key_cmp kc = {keys, &rc, L->m, L->k, cols, cols + L->m, vals, vals + L->m};
+        key_cmp kc = {keys, &kv, cols, cols + L->m, vals, vals + L->m};
         if (!radix_order(T->hashes, n, order, a, cmp_keys_cb, &kc))
             goto oom;
     }
@@ -693,9 +800,8 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
         goto oom;
     T->start[0] = 0;
     for (size_t i = 0; i < n; i++)
-        T->start[i + 1] = T->start[i] + wsl__row_decode(keys[i], &rc, L->m, L->k,
-                                                        T->cols + T->start[i],
-                                                        T->vals + T->start[i]);
+        T->start[i + 1] = T->start[i] + votes_of(&kv, keys[i], T->cols + T->start[i],
+                                                 T->vals + T->start[i]);
     T->n_votes = T->votes_cap = n_votes;
     T->cap = n;
     T->canonical = 1;

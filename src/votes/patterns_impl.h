@@ -46,9 +46,9 @@ wsl_status wsl__patterns_canonicalize(wsl_pattern_table *T);
 
 /*
  * The canonical table of L's rows (as wsl_pattern_table_add into a new table, then
- * wsl__patterns_canonicalize), built through the rows' packed keys when they have them: the
- * distinct rows are counted by key, and each pattern's votes are decoded once, straight into
- * canonical order, so no vote array is ever copied. Other matrices take the general path.
+ * wsl__patterns_canonicalize). Dense rows are counted by their packed keys, or by their bytes
+ * when too wide for a key, and each distinct row's votes are then written once, straight into
+ * canonical order, so no vote array is ever copied. Sparse rows take the general path.
  */
 wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
                                  wsl_pattern_table **out);
