@@ -427,13 +427,23 @@ size_t wsl__lm_row_votes(const wsl_label_matrix *L, size_t i, uint32_t *cols, in
         }
         return c;
     }
-    for (size_t j = 0; j < L->m; j++) {
-        int32_t v = wsl__load_vote(L->cells, L->elem, i * L->m + j);
-        if (v != WSL_ABSTAIN) {
+    /* Every cell is written at the next free place and kept only if it is a vote: no branch
+     * on the vote (abstains come and go at random), and c <= j keeps it inside m entries. */
+    if (L->elem == 1) {
+        const int8_t *row = (const int8_t *)L->cells + i * L->m;
+        for (size_t j = 0; j < L->m; j++) {
+            int32_t v = row[j];
             cols[c] = (uint32_t)j;
             vals[c] = v;
-            c++;
+            c += v != WSL_ABSTAIN;
         }
+        return c;
+    }
+    for (size_t j = 0; j < L->m; j++) {
+        int32_t v = wsl__load_vote(L->cells, L->elem, i * L->m + j);
+        cols[c] = (uint32_t)j;
+        vals[c] = v;
+        c += v != WSL_ABSTAIN;
     }
     return c;
 }
