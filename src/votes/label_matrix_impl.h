@@ -75,8 +75,8 @@ wsl_status wsl__label_matrix_grow(wsl_label_matrix *L, size_t rows);
 void wsl__label_matrix_adopt_cells(wsl_label_matrix *L, void *cells, size_t n, size_t row_cap);
 
 /*
- * The non-abstain votes of row i, in column order, into cols/vals (each of capacity m).
- * Returns their number.
+ * The non-abstain votes of row i, in column order, into cols/vals (each of capacity m: a dense
+ * row may write past the returned count, up to m entries). Returns their number.
  */
 size_t wsl__lm_row_votes(const wsl_label_matrix *L, size_t i, uint32_t *cols, int32_t *vals);
 

@@ -799,9 +799,16 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
     if (!T->cols || !T->vals)
         goto oom;
     T->start[0] = 0;
-    for (size_t i = 0; i < n; i++)
-        T->start[i + 1] = T->start[i] + votes_of(&kv, keys[i], T->cols + T->start[i],
-                                                 T->vals + T->start[i]);
+    for (size_t i = 0; i < n; i++) {
+        /* Through the scratch: reading a row may write up to m entries before it knows which
+         * are votes, more than the pattern's place holds. */
+        size_t nnz = votes_of(&kv, keys[i], cols, vals);
+        if (nnz) {
+            memcpy(T->cols + T->start[i], cols, nnz * sizeof *cols);
+            memcpy(T->vals + T->start[i], vals, nnz * sizeof *vals);
+        }
+        T->start[i + 1] = T->start[i] + nnz;
+    }
     T->n_votes = T->votes_cap = n_votes;
     T->cap = n;
     T->canonical = 1;
