@@ -77,30 +77,21 @@ static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
     if (k == 2) {
         /* The sums in registers, not through s: the same additions in the same order. */
         double s0 = model->log_prior[0] + abstain_sum[0], s1 = model->log_prior[1] + abstain_sum[1];
-        if (!cl->n) {
-            for (size_t e = 0; e < nnz; e++) {
-                const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
-                s0 += d[0];
-                s1 += d[1];
+        for (size_t q = 0; q < cl->n; q++)
+            cidx[q] = 0;
+        for (size_t e = 0; e < nnz; e++) {
+            const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
+            if (cl->n && cl->of_source[cols[e]] >= 0) {
+                cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
+                continue;
             }
-        } else {
-            for (size_t q = 0; q < cl->n; q++)
-                cidx[q] = 0;
-            for (size_t e = 0; e < nnz; e++) {
-                const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
-                int32_t q = cl->of_source[cols[e]];
-                if (q >= 0) {
-                    cidx[q] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
-                    continue;
-                }
-                s0 += d[0];
-                s1 += d[1];
-            }
-            for (size_t q = 0; q < cl->n; q++) {
-                const double *lt = cl->log_table + cl->off[q] + cidx[q];
-                s0 += lt[0];
-                s1 += lt[cl->size[q]];
-            }
+            s0 += d[0];
+            s1 += d[1];
+        }
+        for (size_t q = 0; q < cl->n; q++) {
+            const double *lt = cl->log_table + cl->off[q] + cidx[q];
+            s0 += lt[0];
+            s1 += lt[cl->size[q]];
         }
         s[0] = s0;
         s[1] = s1;

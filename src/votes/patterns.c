@@ -115,33 +115,13 @@ static wsl_status reserve(wsl_pattern_table *T, size_t extra_votes)
     return WSL_OK;
 }
 
-/* A new pattern at index T->n, not entered in the hash slots. */
-static wsl_status append(wsl_pattern_table *T, const uint32_t *cols, const int32_t *vals,
-                         size_t nnz, uint64_t count, uint64_t h)
-{
-    WSL_TRY(reserve(T, nnz));
-    if (nnz > 0) { /* cols may still be NULL while no pattern has a vote */
-        memcpy(T->cols + T->n_votes, cols, nnz * sizeof *cols);
-        memcpy(T->vals + T->n_votes, vals, nnz * sizeof *vals);
-    }
-    T->start[T->n] = T->n_votes;
-    T->n_votes += nnz;
-    T->start[T->n + 1] = T->n_votes;
-    T->counts[T->n] = count;
-    T->hashes[T->n] = h;
-    T->n++;
-    T->total += count;
-    T->canonical = 0;
-    return WSL_OK;
-}
-
 wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, const int32_t *vals,
                                 size_t nnz, uint64_t count, size_t *index)
 {
     uint64_t h = hash_votes(cols, vals, nnz);
     size_t s;
-    /* Keep the load factor at most 1/2. A table built without slots (a fresh table filled
-     * through a row key map) or canonicalized has none: they are rebuilt here. */
+    /* Keep the load factor at most 1/2. A canonicalized table has no slots: they are rebuilt
+     * here. */
     if ((T->n + 1) * 2 > T->n_slots) {
         size_t n_slots = 128;
         while ((T->n + 1) * 2 > n_slots)
@@ -162,9 +142,20 @@ wsl_status wsl__patterns_insert(wsl_pattern_table *T, const uint32_t *cols, cons
         }
         s = (s + 1) & (T->n_slots - 1);
     }
-    WSL_TRY(append(T, cols, vals, nnz, count, h));
-    T->slots[s] = T->n;
-    *index = T->n - 1;
+    WSL_TRY(reserve(T, nnz));
+    if (nnz > 0) { /* cols may still be NULL while no pattern has a vote */
+        memcpy(T->cols + T->n_votes, cols, nnz * sizeof *cols);
+        memcpy(T->vals + T->n_votes, vals, nnz * sizeof *vals);
+    }
+    T->start[T->n] = T->n_votes;
+    T->n_votes += nnz;
+    T->start[T->n + 1] = T->n_votes;
+    T->counts[T->n] = count;
+    T->hashes[T->n] = h;
+    T->slots[s] = T->n + 1;
+    *index = T->n++;
+    T->total += count;
+    T->canonical = 0;
     return WSL_OK;
 }
 
@@ -191,14 +182,7 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
         goto done;
     }
     if ((rc = wsl__row_coder_of(L)).bits != 0) {
-        /* Dense rows that pack into a key: each distinct row is hashed and compared once. An
-         * empty table has no pattern the key map could miss, so it is filled without slots. */
-        int fresh = T->n == 0;
-        if (fresh) {
-            wsl__free(&T->alloc, T->slots);
-            T->slots = NULL;
-            T->n_slots = 0;
-        }
+        /* Dense rows that pack into a key: each distinct row is hashed and compared once. */
         if ((st = wsl__keymap_init(&map, &T->alloc, rc.universe)) != WSL_OK)
             goto done;
         for (size_t i = 0; i < L->n; i++) {
@@ -209,14 +193,8 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
                 T->total++;
             } else {
                 size_t nnz = wsl__lm_row_votes(L, i, cols, vals);
-                if (fresh) {
-                    /* The key map already tells distinct rows apart: no hash slots. */
-                    p = T->n;
-                    st = append(T, cols, vals, nnz, 1, hash_votes(cols, vals, nnz));
-                } else {
-                    st = wsl__patterns_insert(T, cols, vals, nnz, 1, &p);
-                }
-                if (st != WSL_OK || (st = wsl__keymap_put(&map, key, p)) != WSL_OK)
+                if ((st = wsl__patterns_insert(T, cols, vals, nnz, 1, &p)) != WSL_OK ||
+                    (st = wsl__keymap_put(&map, key, p)) != WSL_OK)
                     goto done;
             }
             if (row_pattern)
@@ -493,6 +471,20 @@ static uint64_t *permuted_u64(const wsl_allocator *a, uint64_t *src, const size_
     return dst;
 }
 
+/* A table's per-pattern arrays (counts, hashes) in order; on failure T is only fit to be
+ * freed. */
+static wsl_status permute_stats(const wsl_allocator *a, wsl_pattern_table *T, const size_t *order)
+{
+    uint64_t *u;
+    if (!(u = permuted_u64(a, T->counts, order, T->n)))
+        return WSL_ENOMEM;
+    T->counts = u;
+    if (!(u = permuted_u64(a, T->hashes, order, T->n)))
+        return WSL_ENOMEM;
+    T->hashes = u;
+    return WSL_OK;
+}
+
 /* The votes of the patterns in order, into a new array of n_votes elements of size bytes;
  * frees src. start is the old layout, new_start the new one. */
 static void *permuted_votes(const wsl_allocator *a, void *src, size_t size, const size_t *order,
@@ -515,7 +507,6 @@ wsl_status wsl__patterns_canonicalize(wsl_pattern_table *T)
 {
     const wsl_allocator *a = &T->alloc;
     size_t n = T->n, *order, *start;
-    uint64_t *u;
     void *v;
     if (T->canonical)
         return WSL_OK;
@@ -530,12 +521,8 @@ wsl_status wsl__patterns_canonicalize(wsl_pattern_table *T)
     start[0] = 0;
     for (size_t i = 0; i < n; i++)
         start[i + 1] = start[i] + (T->start[order[i] + 1] - T->start[order[i]]);
-    if (!(u = permuted_u64(a, T->counts, order, n)))
+    if (permute_stats(a, T, order) != WSL_OK)
         goto oom;
-    T->counts = u;
-    if (!(u = permuted_u64(a, T->hashes, order, n)))
-        goto oom;
-    T->hashes = u;
     if (T->n_votes > 0) { /* an all-abstain table has no vote arrays */
         if (!(v = permuted_votes(a, T->cols, sizeof *T->cols, order, T->start, start, n,
                                  T->n_votes)))
@@ -780,12 +767,8 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
     if (!(u = permuted_u64(a, keys, order, n)))
         goto oom;
     keys = u;
-    if (!(u = permuted_u64(a, T->counts, order, n)))
+    if (permute_stats(a, T, order) != WSL_OK)
         goto oom;
-    T->counts = u;
-    if (!(u = permuted_u64(a, T->hashes, order, n)))
-        goto oom;
-    T->hashes = u;
     wsl__free(a, order);
     order = NULL;
     {
