@@ -267,3 +267,38 @@ int wsl_cli_fit_model_options(const char *tables, const char *abstain, const cha
     }
     return prior ? parse_prior(prior, k, o, prior_buf) : WSL_EXIT_OK;
 }
+
+int wsl_cli_fit_numbers(const char *pseudo_count, const char *max_iter, const char *tol,
+                        const char *threads, wsl_fit_options *o)
+{
+    long long v;
+    int rc;
+    if (pseudo_count &&
+        (rc = wsl_cli_double("fit", "--pseudo-count", pseudo_count, 0, 1e12, &o->pseudo_count)))
+        return rc;
+    if (max_iter) {
+        if ((rc = wsl_cli_long("fit", "--max-iter", max_iter, 1, 1000000, &v)))
+            return rc;
+        o->max_iter = (int)v;
+    }
+    if (tol && (rc = wsl_cli_double("fit", "--tol", tol, 1e-300, 1, &o->tol)))
+        return rc;
+    if (threads) {
+        if ((rc = wsl_cli_long("fit", "--threads", threads, 1, 1024, &v)))
+            return rc;
+        o->n_threads = (int)v;
+    }
+    return WSL_EXIT_OK;
+}
+
+int wsl_cli_tie_policy(const char *cmd, const char *tie, wsl_tie_policy *policy)
+{
+    static const char *const names[] = {"abstain", "hash", "random", "lowest"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(tie, names[i]) == 0) {
+            *policy = (wsl_tie_policy)i;
+            return WSL_EXIT_OK;
+        }
+    wsl_cli_errorf(cmd, "--tie must be abstain, hash, random or lowest (got '%s')", tie);
+    return WSL_EXIT_USAGE;
+}

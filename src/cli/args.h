@@ -53,4 +53,15 @@ extern const char *const wsl_cli_abstain_names[7];
 int wsl_cli_fit_model_options(const char *tables, const char *abstain, const char *prior,
                               int32_t k, wsl_fit_options *o, double *prior_buf);
 
+/*
+ * The EM numbers of wsl fit and wsl-mpi fit: --pseudo-count, --max-iter, --tol, --threads
+ * (NULL: leave the default). Returns WSL_EXIT_OK, or WSL_EXIT_USAGE after printing what is
+ * wrong.
+ */
+int wsl_cli_fit_numbers(const char *pseudo_count, const char *max_iter, const char *tol,
+                        const char *threads, wsl_fit_options *o);
+
+/* --tie abstain|hash|random|lowest of command cmd into *policy; WSL_EXIT_USAGE if unknown. */
+int wsl_cli_tie_policy(const char *cmd, const char *tie, wsl_tie_policy *policy);
+
 #endif

@@ -33,19 +33,8 @@ static int run(int argc, char **argv)
         wsl_cli_errorf(CMD, "-o OUT is required (see 'wsl classify --help')");
         return WSL_EXIT_USAGE;
     }
-    if (tie) {
-        static const char *const names[] = {"abstain", "hash", "random", "lowest"};
-        int found = 0;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(tie, names[i]) == 0) {
-                policy = (wsl_tie_policy)i;
-                found = 1;
-            }
-        if (!found) {
-            wsl_cli_errorf(CMD, "--tie must be abstain, hash, random or lowest (got '%s')", tie);
-            return WSL_EXIT_USAGE;
-        }
-    }
+    if (tie && (rc = wsl_cli_tie_policy(CMD, tie, &policy)))
+        return rc;
     if (wsl_format_from_path(out) != WSL_FORMAT_CSV && wsl_format_from_path(out) != WSL_FORMAT_NPY) {
         wsl_cli_errorf(CMD, "OUT must end in .csv or .npy (got '%s')", out);
         return WSL_EXIT_USAGE;

@@ -116,7 +116,7 @@ static int run(int argc, char **argv)
                *names_path = NULL, *pos[1];
     int rc, verbose = 0, json = 0, quiet = 0;
     size_t n_pos, n_gold = 0;
-    long long k = 0, v;
+    long long k = 0;
     double *prior_buf = NULL;
     int32_t *gold = NULL;
     wsl_label_matrix *L = NULL;
@@ -161,17 +161,7 @@ static int run(int argc, char **argv)
         return WSL_EXIT_INPUT;
     if ((rc = wsl_cli_fit_model_options(tables, abstain, prior, (int32_t)k, &o, prior_buf)))
         goto done;
-    if (pc && (rc = wsl_cli_double("fit", "--pseudo-count", pc, 0, 1e12, &o.pseudo_count)))
-        goto done;
-    if (iters && !(rc = wsl_cli_long("fit", "--max-iter", iters, 1, 1000000, &v)))
-        o.max_iter = (int)v;
-    if (rc)
-        goto done;
-    if (tol && (rc = wsl_cli_double("fit", "--tol", tol, 1e-300, 1, &o.tol)))
-        goto done;
-    if (threads && !(rc = wsl_cli_long("fit", "--threads", threads, 1, 1024, &v)))
-        o.n_threads = (int)v;
-    if (rc)
+    if ((rc = wsl_cli_fit_numbers(pc, iters, tol, threads, &o)))
         goto done;
     if (sp_strength && (rc = wsl_cli_double("fit", "--source-prior-strength", sp_strength, 1e-300,
                                             1e300, &o.source_prior_strength)))

@@ -54,19 +54,8 @@ static int run(int argc, char **argv)
     }
     if (ktext && (rc = wsl_cli_long("mv", "-k", ktext, 1, WSL_MAX_CARDINALITY, &k)))
         return rc;
-    if (tie) {
-        static const char *const names[] = {"abstain", "hash", "random", "lowest"};
-        int found = 0;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(tie, names[i]) == 0) {
-                policy = (wsl_tie_policy)i;
-                found = 1;
-            }
-        if (!found) {
-            wsl_cli_errorf("mv", "--tie must be abstain, hash, random or lowest (got '%s')", tie);
-            return WSL_EXIT_USAGE;
-        }
-    }
+    if (tie && (rc = wsl_cli_tie_policy("mv", tie, &policy)))
+        return rc;
     if (wsl_cli_same_file(pos[0], out) || (labels_out && wsl_cli_same_file(pos[0], labels_out))) {
         wsl_cli_errorf("mv", "refusing to overwrite the input %s", pos[0]);
         return WSL_EXIT_USAGE;

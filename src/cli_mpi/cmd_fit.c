@@ -26,7 +26,7 @@ static int run(int argc, char **argv)
                *deps = NULL, *shards = NULL, *pos[1] = {NULL};
     int rc, verbose = 0, json = 0, quiet = 0;
     size_t n_pos;
-    long long k = 0, v;
+    long long k = 0;
     unsigned long long n_local, n_total = 0;
     double *prior_buf = NULL;
     wsl_label_matrix *L = NULL;
@@ -78,17 +78,7 @@ static int run(int argc, char **argv)
         return WSL_EXIT_INPUT;
     if ((rc = wsl_cli_fit_model_options(tables, abstain, prior, (int32_t)k, &o, prior_buf)))
         goto done;
-    if (pc && (rc = wsl_cli_double("fit", "--pseudo-count", pc, 0, 1e12, &o.pseudo_count)))
-        goto done;
-    if (iters && !(rc = wsl_cli_long("fit", "--max-iter", iters, 1, 1000000, &v)))
-        o.max_iter = (int)v;
-    if (rc)
-        goto done;
-    if (tol && (rc = wsl_cli_double("fit", "--tol", tol, 1e-300, 1, &o.tol)))
-        goto done;
-    if (threads && !(rc = wsl_cli_long("fit", "--threads", threads, 1, 1024, &v)))
-        o.n_threads = (int)v;
-    if (rc)
+    if ((rc = wsl_cli_fit_numbers(pc, iters, tol, threads, &o)))
         goto done;
     if (verbose && wsl_mpi_rank == 0) {
         o.iter_fn = log_iter;

@@ -39,20 +39,8 @@ static int run(int argc, char **argv)
     }
     if (shards && (rc = wsl_mpi_check_pattern("predict", shards)))
         return rc;
-    if (tie) {
-        static const char *const names[] = {"abstain", "hash", "random", "lowest"};
-        int found = 0;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(tie, names[i]) == 0) {
-                policy = (wsl_tie_policy)i;
-                found = 1;
-            }
-        if (!found) {
-            wsl_cli_errorf("predict", "--tie must be abstain, hash, random or lowest (got '%s')",
-                           tie);
-            return WSL_EXIT_USAGE;
-        }
-    }
+    if (tie && (rc = wsl_cli_tie_policy("predict", tie, &policy)))
+        return rc;
     if (wsl_cli_same_file(pos[0], out) || (pos[1] && wsl_cli_same_file(pos[1], out)) ||
         (labels_out && (wsl_cli_same_file(pos[0], labels_out) ||
                         (pos[1] && wsl_cli_same_file(pos[1], labels_out))))) {
