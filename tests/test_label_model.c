@@ -1391,11 +1391,13 @@ static void fit_and_check(const int32_t *votes, size_t n, size_t m, int32_t k)
             ck_assert_uint_eq(memchr(cov, 1, n) == NULL, 1);
     }
     /* the label model */
-    for (int t = 0; t <= WSL_TABLES_POLARITY; t++) {
+    for (int t = 0; t <= WSL_TABLES_ONE_COIN; t++) {
         for (int a = 0; a <= WSL_ABSTAIN_AUTO; a++) {
             wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
             wsl_label_model *M = NULL;
-            if ((t > 0 || a > 0) && m * kk > 400)
+            if (t == WSL_TABLES_ONE_COIN && a != WSL_ABSTAIN_DEFAULT && a != WSL_ABSTAIN_RANDOM)
+                continue; /* refused: one-coin abstains are missing at random */
+            if ((t > 0 || a > 0) && m * kk > 400 && t != WSL_TABLES_ONE_COIN)
                 continue;
             if (a == WSL_ABSTAIN_NEVER)
                 continue; /* abstains in the data are an error there */
@@ -1728,6 +1730,8 @@ static const fit_case fit_cases[] = {
     {WSL_TABLES_POLARITY, WSL_ABSTAIN_AUTO, WSL_START_MOMENTS, 2},
     {WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_START_PRECISE, 4},
     {WSL_TABLES_DEFAULT, WSL_ABSTAIN_DEFAULT, WSL_START_MAJORITY, 2},
+    {WSL_TABLES_ONE_COIN, WSL_ABSTAIN_RANDOM, WSL_START_ALL, 3},
+    {WSL_TABLES_ONE_COIN, WSL_ABSTAIN_DEFAULT, WSL_START_MOMENTS, 4},
 };
 
 static wsl_status oom_fit_options(const wsl_allocator *a, void *ctx)

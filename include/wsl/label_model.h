@@ -56,14 +56,22 @@ WSL_API wsl_status wsl_probs_to_labels(const double *probs, size_t n, size_t k,
 
 /** How the class-conditional tables are parametrized. */
 typedef enum wsl_lm_tables {
-    WSL_TABLES_DEFAULT = 0,        /**< the benchmark-chosen default (see the README) */
+    WSL_TABLES_DEFAULT = 0,        /**< the benchmark-chosen default (see the README):
+                                        POLARITY, or ONE_COIN when full tables would hold more
+                                        than 2^23 values (m k (k + 1)) and the options ask
+                                        nothing only tables can do */
     WSL_TABLES_FULL = 1,           /**< a free table P(vote v | y = c) per source and class */
     WSL_TABLES_CLASS_ACCURACY = 2, /**< per class: P(right | voted, y = c); errors spread evenly
                                         over the classes the source emits */
     WSL_TABLES_ACCURACY = 3,       /**< one accuracy per source; errors spread evenly */
-    WSL_TABLES_POLARITY = 4        /**< a source that votes a single class a has two rates,
+    WSL_TABLES_POLARITY = 4,       /**< a source that votes a single class a has two rates,
                                         P(vote a | y = a) >= P(vote a | y != a); sources voting
                                         several classes get full tables */
+    WSL_TABLES_ONE_COIN = 5        /**< many classes: one accuracy per source, errors spread
+                                        evenly over the other k - 1 classes, abstains missing
+                                        at random (or WSL_ABSTAIN_NEVER). O(m + k) parameters
+                                        and O(votes) work per row whatever k; no source priors
+                                        and no dependency groups */
 } wsl_lm_tables;
 
 /** How abstentions enter the model. */

@@ -208,6 +208,8 @@ int wsl_cli_is_help(const char *arg)
 
 /* ---------------------------------------------------------------- fit's model options */
 
+const char *const wsl_cli_tables_names[6] = {"default",  "full",     "class-accuracy",
+                                             "accuracy", "polarity", "one-coin"};
 const char *const wsl_cli_abstain_names[7] = {"default",     "informative", "random", "never",
                                               "by-polarity", "votes-only",  "auto"};
 
@@ -252,11 +254,9 @@ static int parse_prior(const char *text, int32_t k, wsl_fit_options *o, double *
 int wsl_cli_fit_model_options(const char *tables, const char *abstain, const char *prior,
                               int32_t k, wsl_fit_options *o, double *prior_buf)
 {
-    static const char *const tnames[] = {"default", "full", "class-accuracy", "accuracy",
-                                         "polarity"};
     int rc, v = 0;
     if (tables) {
-        if ((rc = parse_choice("--tables", tables, tnames, 5, &v)))
+        if ((rc = parse_choice("--tables", tables, wsl_cli_tables_names, 6, &v)))
             return rc;
         o->tables = (wsl_lm_tables)v;
     }

@@ -43,6 +43,7 @@ void wsl_cli_json_string(FILE *f, const char *s);
 void wsl_cli_json_number(FILE *f, double v);
 
 /* The names of --abstain (and of report.abstain in --json), by wsl_lm_abstain value. */
+extern const char *const wsl_cli_tables_names[6];
 extern const char *const wsl_cli_abstain_names[7];
 
 /*

@@ -221,10 +221,11 @@ static int run(int argc, char **argv)
         wsl_cli_json_string(stdout, out);
         printf(", \"n\": %zu, \"m\": %zu, \"k\": %lld, \"patterns\": %zu, "
                "\"iterations\": %d, \"converged\": %s, \"log_likelihood\": %.9g, "
-               "\"fallback\": %s, \"abstain\": \"%s\"}\n",
+               "\"fallback\": %s, \"tables\": \"%s\", \"abstain\": \"%s\"}\n",
                wsl_label_matrix_n_points(L), wsl_label_matrix_n_sources(L), k,
                rep.n_patterns, rep.iterations, rep.converged ? "true" : "false",
-               rep.log_likelihood, rep.fallback ? "true" : "false", wsl_cli_abstain_names[rep.abstain]);
+               rep.log_likelihood, rep.fallback ? "true" : "false",
+               wsl_cli_tables_names[rep.tables], wsl_cli_abstain_names[rep.abstain]);
     } else if (!quiet)
         fprintf(stderr, "wsl fit: %zu records x %zu sources, %zu patterns, %d iterations%s, "
                         "log-likelihood %.6f per record%s -> %s\n",
@@ -259,7 +260,8 @@ const wsl_cli_command wsl_cmd_fit = {
     "\n"
     "options:\n"
     "  --format F          csv, triples, npy or wrench (default: by extension)\n"
-    "  --tables T          default, full, class-accuracy, accuracy, polarity\n"
+    "  --tables T          default, full, class-accuracy, accuracy, polarity, one-coin\n"
+    "                      (default: polarity; one-coin when full tables would be large)\n"
     "  --abstain A         default (auto), informative, random, never, by-polarity,\n"
     "                      votes-only, auto\n"
     "  --prior P           learned (default), uniform, or K comma-separated probabilities\n"

@@ -52,10 +52,6 @@ static double pair_z(double g, double df)
     return df > 0 ? (g - df) / sqrt(2 * df) : 0;
 }
 
-static const char *const table_names[] = {"default", "full", "class-accuracy", "accuracy",
-                                          "polarity"};
-static const char *const abstain_names[] = {"default",     "informative", "random", "never",
-                                            "by-polarity", "votes-only",  "auto"};
 static const char *const prior_names[] = {"default", "learned", "fixed", "uniform", "gold"};
 
 static const char *enum_name(const char *const *names, size_t n, int v)
@@ -267,8 +263,8 @@ static void write_overview(FILE *f, const report *r)
     fprintf(f,
             "<tr><th>parametrization</th><td class=\"text\">tables %s, abstain %s, class "
             "prior %s</td></tr>\n",
-            enum_name(table_names, 5, (int)r->fit.tables),
-            enum_name(abstain_names, 7, (int)r->fit.abstain),
+            enum_name(wsl_cli_tables_names, 6, (int)r->fit.tables),
+            enum_name(wsl_cli_abstain_names, 7, (int)r->fit.abstain),
             enum_name(prior_names, 5, (int)r->fit.prior));
     if (r->fit.fallback)
         fputs("<tr><th>fallback</th><td class=\"text\">the votes did not identify the model: it "

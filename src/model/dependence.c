@@ -27,8 +27,8 @@ static double g_term(double o, double e)
 static double outcome_prob(const wsl_label_model *model, size_t j, int32_t c, size_t s,
                            int fire_only)
 {
-    const double *row = model->table + wsl__tab_index(model->k, j, c, -1);
-    return fire_only && s == 1 ? 1 - row[0] : row[s];
+    return fire_only && s == 1 ? 1 - wsl__model_prob(model, j, c, -1)
+                               : wsl__model_prob(model, j, c, (int32_t)s - 1);
 }
 
 void wsl__pair_counts_release(wsl__pair_counts *pc, const wsl_allocator *a)

@@ -15,8 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-/* A source's vote is believed right with this probability before seeing data. */
-#define PRIOR_ACCURACY 0.7
+#define PRIOR_ACCURACY WSL__PRIOR_ACCURACY
 /* Smallest probability of any outcome a source emits: keeps logs finite. */
 #define MIN_PROB 1e-6
 
@@ -109,8 +108,6 @@ static void build_priors(em_ctx *x, const double *fire, const double *share)
                 b[v + 1] *= strength;
         }
     }
-    for (int32_t c = 0; c < k; c++)
-        x->prior_pc[c] = 1.0;
 }
 
 
@@ -332,10 +329,7 @@ static double log_prior(const em_ctx *x, const wsl_label_model *model)
         for (size_t t = 0; t < x->tab_len; t++)
             if (x->B[t] > 0)
                 lp += x->B[t] * model->log_table[t];
-    if (x->o.prior == WSL_PRIOR_LEARNED)
-        for (int32_t c = 0; c < x->k; c++)
-            lp += (x->prior_pc[c] - 1) * model->log_prior[c];
-    return lp;
+    return lp; /* the learned class prior's Dirichlet is flat: it adds nothing */
 }
 
 /*
@@ -450,25 +444,8 @@ static void m_step(em_ctx *x, wsl_label_model *model)
         }
     }
     clique_m_step(x, model);
-    /* Class prior. */
-    if (x->o.prior == WSL_PRIOR_LEARNED) {
-        double sum = 0, floor = 0.2 / (double)k;
-        for (int32_t c = 0; c < k; c++) {
-            model->prior[c] = x->Ntot[c] + x->prior_pc[c] - 1 + 1e-12;
-            sum += model->prior[c];
-        }
-        for (int32_t c = 0; c < k; c++)
-            model->prior[c] /= sum;
-        /* Guard against collapse onto one class: no class below a fifth of uniform. */
-        sum = 0;
-        for (int32_t c = 0; c < k; c++) {
-            if (model->prior[c] < floor)
-                model->prior[c] = floor;
-            sum += model->prior[c];
-        }
-        for (int32_t c = 0; c < k; c++)
-            model->prior[c] /= sum;
-    }
+    if (x->o.prior == WSL_PRIOR_LEARNED)
+        wsl__prior_update(x->Ntot, k, model->prior);
     wsl__model_refresh_logs(model);
 }
 
@@ -567,39 +544,55 @@ static wsl_status start_moments(em_ctx *x, wsl_label_model *model)
     return WSL_OK;
 }
 
-static void set_fixed_prior(em_ctx *x, wsl_label_model *model)
+void wsl__prior_start(const wsl_fit_options *o, const wsl_pattern_table *T, size_t gold_col,
+                      int32_t k, double *prior)
 {
-    int32_t k = x->k;
-    const wsl_pattern_table *T = x->T;
-    switch (x->o.prior) {
+    switch (o->prior) {
     case WSL_PRIOR_FIXED:
         for (int32_t c = 0; c < k; c++)
-            model->prior[c] = x->o.class_prior[c];
-        break;
-    case WSL_PRIOR_UNIFORM:
-        for (int32_t c = 0; c < k; c++)
-            model->prior[c] = 1.0 / (double)k;
+            prior[c] = o->class_prior[c];
         break;
     case WSL_PRIOR_GOLD: {
         double sum = 0;
         for (int32_t c = 0; c < k; c++)
-            model->prior[c] = 1.0; /* add-one smoothing: no class gets zero */
+            prior[c] = 1.0; /* add-one smoothing: no class gets zero */
         for (size_t p = 0; p < T->n; p++) {
             size_t s0 = T->start[p], nnz = T->start[p + 1] - s0;
-            if (nnz > 0 && T->cols[s0 + nnz - 1] == x->gold_col)
-                model->prior[T->vals[s0 + nnz - 1]] += (double)T->counts[p];
+            if (nnz > 0 && T->cols[s0 + nnz - 1] == gold_col)
+                prior[T->vals[s0 + nnz - 1]] += (double)T->counts[p];
         }
         for (int32_t c = 0; c < k; c++)
-            sum += model->prior[c];
+            sum += prior[c];
         for (int32_t c = 0; c < k; c++)
-            model->prior[c] /= sum;
+            prior[c] /= sum;
         break;
     }
     default:
         for (int32_t c = 0; c < k; c++)
-            model->prior[c] = 1.0 / (double)k;
+            prior[c] = 1.0 / (double)k;
         break;
     }
+}
+
+void wsl__prior_update(const double *ntot, int32_t k, double *prior)
+{
+    /* MAP under a flat Dirichlet: pseudo-count 1, minus 1 (kept as written: the same bits). */
+    const double pc = 1.0;
+    double sum = 0, floor = 0.2 / (double)k;
+    for (int32_t c = 0; c < k; c++) {
+        prior[c] = ntot[c] + pc - 1 + 1e-12;
+        sum += prior[c];
+    }
+    for (int32_t c = 0; c < k; c++)
+        prior[c] /= sum;
+    sum = 0;
+    for (int32_t c = 0; c < k; c++) {
+        if (prior[c] < floor)
+            prior[c] = floor;
+        sum += prior[c];
+    }
+    for (int32_t c = 0; c < k; c++)
+        prior[c] /= sum;
 }
 
 /*
@@ -785,7 +778,7 @@ wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model)
 }
 
 /* Iterations every start runs before the starts are compared; only the best goes on. */
-#define START_RACE 3
+#define START_RACE WSL__START_RACE
 
 /* A start's state after its first iterations. */
 typedef struct start_state {
@@ -821,7 +814,7 @@ static void state_restore(em_ctx *x, wsl_label_model *model, const start_state *
 /* Put a start's parameters in place (the prior first: the starts read it). */
 static wsl_status start_init(em_ctx *x, wsl_label_model *model, wsl_lm_start id)
 {
-    set_fixed_prior(x, model);
+    wsl__prior_start(&x->o, x->T, x->gold_col, x->k, model->prior);
     if (id == WSL_START_MAJORITY) {
         start_majority(x, model);
         m_step(x, model);
@@ -965,7 +958,6 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.NT = wsl__mallocarray(a, x.tab_len, sizeof *x.NT);
     x.B = wsl__mallocarray(a, x.tab_len, sizeof *x.B);
     x.Ntot = wsl__mallocarray(a, (size_t)k, sizeof *x.Ntot);
-    x.prior_pc = wsl__mallocarray(a, (size_t)k, sizeof *x.prior_pc);
     x.s = wsl__mallocarray(a, (size_t)k, sizeof *x.s);
     x.abstain_sum = wsl__mallocarray(a, (size_t)k, sizeof *x.abstain_sum);
     x.emits = wsl__calloc(a, x.m * (size_t)k, 1);
@@ -976,7 +968,7 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.share = wsl__mallocarray(a, x.m * (size_t)k, sizeof *x.share);
     x.single = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.single);
     x.acc = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.acc);
-    if (!x.N || !x.NT || !x.B || !x.Ntot || !x.prior_pc ||
+    if (!x.N || !x.NT || !x.B || !x.Ntot ||
         !x.s || !x.abstain_sum || !x.emits || !x.all || !x.hist || !x.best_hist || !x.fire ||
         !x.share || !x.single || !x.acc) {
         st = WSL_ENOMEM;
@@ -1096,7 +1088,6 @@ done:
     wsl__free(a, x.NT);
     wsl__free(a, x.B);
     wsl__free(a, x.Ntot);
-    wsl__free(a, x.prior_pc);
     wsl__free(a, x.s);
     wsl__free(a, x.abstain_sum);
     wsl__free(a, x.emits);

@@ -17,7 +17,6 @@ typedef struct em_ctx {
                             [(j * (k + 1) + v + 1) * k + c] */
     double *Ntot;        /* expected class totals, k */
     double *B;           /* pseudo-counts, tab_len */
-    double *prior_pc;    /* pseudo-counts on the class prior, k */
     uint8_t *emits;      /* m * k: source j ever votes class v */
     int32_t *single;     /* m: the class a source votes when it votes only one, else -1 */
     double *fire;        /* m: share of rows where the source votes */

@@ -7,8 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-/* Log-score added per vote for its class at prediction: far below any fitted difference. */
-#define TIE_NUDGE 1e-6
+#define TIE_NUDGE WSL__TIE_NUDGE
 
 wsl_status wsl_label_model_create(wsl_label_model **out, int32_t k, const wsl_allocator *alloc)
 {
@@ -37,6 +36,11 @@ static void release_params(wsl_label_model *model)
     wsl__free(&model->alloc, model->delta);
     wsl__free(&model->alloc, model->abstain_log);
     model->delta = model->abstain_log = NULL;
+    wsl__free(&model->alloc, model->acc);
+    wsl__free(&model->alloc, model->rate);
+    wsl__free(&model->alloc, model->bonus);
+    model->acc = model->rate = model->bonus = NULL;
+    model->one_coin = 0;
     wsl__free(&model->alloc, model->history);
     model->prior = model->log_prior = model->table = model->log_table = model->history = NULL;
     wsl__cliques_release(model);
@@ -75,6 +79,25 @@ wsl_status wsl__model_alloc_params(wsl_label_model *model, size_t m)
         release_params(model);
         return WSL_ENOMEM;
     }
+    model->m = m;
+    return WSL_OK;
+}
+
+wsl_status wsl__model_alloc_one_coin(wsl_label_model *model, size_t m)
+{
+    const wsl_allocator *a = &model->alloc;
+    size_t mm = m ? m : 1;
+    release_params(model);
+    model->prior = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
+    model->log_prior = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
+    model->acc = wsl__mallocarray(a, mm, sizeof(double));
+    model->rate = wsl__mallocarray(a, mm, sizeof(double));
+    model->bonus = wsl__mallocarray(a, mm, sizeof(double));
+    if (!model->prior || !model->log_prior || !model->acc || !model->rate || !model->bonus) {
+        release_params(model);
+        return WSL_ENOMEM;
+    }
+    model->one_coin = 1;
     model->m = m;
     return WSL_OK;
 }
@@ -135,6 +158,25 @@ void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
 }
 
 
+/* Full tables above this many values (m k (k + 1)) make the default one-coin: the EM engine
+ * keeps several arrays of that size (1,000 classes and 100 sources: 800 MB each). */
+#define DENSE_DEFAULT_MAX ((double)(1 << 23))
+
+/* Whether default tables become one-coin: many values, and nothing asked of the options that
+ * only tables do (informative abstains, source priors, dependency groups). */
+static int default_one_coin(const wsl_fit_options *opts, size_t m, int32_t k)
+{
+    if (opts && opts->tables != WSL_TABLES_DEFAULT)
+        return 0;
+    if (opts && opts->abstain != WSL_ABSTAIN_DEFAULT && opts->abstain != WSL_ABSTAIN_RANDOM &&
+        opts->abstain != WSL_ABSTAIN_NEVER)
+        return 0;
+    if (opts && opts->version >= 2 &&
+        (opts->source_priors || opts->n_dep_groups > 0 || opts->deps == WSL_DEPS_LEARN))
+        return 0;
+    return (double)m * (double)k * ((double)k + 1) > DENSE_DEFAULT_MAX;
+}
+
 static wsl_status fit_table(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
                             const wsl_fit_options *opts)
 {
@@ -142,7 +184,15 @@ static wsl_status fit_table(wsl_label_model *model, const wsl_pattern_table *T, 
     wsl_status st;
     WSL_TRY(wsl_fit_options_validate(opts, model->k));
     wsl__fit_options_resolve(opts, &o);
-    st = wsl__em_fit(model, T, gold_col, &o);
+    if (default_one_coin(opts, gold_col < T->m ? T->m - 1 : T->m, model->k))
+        o.tables = WSL_TABLES_ONE_COIN;
+    if (o.tables == WSL_TABLES_ONE_COIN) {
+        if (!opts || opts->abstain == WSL_ABSTAIN_DEFAULT)
+            o.abstain = WSL_ABSTAIN_RANDOM;
+        st = wsl__one_coin_fit(model, T, gold_col, &o);
+    } else {
+        st = wsl__em_fit(model, T, gold_col, &o);
+    }
     if (st != WSL_OK)
         release_params(model);
     return st;
@@ -318,6 +368,8 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
     if (covered && covered_len < L->n)
         return wsl__error(WSL_EBUFS, "%s: covered holds %zu flags, needs %zu", __func__,
                           covered_len, L->n);
+    if (model->one_coin)
+        return wsl__one_coin_predict(model, L, probs, covered);
     /* Scratch comes from the model's allocator; const calls keep no state in the model. */
     cols = wsl__mallocarray(&model->alloc, L->m, sizeof *cols);
     vals = wsl__mallocarray(&model->alloc, L->m, sizeof *vals);
@@ -465,7 +517,10 @@ wsl_status wsl_label_model_source_table(const wsl_label_model *model, size_t j, 
     need = (size_t)model->k * ((size_t)model->k + 1);
     if (len < need)
         return wsl__error(WSL_EBUFS, "%s: out holds %zu values, needs %zu", __func__, len, need);
-    memcpy(out, model->table + wsl__tab_index(model->k, j, 0, -1), need * sizeof *out);
+    for (int32_t c = 0; c < model->k; c++)
+        for (int32_t v = -1; v < model->k; v++)
+            out[(size_t)c * ((size_t)model->k + 1) + (size_t)(v + 1)] =
+                wsl__model_prob(model, j, c, v);
     return WSL_OK;
 }
 
@@ -478,6 +533,10 @@ wsl_status wsl_label_model_accuracies(const wsl_label_model *model, double *out,
         return wsl__error(WSL_EBUFS, "%s: out holds %zu values, needs %zu", __func__, len,
                           model->m);
     k = model->k;
+    if (model->one_coin) {
+        memcpy(out, model->acc, model->m * sizeof *out);
+        return WSL_OK;
+    }
     for (size_t j = 0; j < model->m; j++) {
         double right = 0, voted = 0;
         for (int32_t c = 0; c < k; c++) {

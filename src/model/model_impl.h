@@ -6,6 +6,13 @@
 #include "votes/patterns_impl.h"
 #include "wsl/label_model.h"
 
+/* A source's vote is believed right with this probability before seeing data. */
+#define WSL__PRIOR_ACCURACY 0.7
+/* EM iterations every start runs before the best one goes on alone (see em.c). */
+#define WSL__START_RACE 3
+/* Log-score added per vote for its class at prediction: far below any fitted difference. */
+#define WSL__TIE_NUDGE 1e-6
+
 /* Limit on a clique's joint table: (k + 1)^size outcomes per class. */
 #define WSL__CLIQUE_MAX_OUTCOMES 4096
 
@@ -43,6 +50,12 @@ struct wsl_label_model {
     double *history;    /* penalized log-likelihood per row, per iteration of the winner */
     size_t n_history;
     wsl__cliques cl;    /* dependent sources; cl.n == 0 when every source is independent */
+    /* One-coin models (report.tables == WSL_TABLES_ONE_COIN, see one_coin.c) keep no tables:
+     * table, log_table, delta and abstain_log are NULL, these are set. */
+    int one_coin;
+    double *acc;        /* m: P(vote = y | the source votes) */
+    double *rate;       /* m: P(the source votes), whatever the class */
+    double *bonus;      /* m: log-odds a vote adds to its class, log(acc (k - 1) / (1 - acc)) */
 };
 
 static inline size_t wsl__tab_index(int32_t k, size_t j, int32_t c, int32_t v)
@@ -50,11 +63,39 @@ static inline size_t wsl__tab_index(int32_t k, size_t j, int32_t c, int32_t v)
     return (j * (size_t)k + (size_t)c) * ((size_t)k + 1) + (size_t)(v + 1);
 }
 
+/* P(source j votes v | y = c), v = -1 for abstain: from the tables, or one-coin parameters. */
+static inline double wsl__model_prob(const wsl_label_model *model, size_t j, int32_t c, int32_t v)
+{
+    if (model->one_coin) {
+        double r = model->rate[j], a = model->acc[j];
+        return v < 0 ? 1 - r : v == c ? r * a : r * (1 - a) / (double)(model->k - 1);
+    }
+    return model->table[wsl__tab_index(model->k, j, c, v)];
+}
+
 /* Resolve defaults of the options (opts may be NULL) into *out. */
 void wsl__fit_options_resolve(const wsl_fit_options *opts, wsl_fit_options *out);
 
 /* Allocate the parameter arrays of a model for m sources (frees previous ones). */
 wsl_status wsl__model_alloc_params(wsl_label_model *model, size_t m);
+/* The same for a one-coin model: prior, acc, rate and their logs. */
+wsl_status wsl__model_alloc_one_coin(wsl_label_model *model, size_t m);
+
+/* The class prior's starting value: opts->class_prior, uniform, or the gold labels' balance
+ * (add-one) found in T's column gold_col; uniform for a learned prior. */
+void wsl__prior_start(const wsl_fit_options *o, const wsl_pattern_table *T, size_t gold_col,
+                      int32_t k, double *prior);
+/* A learned prior's M-step from expected class counts: proportional to them, then no class
+ * below a fifth of uniform (the guard against collapse onto one class). */
+void wsl__prior_update(const double *ntot, int32_t k, double *prior);
+
+/* One-coin engine (one_coin.c): fit on a pattern table, refresh the scoring caches (bonus,
+ * log_prior) after the parameters changed, and predict. */
+wsl_status wsl__one_coin_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
+                             const wsl_fit_options *opts);
+void wsl__one_coin_refresh(wsl_label_model *model);
+wsl_status wsl__one_coin_predict(const wsl_label_model *model, const wsl_label_matrix *L,
+                                 double *probs, uint8_t *covered);
 
 /* The class source j votes when it votes a single class, else -1 (from its fitted table). */
 int32_t wsl__model_single_class(const wsl_label_model *model, size_t j);

@@ -21,7 +21,7 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
     if (o->version < 1 || o->version > WSL_FIT_OPTIONS_VERSION)
         return BAD("opts->version must be 1..%d (got %u); initialize with WSL_FIT_OPTIONS_INIT",
                    WSL_FIT_OPTIONS_VERSION, o->version);
-    if ((unsigned)o->tables > WSL_TABLES_POLARITY)
+    if ((unsigned)o->tables > WSL_TABLES_ONE_COIN)
         return BAD("opts->tables must be a wsl_lm_tables value (got %d)", (int)o->tables);
     if ((unsigned)o->abstain > WSL_ABSTAIN_AUTO)
         return BAD("opts->abstain must be a wsl_lm_abstain value (got %d)", (int)o->abstain);
@@ -85,6 +85,19 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
         if (o->n_dep_groups > 0 && (!o->dep_members || !o->dep_sizes))
             return BAD("opts->dep_members and opts->dep_sizes must be given with "
                        "opts->n_dep_groups = %zu", o->n_dep_groups);
+    }
+    if (o->tables == WSL_TABLES_ONE_COIN) {
+        /* One accuracy per source and nothing else: what needs tables is refused. */
+        if (o->abstain != WSL_ABSTAIN_DEFAULT && o->abstain != WSL_ABSTAIN_RANDOM &&
+            o->abstain != WSL_ABSTAIN_NEVER)
+            return BAD("opts->abstain must be WSL_ABSTAIN_DEFAULT, _RANDOM or _NEVER with "
+                       "WSL_TABLES_ONE_COIN (abstains are missing at random; got %d)",
+                       (int)o->abstain);
+        if (o->version >= 2 && o->source_priors)
+            return BAD("opts->source_priors are tables: not allowed with WSL_TABLES_ONE_COIN");
+        if (o->version >= 2 && (o->n_dep_groups > 0 || o->deps == WSL_DEPS_LEARN))
+            return BAD("opts->n_dep_groups and opts->deps = WSL_DEPS_LEARN need joint tables: "
+                       "not allowed with WSL_TABLES_ONE_COIN");
     }
     if (o->gold) {
         for (size_t i = 0; i < o->gold_len; i++)

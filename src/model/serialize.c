@@ -24,6 +24,8 @@ static const char *tables_name(wsl_lm_tables t)
         return "accuracy";
     case WSL_TABLES_POLARITY:
         return "polarity";
+    case WSL_TABLES_ONE_COIN:
+        return "one_coin";
     default:
         return "full";
     }
@@ -216,17 +218,24 @@ wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out)
         !cJSON_AddStringToObject(root, "class_prior_mode", prior_name(model->report.prior)))
         goto oom;
     {
+        /* A one-coin model is its accuracies and voting rates; others are their tables. */
         cJSON *prior = number_array(model->prior, (size_t)model->k);
-        cJSON *table = number_array(model->table, model->m * (size_t)model->k * ((size_t)model->k + 1));
+        cJSON *table = model->one_coin ? number_array(model->acc, model->m)
+                                       : number_array(model->table, model->m * (size_t)model->k *
+                                                                        ((size_t)model->k + 1));
+        cJSON *rate = model->one_coin ? number_array(model->rate, model->m) : NULL;
         cJSON *hist = number_array(model->history, model->n_history);
-        if (!prior || !table || !hist) {
+        if (!prior || !table || !hist || (model->one_coin && !rate)) {
             cJSON_Delete(prior);
             cJSON_Delete(table);
+            cJSON_Delete(rate);
             cJSON_Delete(hist);
             goto oom;
         }
         cJSON_AddItemToObject(root, "class_prior", prior);
-        cJSON_AddItemToObject(root, "tables_values", table);
+        cJSON_AddItemToObject(root, model->one_coin ? "accuracy" : "tables_values", table);
+        if (rate)
+            cJSON_AddItemToObject(root, "vote_rate", rate);
         cJSON_AddItemToObject(root, "history", hist);
     }
     if (model->cl.n && !add_cliques(root, model))
@@ -317,16 +326,23 @@ static wsl_status report_int(const cJSON *report, const char *key, double max, d
     return WSL_OK;
 }
 
-/* The class prior and every table row (abstain and k classes) are distributions. */
-static wsl_status check_sums(const wsl_label_model *model)
+static wsl_status check_prior_sum(const wsl_label_model *model)
 {
-    const size_t k = (size_t)model->k;
     double sum = 0;
-    for (size_t c = 0; c < k; c++)
+    for (int32_t c = 0; c < model->k; c++)
         sum += model->prior[c];
     if (!(fabs(sum - 1) <= SUM_TOL))
         return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"class_prior\" sums to %.17g, "
                                        "not 1", sum);
+    return WSL_OK;
+}
+
+/* The class prior and every table row (abstain and k classes) are distributions. */
+static wsl_status check_sums(const wsl_label_model *model)
+{
+    const size_t k = (size_t)model->k;
+    double sum;
+    WSL_TRY(check_prior_sum(model));
     for (size_t j = 0; j < model->m; j++) {
         for (size_t c = 0; c < k; c++) {
             const double *row = model->table + (j * k + c) * (k + 1);
@@ -339,6 +355,31 @@ static wsl_status check_sums(const wsl_label_model *model)
                                   j, c, sum);
         }
     }
+    return WSL_OK;
+}
+
+/* A one-coin model's parameters: "accuracy" in (0, 1) and "vote_rate" in [0, 1], m each. */
+static wsl_status load_one_coin(const cJSON *root, int32_t k, double md,
+                                const wsl_allocator *alloc, wsl_label_model **out)
+{
+    const cJSON *acc = cJSON_GetObjectItemCaseSensitive(root, "accuracy");
+    wsl_label_model *model;
+    if (!cJSON_IsArray(acc) || (double)cJSON_GetArraySize(acc) != md)
+        return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"accuracy\" must be an array of "
+                                       "m values (m = %.0f)", md);
+    WSL_TRY(wsl_label_model_create(&model, k, alloc));
+    *out = model;
+    WSL_TRY(wsl__model_alloc_one_coin(model, (size_t)md));
+    WSL_TRY(read_array(root, "class_prior", model->prior, (size_t)k, 1));
+    WSL_TRY(read_array(root, "accuracy", model->acc, model->m, 1));
+    WSL_TRY(read_array(root, "vote_rate", model->rate, model->m, 1));
+    for (size_t j = 0; j < model->m; j++)
+        if (!(model->acc[j] > 0 && model->acc[j] < 1))
+            return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"accuracy\"[%zu] = %g must "
+                                           "be inside (0, 1)", j, model->acc[j]);
+    WSL_TRY(check_prior_sum(model));
+    if (cJSON_GetObjectItemCaseSensitive(root, "cliques"))
+        return bad("a one_coin model has no \"cliques\"");
     return WSL_OK;
 }
 
@@ -356,7 +397,8 @@ static int parse_enum(const cJSON *root, const char *key, const char *const *nam
 wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, size_t len,
                                     const wsl_allocator *alloc)
 {
-    static const char *const tnames[] = {"", "full", "class_accuracy", "accuracy", "polarity"};
+    static const char *const tnames[] = {"",         "full",     "class_accuracy",
+                                         "accuracy", "polarity", "one_coin"};
     static const char *const anames[] = {"",      "informative", "random",
                                          "never", "by_polarity", "votes_only"};
     static const char *const pnames[] = {"", "learned", "fixed", "uniform", "gold"};
@@ -391,14 +433,17 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
         st = bad("\"k\" or \"m\" is missing or out of range");
         goto done;
     }
-    t = parse_enum(root, "tables", tnames, 5);
+    t = parse_enum(root, "tables", tnames, 6);
     a = parse_enum(root, "abstain", anames, 6);
     p = parse_enum(root, "class_prior_mode", pnames, 5);
     if (t < 1 || a < 1 || p < 1) {
         st = bad("\"tables\", \"abstain\" or \"class_prior_mode\" is missing or unknown");
         goto done;
     }
-    {
+    if (t == WSL_TABLES_ONE_COIN) {
+        if ((st = load_one_coin(root, (int32_t)kd, md, alloc, &model)) != WSL_OK)
+            goto done;
+    } else {
         /* The document's own arrays bound what is allocated, not the sizes it claims. */
         const cJSON *tv = cJSON_GetObjectItemCaseSensitive(root, "tables_values");
         size_t want;
@@ -410,20 +455,14 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
                             md, kd);
             goto done;
         }
+        if ((st = wsl_label_model_create(&model, (int32_t)kd, alloc)) != WSL_OK ||
+            (st = wsl__model_alloc_params(model, (size_t)md)) != WSL_OK ||
+            (st = read_array(root, "class_prior", model->prior, (size_t)kd, 1)) != WSL_OK ||
+            (st = read_array(root, "tables_values", model->table,
+                             model->m * (size_t)model->k * ((size_t)model->k + 1), 1)) != WSL_OK ||
+            (st = check_sums(model)) != WSL_OK || (st = read_cliques(root, model)) != WSL_OK)
+            goto done;
     }
-    if ((st = wsl_label_model_create(&model, (int32_t)kd, alloc)) != WSL_OK)
-        goto done;
-    if ((st = wsl__model_alloc_params(model, (size_t)md)) != WSL_OK)
-        goto done;
-    if ((st = read_array(root, "class_prior", model->prior, (size_t)kd, 1)) != WSL_OK)
-        goto done;
-    if ((st = read_array(root, "tables_values", model->table,
-                         model->m * (size_t)model->k * ((size_t)model->k + 1), 1)) != WSL_OK)
-        goto done;
-    if ((st = check_sums(model)) != WSL_OK)
-        goto done;
-    if ((st = read_cliques(root, model)) != WSL_OK)
-        goto done;
     f = cJSON_GetObjectItemCaseSensitive(root, "history");
     if (cJSON_IsArray(f) && cJSON_GetArraySize(f) > 0) {
         size_t nh = (size_t)cJSON_GetArraySize(f);
@@ -466,7 +505,10 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
     model->report.tables = (wsl_lm_tables)t;
     model->report.abstain = (wsl_lm_abstain)a;
     model->report.prior = (wsl_lm_prior)p;
-    wsl__model_refresh_logs(model);
+    if (model->one_coin)
+        wsl__one_coin_refresh(model);
+    else
+        wsl__model_refresh_logs(model);
     model->fitted = 1;
 done:
     cJSON_Delete(root);

@@ -1,0 +1,527 @@
+/*
+ * The one-coin engine (WSL_TABLES_ONE_COIN): label models with many classes.
+ *
+ * Source j votes the true class with probability acc_j and each other class with
+ * (1 - acc_j) / (k - 1), and votes at its observed rate whatever the class (abstains missing at
+ * random). With b_c the summed log-odds of a row's votes for class c (each vote of source j adds
+ * bonus_j = log(acc_j (k - 1) / (1 - acc_j)) to its class),
+ *     P(y = c | votes) = pi_c exp(b_c) / Z,   Z = sum_c pi_c exp(b_c),
+ * and b_c = 0 for every class no vote names: Z, the posterior and the expected counts of the
+ * M-step take O(votes) per row, so 1,000 classes cost what 2 do. The parameters are O(m + k),
+ * against the m k (k + 1) values of tables (800 MB each at 100 sources x 1,000 classes).
+ *
+ * MAP EM: each accuracy has a Beta prior of pseudo_count pseudo-votes centred on
+ * WSL__PRIOR_ACCURACY; a learned class prior gets the table engine's update (em.c). The starts
+ * are those of the table engine, raced the same way. Patterns are visited in canonical order,
+ * so the bits do not depend on how the table was built; a pass is O(votes) and single-threaded,
+ * so n_threads changes nothing.
+ */
+#include "model_impl.h"
+
+#include "votes/label_matrix_impl.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Accuracies stay this far inside (0, 1): finite log-odds. */
+#define MIN_ACC 1e-6
+
+/* The classes one row's votes name, and its posterior over them. */
+typedef struct oc_row {
+    double *b;        /* k: summed log-odds of the votes per class (valid where named) */
+    double *post;     /* k: posterior of the named classes */
+    uint8_t *named;   /* k: 1 for a class named by a vote of the row (cleared after) */
+    int32_t *classes; /* the named classes */
+    size_t n;         /* named classes */
+    double shift, z;  /* P(y = c) = pi_c exp(b_c - shift) / z, b_c = 0 where not named */
+} oc_row;
+
+static wsl_status row_init(oc_row *r, const wsl_allocator *a, int32_t k, size_t m)
+{
+    size_t nc = m < (size_t)k ? m : (size_t)k;
+    memset(r, 0, sizeof *r);
+    r->b = wsl__mallocarray(a, (size_t)k, sizeof *r->b);
+    r->post = wsl__mallocarray(a, (size_t)k, sizeof *r->post);
+    r->named = wsl__calloc(a, (size_t)k, 1);
+    r->classes = wsl__mallocarray(a, nc ? nc : 1, sizeof *r->classes);
+    return r->b && r->post && r->named && r->classes ? WSL_OK : WSL_ENOMEM;
+}
+
+static void row_release(oc_row *r, const wsl_allocator *a)
+{
+    wsl__free(a, r->b);
+    wsl__free(a, r->post);
+    wsl__free(a, r->named);
+    wsl__free(a, r->classes);
+}
+
+/* The posterior of a row given by its votes; each vote also adds nudge to its class. */
+static void row_posterior(const wsl_label_model *model, oc_row *r, const uint32_t *cols,
+                          const int32_t *vals, size_t nv, double nudge)
+{
+    const double *pi = model->prior;
+    size_t k = (size_t)model->k;
+    double shift, z = 0, mass = 0;
+    r->n = 0;
+    for (size_t e = 0; e < nv; e++) {
+        int32_t c = vals[e];
+        if (!r->named[c]) {
+            r->named[c] = 1;
+            r->b[c] = 0;
+            r->classes[r->n++] = c;
+        }
+        r->b[c] += model->bonus[cols[e]] + nudge;
+    }
+    /* Shifted by the largest log-odds (0 while some class is not named): no overflow. */
+    shift = r->n < k ? 0 : -INFINITY;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->b[r->classes[i]] > shift)
+            shift = r->b[r->classes[i]];
+    for (size_t i = 0; i < r->n; i++) {
+        int32_t c = r->classes[i];
+        r->post[c] = pi[c] * exp(r->b[c] - shift);
+        z += r->post[c];
+        mass += pi[c];
+    }
+    if (r->n < k && mass < 1)
+        z += (1 - mass) * exp(-shift);
+    for (size_t i = 0; i < r->n; i++)
+        r->post[r->classes[i]] /= z;
+    r->shift = shift;
+    r->z = z;
+}
+
+static void row_clear(oc_row *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        r->named[r->classes[i]] = 0;
+    r->n = 0;
+}
+
+void wsl__one_coin_refresh(wsl_label_model *model)
+{
+    double km1 = (double)(model->k - 1);
+    for (size_t j = 0; j < model->m; j++)
+        model->bonus[j] = log(model->acc[j]) + log(km1) - log1p(-model->acc[j]);
+    for (int32_t c = 0; c < model->k; c++)
+        model->log_prior[c] = model->prior[c] > 0 ? log(model->prior[c]) : -INFINITY;
+}
+
+typedef struct oc_ctx {
+    const wsl_pattern_table *T;
+    size_t gold_col;  /* column of clamped gold labels, or >= T->m */
+    size_t m;         /* sources (without the gold column) */
+    int32_t k;
+    wsl_fit_options o;
+    double n_rows;
+    double fire_ll;   /* log-likelihood of when the sources vote: fixed, rates are observed */
+    double *votes;    /* m: rows where the source votes */
+    double *fire;     /* m: their share */
+    int32_t *single;  /* m: the class of a source that votes only one, else -1 (moments start) */
+    double *right;    /* m: expected rows where the source's vote is the class */
+    double *ntot;     /* k: expected rows per class */
+    double *err_log;  /* m: log((1 - acc) / (k - 1)), a vote's log-probability off its class */
+    double *hist, *best_hist;
+    oc_row r;
+} oc_ctx;
+
+static void refresh(oc_ctx *x, wsl_label_model *model)
+{
+    double km1 = (double)(x->k - 1);
+    wsl__one_coin_refresh(model);
+    for (size_t j = 0; j < x->m; j++)
+        x->err_log[j] = log1p(-model->acc[j]) - log(km1);
+}
+
+static double clamp_acc(double a)
+{
+    return a < MIN_ACC ? MIN_ACC : a > 1 - MIN_ACC ? 1 - MIN_ACC : a;
+}
+
+/* The gold label of pattern p (its last vote, in the gold column), or WSL_ABSTAIN; *nv is
+ * reduced to the sources' votes. */
+static int32_t pattern_gold(const oc_ctx *x, size_t p, size_t *nv)
+{
+    const wsl_pattern_table *T = x->T;
+    size_t s0 = T->start[p];
+    if (x->gold_col < T->m && *nv > 0 && T->cols[s0 + *nv - 1] == x->gold_col)
+        return T->vals[s0 + --*nv];
+    return WSL_ABSTAIN;
+}
+
+/*
+ * One pass: the log-likelihood (total) and, with accumulate, the expected counts. A class no
+ * vote of a row names has posterior pi_c u with the same u for all of them; the classes' totals
+ * are pi_c sum(u) plus what the named classes add beyond that.
+ */
+static double e_step(oc_ctx *x, const wsl_label_model *model, int accumulate)
+{
+    const wsl_pattern_table *T = x->T;
+    const double *pi = model->prior;
+    oc_row *r = &x->r;
+    double ll = 0, U = 0;
+    if (accumulate) {
+        memset(x->right, 0, x->m * sizeof *x->right);
+        memset(x->ntot, 0, (size_t)x->k * sizeof *x->ntot);
+    }
+    for (size_t p = 0; p < T->n; p++) {
+        size_t s0 = T->start[p], nv = T->start[p + 1] - s0;
+        const uint32_t *cols = T->cols + s0;
+        const int32_t *vals = T->vals + s0;
+        double cnt = (double)T->counts[p], base = 0;
+        int32_t gold = pattern_gold(x, p, &nv);
+        for (size_t e = 0; e < nv; e++)
+            base += x->err_log[cols[e]];
+        if (gold != WSL_ABSTAIN) {
+            double bg = 0;
+            for (size_t e = 0; e < nv; e++)
+                bg += vals[e] == gold ? model->bonus[cols[e]] : 0;
+            ll += cnt * (base + model->log_prior[gold] + bg);
+            if (accumulate) {
+                x->ntot[gold] += cnt;
+                for (size_t e = 0; e < nv; e++)
+                    x->right[cols[e]] += vals[e] == gold ? cnt : 0;
+            }
+            continue;
+        }
+        row_posterior(model, r, cols, vals, nv, 0);
+        ll += cnt * (base + r->shift + log(r->z));
+        if (accumulate) {
+            if (r->n < (size_t)x->k) {
+                double u = cnt * exp(-r->shift) / r->z;
+                U += u;
+                for (size_t i = 0; i < r->n; i++) {
+                    int32_t c = r->classes[i];
+                    x->ntot[c] += cnt * r->post[c] - pi[c] * u;
+                }
+            } else {
+                for (size_t i = 0; i < r->n; i++)
+                    x->ntot[r->classes[i]] += cnt * r->post[r->classes[i]];
+            }
+            for (size_t e = 0; e < nv; e++)
+                x->right[cols[e]] += cnt * r->post[vals[e]];
+        }
+        row_clear(r);
+    }
+    if (accumulate)
+        for (int32_t c = 0; c < x->k; c++)
+            x->ntot[c] += pi[c] * U;
+    return ll + x->fire_ll;
+}
+
+static void m_step(oc_ctx *x, wsl_label_model *model)
+{
+    double W = x->o.pseudo_count;
+    for (size_t j = 0; j < x->m; j++) {
+        double den = x->votes[j] + W;
+        model->acc[j] =
+            clamp_acc(den > 0 ? (x->right[j] + W * WSL__PRIOR_ACCURACY) / den : WSL__PRIOR_ACCURACY);
+    }
+    if (x->o.prior == WSL_PRIOR_LEARNED)
+        wsl__prior_update(x->ntot, x->k, model->prior);
+    refresh(x, model);
+}
+
+/* Log density (up to a constant) of the accuracies' Beta priors. */
+static double log_prior(const oc_ctx *x, const wsl_label_model *model)
+{
+    double W = x->o.pseudo_count, lp = 0;
+    for (size_t j = 0; j < x->m; j++)
+        lp += W * (WSL__PRIOR_ACCURACY * log(model->acc[j]) +
+                   (1 - WSL__PRIOR_ACCURACY) * log1p(-model->acc[j]));
+    return lp;
+}
+
+/* Expected counts from majority vote's posteriors (a row without votes: uniform). */
+static void counts_of_majority(oc_ctx *x)
+{
+    const wsl_pattern_table *T = x->T;
+    oc_row *r = &x->r;
+    memset(x->right, 0, x->m * sizeof *x->right);
+    memset(x->ntot, 0, (size_t)x->k * sizeof *x->ntot);
+    for (size_t p = 0; p < T->n; p++) {
+        size_t s0 = T->start[p], nv = T->start[p + 1] - s0;
+        const uint32_t *cols = T->cols + s0;
+        const int32_t *vals = T->vals + s0;
+        double cnt = (double)T->counts[p];
+        int32_t gold = pattern_gold(x, p, &nv);
+        if (gold != WSL_ABSTAIN) {
+            x->ntot[gold] += cnt;
+            for (size_t e = 0; e < nv; e++)
+                x->right[cols[e]] += vals[e] == gold ? cnt : 0;
+            continue;
+        }
+        if (nv == 0) {
+            for (int32_t c = 0; c < x->k; c++)
+                x->ntot[c] += cnt / (double)x->k;
+            continue;
+        }
+        r->n = 0;
+        for (size_t e = 0; e < nv; e++) {
+            int32_t c = vals[e];
+            if (!r->named[c]) {
+                r->named[c] = 1;
+                r->b[c] = 0;
+                r->classes[r->n++] = c;
+            }
+            r->b[c] += 1;
+        }
+        for (size_t i = 0; i < r->n; i++)
+            x->ntot[r->classes[i]] += cnt * r->b[r->classes[i]] / (double)nv;
+        for (size_t e = 0; e < nv; e++)
+            x->right[cols[e]] += cnt * r->b[vals[e]] / (double)nv;
+        row_clear(r);
+    }
+}
+
+/* Put a start's parameters in place (the prior first). */
+static wsl_status start_init(oc_ctx *x, wsl_label_model *model, wsl_lm_start id)
+{
+    wsl__prior_start(&x->o, x->T, x->gold_col, x->k, model->prior);
+    if (id == WSL_START_MAJORITY) {
+        counts_of_majority(x);
+        m_step(x, model);
+        return WSL_OK;
+    }
+    if (id == WSL_START_MOMENTS)
+        WSL_TRY(wsl__moment_accuracies(model, x->T, x->single, x->fire, x->m,
+                                       WSL__PRIOR_ACCURACY, model->acc));
+    else
+        for (size_t j = 0; j < x->m; j++)
+            model->acc[j] = WSL__PRIOR_ACCURACY;
+    for (size_t j = 0; j < x->m; j++)
+        model->acc[j] = clamp_acc(model->acc[j]);
+    refresh(x, model);
+    return WSL_OK;
+}
+
+/* EM iterations it0 .. it_end - 1 (as em.c's em_iterate). */
+static wsl_status iterate(oc_ctx *x, wsl_label_model *model, int start_id, int it0, int it_end,
+                          double prev, int *iters, int *converged, double *pen, double *ll)
+{
+    *converged = 0;
+    *iters = it0;
+    for (int it = it0; it < it_end; it++) {
+        *ll = e_step(x, model, 1) / x->n_rows;
+        *pen = *ll + log_prior(x, model) / x->n_rows;
+        x->hist[it] = *pen;
+        *iters = it + 1;
+        if (x->o.iter_fn && x->o.iter_fn(start_id, it, *pen, x->o.iter_payload) != 0)
+            return wsl__error(WSL_ECALLBACK, "wsl_label_model_fit: iteration callback stopped "
+                                             "the fit at iteration %d", it);
+        if (it > 0 && fabs(*pen - prev) < x->o.tol) {
+            *converged = 1;
+            break;
+        }
+        prev = *pen;
+        m_step(x, model);
+    }
+    return WSL_OK;
+}
+
+typedef struct oc_start {
+    wsl_lm_start id;
+    int iters, converged;
+    double pen, ll;
+    double *acc, *prior, *hist;
+} oc_start;
+
+/* Every requested start runs WSL__START_RACE iterations; the best goes on to convergence. */
+static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
+{
+    static const wsl_lm_start ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE, WSL_START_MOMENTS};
+    enum { N_STARTS = sizeof ids / sizeof ids[0] };
+    oc_start sts[N_STARTS] = {{0}};
+    size_t n = 0, best = 0, per = x->m + (size_t)x->k + WSL__START_RACE;
+    int race = x->o.max_iter < WSL__START_RACE ? x->o.max_iter : WSL__START_RACE;
+    double *buf;
+    wsl_status st = WSL_OK;
+    for (size_t i = 0; i < N_STARTS; i++)
+        if (x->o.starts & (unsigned)ids[i])
+            sts[n++].id = ids[i];
+    if (!(buf = wsl__mallocarray(&model->alloc, per * n, sizeof *buf)))
+        return WSL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        oc_start *s = &sts[i];
+        s->acc = buf + i * per;
+        s->prior = s->acc + x->m;
+        s->hist = s->prior + x->k;
+        if ((st = start_init(x, model, s->id)) != WSL_OK ||
+            (st = iterate(x, model, (int)s->id, 0, race, -INFINITY, &s->iters, &s->converged,
+                          &s->pen, &s->ll)) != WSL_OK)
+            goto done;
+        wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
+                 "start %d: penalized log-likelihood %.6f per row after %d iterations%s",
+                 (int)s->id, s->pen, s->iters, s->converged ? " (converged)" : "");
+        memcpy(s->acc, model->acc, x->m * sizeof *s->acc);
+        memcpy(s->prior, model->prior, (size_t)x->k * sizeof *s->prior);
+        memcpy(s->hist, x->hist, (size_t)s->iters * sizeof *s->hist);
+        if (i == 0 || s->pen > sts[best].pen + 1e-12)
+            best = i;
+    }
+    {
+        oc_start *s = &sts[best];
+        int iters = s->iters, converged = s->converged;
+        double pen = s->pen, ll = s->ll;
+        memcpy(model->acc, s->acc, x->m * sizeof *s->acc);
+        memcpy(model->prior, s->prior, (size_t)x->k * sizeof *s->prior);
+        memcpy(x->hist, s->hist, (size_t)iters * sizeof *s->hist);
+        refresh(x, model);
+        if (!converged) {
+            if ((st = iterate(x, model, (int)s->id, iters, x->o.max_iter, pen, &iters,
+                              &converged, &pen, &ll)) != WSL_OK)
+                goto done;
+            if (!converged) {
+                ll = e_step(x, model, 0) / x->n_rows;
+                pen = ll + log_prior(x, model) / x->n_rows;
+            }
+        }
+        wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
+                 "start %d: %d iterations, penalized log-likelihood %.6f per row%s", (int)s->id,
+                 iters, pen, converged ? "" : " (not converged)");
+        memcpy(x->best_hist, x->hist, (size_t)iters * sizeof *x->hist);
+        model->n_history = (size_t)iters;
+        model->report.iterations = iters;
+        model->report.converged = converged;
+        model->report.start = s->id;
+        model->report.log_likelihood = ll;
+        model->report.penalized = pen;
+    }
+done:
+    wsl__free(&model->alloc, buf);
+    return st;
+}
+
+/* Voting counts, rates, single-class sources, and the firing's log-likelihood. */
+static wsl_status source_stats(oc_ctx *x, wsl_label_model *model)
+{
+    const wsl_pattern_table *T = x->T;
+    memset(x->votes, 0, x->m * sizeof *x->votes);
+    for (size_t j = 0; j < x->m; j++)
+        x->single[j] = WSL_ABSTAIN - 1; /* no vote seen yet */
+    for (size_t p = 0; p < T->n; p++) {
+        size_t nv = T->start[p + 1] - T->start[p];
+        (void)pattern_gold(x, p, &nv);
+        if (x->o.abstain == WSL_ABSTAIN_NEVER && nv != x->m)
+            return wsl__error(WSL_EINVAL, "wsl_label_model_fit: opts->abstain is "
+                                          "WSL_ABSTAIN_NEVER but %zu rows have abstains",
+                              (size_t)T->counts[p]);
+        for (size_t e = T->start[p]; e < T->start[p] + nv; e++) {
+            size_t j = T->cols[e];
+            int32_t v = T->vals[e];
+            x->votes[j] += (double)T->counts[p];
+            x->single[j] = x->single[j] == WSL_ABSTAIN - 1 || x->single[j] == v ? v : WSL_ABSTAIN;
+        }
+    }
+    x->fire_ll = 0;
+    for (size_t j = 0; j < x->m; j++) {
+        double f = x->votes[j] / x->n_rows, rest = x->n_rows - x->votes[j];
+        if (x->single[j] < WSL_ABSTAIN)
+            x->single[j] = WSL_ABSTAIN;
+        x->fire[j] = f;
+        model->rate[j] = f;
+        if (x->votes[j] > 0)
+            x->fire_ll += x->votes[j] * log(f);
+        if (rest > 0)
+            x->fire_ll += rest * log1p(-f);
+    }
+    return WSL_OK;
+}
+
+wsl_status wsl__one_coin_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
+                             const wsl_fit_options *opts)
+{
+    const wsl_allocator *a = &model->alloc;
+    wsl_pattern_table *canon = NULL;
+    oc_ctx x;
+    wsl_status st;
+    size_t mm;
+    memset(&x, 0, sizeof x);
+    if (T->total == 0)
+        return wsl__error(WSL_EINVAL, "wsl_label_model_fit: no rows to fit");
+    if (!T->canonical)
+        WSL_TRY(wsl__patterns_canonical_copy(T, &canon));
+    T = canon ? canon : T;
+    x.T = T;
+    x.k = model->k;
+    x.gold_col = gold_col;
+    x.m = gold_col < T->m ? T->m - 1 : T->m;
+    x.o = *opts;
+    x.n_rows = (double)T->total;
+    mm = x.m ? x.m : 1;
+    if ((st = wsl__model_alloc_one_coin(model, x.m)) != WSL_OK)
+        goto done;
+    x.votes = wsl__mallocarray(a, mm, sizeof *x.votes);
+    x.fire = wsl__mallocarray(a, mm, sizeof *x.fire);
+    x.single = wsl__mallocarray(a, mm, sizeof *x.single);
+    x.right = wsl__mallocarray(a, mm, sizeof *x.right);
+    x.err_log = wsl__mallocarray(a, mm, sizeof *x.err_log);
+    x.ntot = wsl__mallocarray(a, (size_t)x.k, sizeof *x.ntot);
+    x.hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.hist);
+    x.best_hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.best_hist);
+    if (!x.votes || !x.fire || !x.single || !x.right || !x.err_log || !x.ntot || !x.hist ||
+        !x.best_hist || (st = row_init(&x.r, a, x.k, x.m)) != WSL_OK) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    if ((st = source_stats(&x, model)) != WSL_OK || (st = fit_starts(&x, model)) != WSL_OK)
+        goto done;
+    if (model->n_history > 0) {
+        if (!(model->history = wsl__mallocarray(a, model->n_history, sizeof *model->history))) {
+            st = WSL_ENOMEM;
+            goto done;
+        }
+        memcpy(model->history, x.best_hist, model->n_history * sizeof *model->history);
+    }
+    model->report.n_patterns = T->n;
+    model->report.n_rows = T->total;
+    model->report.tables = WSL_TABLES_ONE_COIN;
+    model->report.abstain = x.o.abstain;
+    model->report.prior = x.o.prior;
+    model->report.cofire_g = model->report.cofire_limit = NAN;
+    model->fitted = 1;
+done:
+    wsl_pattern_table_free(canon);
+    wsl__free(a, x.votes);
+    wsl__free(a, x.fire);
+    wsl__free(a, x.single);
+    wsl__free(a, x.right);
+    wsl__free(a, x.err_log);
+    wsl__free(a, x.ntot);
+    wsl__free(a, x.hist);
+    wsl__free(a, x.best_hist);
+    row_release(&x.r, a);
+    return st;
+}
+
+wsl_status wsl__one_coin_predict(const wsl_label_model *model, const wsl_label_matrix *L,
+                                 double *probs, uint8_t *covered)
+{
+    const wsl_allocator *a = &model->alloc;
+    size_t k = (size_t)model->k, mm = L->m ? L->m : 1;
+    uint32_t *cols = wsl__mallocarray(a, mm, sizeof *cols);
+    int32_t *vals = wsl__mallocarray(a, mm, sizeof *vals);
+    oc_row r;
+    wsl_status st = row_init(&r, a, model->k, L->m);
+    if (st == WSL_OK && (!cols || !vals))
+        st = WSL_ENOMEM;
+    for (size_t i = 0; st == WSL_OK && i < L->n; i++) {
+        double *p = probs + i * k;
+        size_t nv = wsl__lm_row_votes(L, i, cols, vals);
+        row_posterior(model, &r, cols, vals, nv, WSL__TIE_NUDGE);
+        if (r.n < k) {
+            double u = exp(-r.shift) / r.z;
+            for (size_t c = 0; c < k; c++)
+                p[c] = model->prior[c] * u;
+        }
+        for (size_t e = 0; e < r.n; e++)
+            p[r.classes[e]] = r.post[r.classes[e]];
+        if (covered)
+            covered[i] = nv > 0;
+        row_clear(&r);
+    }
+    row_release(&r, a);
+    wsl__free(a, cols);
+    wsl__free(a, vals);
+    return st;
+}
