@@ -57,7 +57,9 @@ static const variant variants[] = {
      WSL_DEPS_LEARN},
     {"polarity+by-polarity + learned dependencies", WSL_TABLES_POLARITY, WSL_ABSTAIN_BY_POLARITY,
      WSL_PRIOR_DEFAULT, WSL_DEPS_LEARN},
-    {"one-coin (many classes)", WSL_TABLES_ONE_COIN, WSL_ABSTAIN_RANDOM, WSL_PRIOR_DEFAULT,
+    {"one-coin (many classes)", WSL_TABLES_ONE_COIN, WSL_ABSTAIN_DEFAULT, WSL_PRIOR_DEFAULT,
+     WSL_DEPS_DEFAULT},
+    {"one-coin+random (textbook)", WSL_TABLES_ONE_COIN, WSL_ABSTAIN_RANDOM, WSL_PRIOR_DEFAULT,
      WSL_DEPS_DEFAULT},
 };
 #define N_VARIANTS (sizeof variants / sizeof variants[0])

@@ -167,6 +167,16 @@ printf '[1,2' > "$TMP/sp_bad.json"
 expect 2 "fit source priors not JSON" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/sp_bad.json"
 expect 3 "fit source priors missing" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/none.json"
 expect 1 "fit bad source prior strength" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m5.json" --source-priors "$TMP/sp.json" --source-prior-strength -1
+expect 0 "fit one-coin" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m6.json" --tables one-coin --json
+contains "$TMP/out" '"tables": "one-coin"' "fit --json names the tables"
+contains "$TMP/m6.json" '"one_coin"' "one-coin saved in the model"
+contains "$TMP/m6.json" '"vote_rate"' "one-coin model keeps its voting rates"
+expect 0 "predict one-coin" -- "$WSL" predict "$TMP/m6.json" "$DATA/cli_small.csv" -o "$TMP/p6.csv"
+if [ "$(wc -l < "$TMP/p6.csv")" -eq 4 ] && [ "$(head -n1 "$TMP/p6.csv" | tr ',' '\n' | wc -l)" -eq 2 ]; then
+  passes=$((passes + 1)); else echo "FAIL: predict one-coin shape"; fails=$((fails + 1)); fi
+expect 0 "report one-coin" -- "$WSL" report "$DATA/cli_small.csv" --model "$TMP/m6.json" -o "$TMP/r6.html"
+expect 1 "fit one-coin with informative abstains" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --tables one-coin --abstain informative
+contains "$TMP/err" "WSL_TABLES_ONE_COIN" "one-coin refusal names the tables"
 expect 1 "fit bad abstain" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --abstain sometimes
 contains "$TMP/err" "unknown value 'sometimes'" "bad abstain named"
 expect 0 "predict csv" -- "$WSL" predict "$TMP/m.json" "$DATA/cli_small.csv" -o "$TMP/p.csv" --labels-out "$TMP/l.csv" --tie lowest

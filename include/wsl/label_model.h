@@ -67,11 +67,14 @@ typedef enum wsl_lm_tables {
     WSL_TABLES_POLARITY = 4,       /**< a source that votes a single class a has two rates,
                                         P(vote a | y = a) >= P(vote a | y != a); sources voting
                                         several classes get full tables */
-    WSL_TABLES_ONE_COIN = 5        /**< many classes: one accuracy per source, errors spread
-                                        evenly over the other k - 1 classes, abstains missing
-                                        at random (or WSL_ABSTAIN_NEVER). O(m + k) parameters
-                                        and O(votes) work per row whatever k; no source priors
-                                        and no dependency groups */
+    WSL_TABLES_ONE_COIN = 5        /**< many classes: a source voting several classes has one
+                                        accuracy (errors spread evenly over the other k - 1
+                                        classes, abstains missing at random); a source voting
+                                        a single class has two firing rates as with POLARITY
+                                        (by the abstain option; RANDOM makes it one-coin too).
+                                        O(m + k) parameters and O(votes) work per row whatever
+                                        k; no informative abstains for multi-class sources, no
+                                        source priors, no dependency groups */
 } wsl_lm_tables;
 
 /** How abstentions enter the model. */

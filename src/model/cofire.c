@@ -75,9 +75,18 @@ wsl_status wsl__cofire_test(const wsl_label_model *model, const wsl_pattern_tabl
                 model->cl.of_source[ju] == model->cl.of_source[jw])
                 continue; /* modelled jointly */
             double e11 = 0, o11 = both[u * q + w], nu = nfire[u], nw = nfire[w];
-            for (int32_t c = 0; c < k; c++)
-                e11 += model->prior[c] * model->table[wsl__tab_index(k, ju, c, single[ju])] *
-                       model->table[wsl__tab_index(k, jw, c, single[jw])];
+            if (model->one_coin) {
+                /* Each fires at f but for its own class (h): four terms, not k. */
+                int32_t au = single[ju], aw = single[jw];
+                double fu = model->fire_out[ju], fw = model->fire_out[jw];
+                double du = model->fire_in[ju] - fu, dw = model->fire_in[jw] - fw;
+                e11 = fu * fw + model->prior[au] * du * fw + model->prior[aw] * dw * fu +
+                      (au == aw ? model->prior[au] * du * dw : 0);
+            } else {
+                for (int32_t c = 0; c < k; c++)
+                    e11 += model->prior[c] * model->table[wsl__tab_index(k, ju, c, single[ju])] *
+                           model->table[wsl__tab_index(k, jw, c, single[jw])];
+            }
             e11 *= n;
             sum += 2 * (g_term(o11, e11) + g_term(nu - o11, nu - e11) +
                         g_term(nw - o11, nw - e11) + g_term(n - nu - nw + o11, n - nu - nw + e11));

@@ -184,14 +184,20 @@ static double clamp_rate(double r)
  * is PRIOR_ACCURACY precise would be. Scaling by the coverage keeps a rare source's prior as
  * strong, in votes, as a frequent one's.
  */
-static void single_class_prior(const em_ctx *x, size_t j, double *Mh, double *h0, double *Mf,
-                               double *f0)
+void wsl__single_class_prior(double pseudo_count, double cov, int32_t k_classes, double *Mh,
+                             double *h0, double *Mf, double *f0)
 {
-    double k = (double)x->k, cov = x->fire[j], M = x->o.pseudo_count / cov;
+    double k = (double)k_classes, M = pseudo_count / cov;
     *Mh = M / k;
     *Mf = M * (k - 1) / k;
     *h0 = clamp_rate(PRIOR_ACCURACY * cov * k);
     *f0 = clamp_rate((1 - PRIOR_ACCURACY) * cov * k / (k - 1));
+}
+
+static void single_class_prior(const em_ctx *x, size_t j, double *Mh, double *h0, double *Mf,
+                               double *f0)
+{
+    wsl__single_class_prior(x->o.pseudo_count, x->fire[j], x->k, Mh, h0, Mf, f0);
 }
 
 /*

@@ -36,10 +36,18 @@ static void release_params(wsl_label_model *model)
     wsl__free(&model->alloc, model->delta);
     wsl__free(&model->alloc, model->abstain_log);
     model->delta = model->abstain_log = NULL;
+    wsl__free(&model->alloc, model->single);
     wsl__free(&model->alloc, model->acc);
     wsl__free(&model->alloc, model->rate);
+    wsl__free(&model->alloc, model->fire_in);
+    wsl__free(&model->alloc, model->fire_out);
     wsl__free(&model->alloc, model->bonus);
-    model->acc = model->rate = model->bonus = NULL;
+    wsl__free(&model->alloc, model->eff_prior);
+    wsl__free(&model->alloc, model->log_eff);
+    model->single = NULL;
+    model->log_eff = NULL;
+    model->acc = model->rate = model->fire_in = model->fire_out = model->bonus = NULL;
+    model->eff_prior = NULL;
     model->one_coin = 0;
     wsl__free(&model->alloc, model->history);
     model->prior = model->log_prior = model->table = model->log_table = model->history = NULL;
@@ -90,10 +98,17 @@ wsl_status wsl__model_alloc_one_coin(wsl_label_model *model, size_t m)
     release_params(model);
     model->prior = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
     model->log_prior = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
-    model->acc = wsl__mallocarray(a, mm, sizeof(double));
-    model->rate = wsl__mallocarray(a, mm, sizeof(double));
+    model->eff_prior = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
+    model->log_eff = wsl__mallocarray(a, (size_t)model->k, sizeof(double));
+    model->single = wsl__mallocarray(a, mm, sizeof(int32_t));
+    model->acc = wsl__calloc(a, mm, sizeof(double));
+    model->rate = wsl__calloc(a, mm, sizeof(double));
+    model->fire_in = wsl__calloc(a, mm, sizeof(double));
+    model->fire_out = wsl__calloc(a, mm, sizeof(double));
     model->bonus = wsl__mallocarray(a, mm, sizeof(double));
-    if (!model->prior || !model->log_prior || !model->acc || !model->rate || !model->bonus) {
+    if (!model->prior || !model->log_prior || !model->eff_prior || !model->log_eff ||
+        !model->single ||
+        !model->acc || !model->rate || !model->fire_in || !model->fire_out || !model->bonus) {
         release_params(model);
         return WSL_ENOMEM;
     }
@@ -163,13 +178,12 @@ void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum)
 #define DENSE_DEFAULT_MAX ((double)(1 << 23))
 
 /* Whether default tables become one-coin: many values, and nothing asked of the options that
- * only tables do (informative abstains, source priors, dependency groups). */
+ * only tables do (informative abstains for every source, source priors, dependency groups). */
 static int default_one_coin(const wsl_fit_options *opts, size_t m, int32_t k)
 {
     if (opts && opts->tables != WSL_TABLES_DEFAULT)
         return 0;
-    if (opts && opts->abstain != WSL_ABSTAIN_DEFAULT && opts->abstain != WSL_ABSTAIN_RANDOM &&
-        opts->abstain != WSL_ABSTAIN_NEVER)
+    if (opts && opts->abstain == WSL_ABSTAIN_INFORMATIVE)
         return 0;
     if (opts && opts->version >= 2 &&
         (opts->source_priors || opts->n_dep_groups > 0 || opts->deps == WSL_DEPS_LEARN))
@@ -187,8 +201,6 @@ static wsl_status fit_table(wsl_label_model *model, const wsl_pattern_table *T, 
     if (default_one_coin(opts, gold_col < T->m ? T->m - 1 : T->m, model->k))
         o.tables = WSL_TABLES_ONE_COIN;
     if (o.tables == WSL_TABLES_ONE_COIN) {
-        if (!opts || opts->abstain == WSL_ABSTAIN_DEFAULT)
-            o.abstain = WSL_ABSTAIN_RANDOM;
         st = wsl__one_coin_fit(model, T, gold_col, &o);
     } else {
         st = wsl__em_fit(model, T, gold_col, &o);
@@ -533,16 +545,11 @@ wsl_status wsl_label_model_accuracies(const wsl_label_model *model, double *out,
         return wsl__error(WSL_EBUFS, "%s: out holds %zu values, needs %zu", __func__, len,
                           model->m);
     k = model->k;
-    if (model->one_coin) {
-        memcpy(out, model->acc, model->m * sizeof *out);
-        return WSL_OK;
-    }
     for (size_t j = 0; j < model->m; j++) {
         double right = 0, voted = 0;
         for (int32_t c = 0; c < k; c++) {
-            const double *row = model->table + wsl__tab_index(k, j, c, -1);
-            right += model->prior[c] * row[c + 1];
-            voted += model->prior[c] * (1 - row[0]);
+            right += model->prior[c] * wsl__model_prob(model, j, c, c);
+            voted += model->prior[c] * (1 - wsl__model_prob(model, j, c, -1));
         }
         /* right <= voted when the rows sum to 1; rounding may still put it a hair above. */
         out[j] = voted > 0 ? (right < voted ? right / voted : 1) : 0;

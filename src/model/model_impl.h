@@ -53,9 +53,15 @@ struct wsl_label_model {
     /* One-coin models (report.tables == WSL_TABLES_ONE_COIN, see one_coin.c) keep no tables:
      * table, log_table, delta and abstain_log are NULL, these are set. */
     int one_coin;
-    double *acc;        /* m: P(vote = y | the source votes) */
-    double *rate;       /* m: P(the source votes), whatever the class */
-    double *bonus;      /* m: log-odds a vote adds to its class, log(acc (k - 1) / (1 - acc)) */
+    int32_t *single;    /* m: the class a source votes, when it votes one class and its firing
+                           says it (two rates below), else -1 (one coin) */
+    double *acc;        /* m: one coin: P(vote = y | the source votes), else 0 */
+    double *rate;       /* m: one coin: P(the source votes), whatever the class, else 0 */
+    double *fire_in;    /* m: single class a: P(fires | y = a), else 0 */
+    double *fire_out;   /* m: single class a: P(fires | y != a), else 0 */
+    double *bonus;      /* m: log-odds a vote adds to its class (scoring cache) */
+    double *eff_prior;  /* k: P(y = c | every source abstained) (scoring cache) */
+    double *log_eff;    /* k: its log, finite where it underflows */
 };
 
 static inline size_t wsl__tab_index(int32_t k, size_t j, int32_t c, int32_t v)
@@ -67,8 +73,13 @@ static inline size_t wsl__tab_index(int32_t k, size_t j, int32_t c, int32_t v)
 static inline double wsl__model_prob(const wsl_label_model *model, size_t j, int32_t c, int32_t v)
 {
     if (model->one_coin) {
-        double r = model->rate[j], a = model->acc[j];
-        return v < 0 ? 1 - r : v == c ? r * a : r * (1 - a) / (double)(model->k - 1);
+        int32_t a = model->single[j];
+        double r = model->rate[j], q = model->acc[j], p;
+        if (a >= 0) {
+            p = c == a ? model->fire_in[j] : model->fire_out[j];
+            return v < 0 ? 1 - p : v == a ? p : 0;
+        }
+        return v < 0 ? 1 - r : v == c ? r * q : r * (1 - q) / (double)(model->k - 1);
     }
     return model->table[wsl__tab_index(model->k, j, c, v)];
 }
@@ -78,22 +89,27 @@ void wsl__fit_options_resolve(const wsl_fit_options *opts, wsl_fit_options *out)
 
 /* Allocate the parameter arrays of a model for m sources (frees previous ones). */
 wsl_status wsl__model_alloc_params(wsl_label_model *model, size_t m);
-/* The same for a one-coin model: prior, acc, rate and their logs. */
+/* The same for a one-coin model (the arrays of its fields above, prior and log_prior). */
 wsl_status wsl__model_alloc_one_coin(wsl_label_model *model, size_t m);
 
 /* The class prior's starting value: opts->class_prior, uniform, or the gold labels' balance
  * (add-one) found in T's column gold_col; uniform for a learned prior. */
 void wsl__prior_start(const wsl_fit_options *o, const wsl_pattern_table *T, size_t gold_col,
                       int32_t k, double *prior);
+/* Beta priors of a single-class source's two rates (see em.c): Mh pseudo-rows centred on h0
+ * for P(fires | its class), Mf on f0 for P(fires | another class), given its coverage. */
+void wsl__single_class_prior(double pseudo_count, double cov, int32_t k, double *Mh, double *h0,
+                             double *Mf, double *f0);
 /* A learned prior's M-step from expected class counts: proportional to them, then no class
  * below a fifth of uniform (the guard against collapse onto one class). */
 void wsl__prior_update(const double *ntot, int32_t k, double *prior);
 
 /* One-coin engine (one_coin.c): fit on a pattern table, refresh the scoring caches (bonus,
- * log_prior) after the parameters changed, and predict. */
+ * eff_prior, log_prior) after the parameters changed (returns log sum_c pi_c prod_j P(abstain_j
+ * | c) over single-class sources, the eff_prior's normalizer), and predict. */
 wsl_status wsl__one_coin_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
                              const wsl_fit_options *opts);
-void wsl__one_coin_refresh(wsl_label_model *model);
+double wsl__one_coin_refresh(wsl_label_model *model);
 wsl_status wsl__one_coin_predict(const wsl_label_model *model, const wsl_label_matrix *L,
                                  double *probs, uint8_t *covered);
 

@@ -1,20 +1,24 @@
 /*
  * The one-coin engine (WSL_TABLES_ONE_COIN): label models with many classes.
  *
- * Source j votes the true class with probability acc_j and each other class with
- * (1 - acc_j) / (k - 1), and votes at its observed rate whatever the class (abstains missing at
- * random). With b_c the summed log-odds of a row's votes for class c (each vote of source j adds
- * bonus_j = log(acc_j (k - 1) / (1 - acc_j)) to its class),
- *     P(y = c | votes) = pi_c exp(b_c) / Z,   Z = sum_c pi_c exp(b_c),
- * and b_c = 0 for every class no vote names: Z, the posterior and the expected counts of the
+ * A source voting several classes votes the true class with probability acc_j and each other
+ * class with (1 - acc_j) / (k - 1), at its observed rate whatever the class (abstains missing at
+ * random). A source voting a single class a fires with probability h_j when y = a and f_j
+ * otherwise (h_j >= f_j), its abstains informative as in the table engine's polarity model
+ * (textbook one-coin collapses on such sources: a source "always wrong" explains a one-class
+ * source's votes as well as one always right). Then, with b_c the summed log-odds of a row's
+ * votes for class c (each vote adds its source's bonus_j to its class) and
+ * e_c = P(y = c | every source abstained),
+ *     P(y = c | votes) = e_c exp(b_c) / Z,   Z = sum_c e_c exp(b_c),
+ * where b_c = 0 for every class no vote names: Z, the posterior and the expected counts of the
  * M-step take O(votes) per row, so 1,000 classes cost what 2 do. The parameters are O(m + k),
  * against the m k (k + 1) values of tables (800 MB each at 100 sources x 1,000 classes).
  *
- * MAP EM: each accuracy has a Beta prior of pseudo_count pseudo-votes centred on
- * WSL__PRIOR_ACCURACY; a learned class prior gets the table engine's update (em.c). The starts
- * are those of the table engine, raced the same way. Patterns are visited in canonical order,
- * so the bits do not depend on how the table was built; a pass is O(votes) and single-threaded,
- * so n_threads changes nothing.
+ * MAP EM with the table engine's priors (an accuracy's Beta of pseudo_count pseudo-votes
+ * centred on WSL__PRIOR_ACCURACY, a single-class source's two Betas, the learned class prior's
+ * guard), starts, race and co-firing check. Patterns are visited in canonical order, so the
+ * bits do not depend on how the table was built; a pass is O(votes) and single-threaded, so
+ * n_threads changes nothing.
  */
 #include "model_impl.h"
 
@@ -23,8 +27,8 @@
 #include <math.h>
 #include <string.h>
 
-/* Accuracies stay this far inside (0, 1): finite log-odds. */
-#define MIN_ACC 1e-6
+/* Accuracies and firing rates stay this far inside (0, 1): finite logs. */
+#define MIN_PROB 1e-6
 
 /* The classes one row's votes name, and its posterior over them. */
 typedef struct oc_row {
@@ -55,40 +59,60 @@ static void row_release(oc_row *r, const wsl_allocator *a)
     wsl__free(a, r->classes);
 }
 
-/* The posterior of a row given by its votes; each vote also adds nudge to its class. */
+/*
+ * The posterior of a row given by its votes; each vote also adds nudge to its class. In log
+ * space against the largest term (a named class's, or the unnamed classes' mass): thousands of
+ * votes, or a class whose prior underflows, stay finite.
+ */
 static void row_posterior(const wsl_label_model *model, oc_row *r, const uint32_t *cols,
                           const int32_t *vals, size_t nv, double nudge)
 {
-    const double *pi = model->prior;
+    const double *e = model->eff_prior, *le = model->log_eff;
     size_t k = (size_t)model->k;
-    double shift, z = 0, mass = 0;
+    double top, z = 0, mass = 0, rest;
     r->n = 0;
-    for (size_t e = 0; e < nv; e++) {
-        int32_t c = vals[e];
+    for (size_t i = 0; i < nv; i++) {
+        int32_t c = vals[i];
         if (!r->named[c]) {
             r->named[c] = 1;
             r->b[c] = 0;
             r->classes[r->n++] = c;
         }
-        r->b[c] += model->bonus[cols[e]] + nudge;
+        r->b[c] += model->bonus[cols[i]] + nudge;
     }
-    /* Shifted by the largest log-odds (0 while some class is not named): no overflow. */
-    shift = r->n < k ? 0 : -INFINITY;
     for (size_t i = 0; i < r->n; i++)
-        if (r->b[r->classes[i]] > shift)
-            shift = r->b[r->classes[i]];
+        mass += e[r->classes[i]];
+    rest = r->n < k && mass < 1 ? log1p(-mass) : -INFINITY; /* the unnamed classes' log mass */
+    top = rest;
     for (size_t i = 0; i < r->n; i++) {
         int32_t c = r->classes[i];
-        r->post[c] = pi[c] * exp(r->b[c] - shift);
-        z += r->post[c];
-        mass += pi[c];
+        r->post[c] = le[c] + r->b[c];
+        top = r->post[c] > top ? r->post[c] : top;
     }
-    if (r->n < k && mass < 1)
-        z += (1 - mass) * exp(-shift);
+    for (size_t i = 0; i < r->n; i++) {
+        int32_t c = r->classes[i];
+        r->post[c] = exp(r->post[c] - top);
+        z += r->post[c];
+    }
+    if (rest > -INFINITY)
+        z += exp(rest - top);
     for (size_t i = 0; i < r->n; i++)
         r->post[r->classes[i]] /= z;
-    r->shift = shift;
+    r->shift = top;
     r->z = z;
+}
+
+/* P(y = c) of row r for a class no vote named, into p[c] for every such class. */
+static void unnamed_posterior(const wsl_label_model *model, const oc_row *r, double *p)
+{
+    double u = exp(-r->shift) / r->z;
+    if (isfinite(u)) {
+        for (int32_t c = 0; c < model->k; c++)
+            p[c] = model->eff_prior[c] * u;
+    } else { /* the unnamed classes' mass below e^-709: each from its log */
+        for (int32_t c = 0; c < model->k; c++)
+            p[c] = exp(model->log_eff[c] - r->shift) / r->z;
+    }
 }
 
 static void row_clear(oc_row *r)
@@ -98,13 +122,37 @@ static void row_clear(oc_row *r)
     r->n = 0;
 }
 
-void wsl__one_coin_refresh(wsl_label_model *model)
+double wsl__one_coin_refresh(wsl_label_model *model)
 {
-    double km1 = (double)(model->k - 1);
-    for (size_t j = 0; j < model->m; j++)
-        model->bonus[j] = log(model->acc[j]) + log(km1) - log1p(-model->acc[j]);
-    for (int32_t c = 0; c < model->k; c++)
+    int32_t k = model->k;
+    int votes_only = model->report.abstain == WSL_ABSTAIN_VOTES_ONLY;
+    double *e = model->eff_prior, top = -INFINITY, sum = 0;
+    for (int32_t c = 0; c < k; c++)
         model->log_prior[c] = model->prior[c] > 0 ? log(model->prior[c]) : -INFINITY;
+    memcpy(e, model->log_prior, (size_t)k * sizeof *e);
+    for (size_t j = 0; j < model->m; j++) {
+        int32_t a = model->single[j];
+        double h = model->fire_in[j], f = model->fire_out[j];
+        if (a < 0) {
+            model->bonus[j] = log(model->acc[j]) + log((double)(k - 1)) - log1p(-model->acc[j]);
+            continue;
+        }
+        /* A single-class source's abstain is evidence against its class (votes only: none). */
+        model->bonus[j] = log(h) - log(f);
+        if (!votes_only) {
+            model->bonus[j] += log1p(-f) - log1p(-h);
+            e[a] += log1p(-h) - log1p(-f);
+        }
+    }
+    for (int32_t c = 0; c < k; c++)
+        top = e[c] > top ? e[c] : top;
+    for (int32_t c = 0; c < k; c++)
+        sum += exp(e[c] - top);
+    for (int32_t c = 0; c < k; c++) {
+        model->log_eff[c] = e[c] - top - log(sum);
+        e[c] = exp(model->log_eff[c]);
+    }
+    return top + log(sum);
 }
 
 typedef struct oc_ctx {
@@ -113,29 +161,41 @@ typedef struct oc_ctx {
     size_t m;         /* sources (without the gold column) */
     int32_t k;
     wsl_fit_options o;
+    wsl_lm_abstain mode; /* of the current phase (AUTO resolved) */
     double n_rows;
-    double fire_ll;   /* log-likelihood of when the sources vote: fixed, rates are observed */
+    double fire_ll;   /* log-likelihood of when the one-coin sources vote (observed rates) */
+    double row_ll;    /* per row: log of e's normalizer plus the single-class sources' abstains */
     double *votes;    /* m: rows where the source votes */
     double *fire;     /* m: their share */
-    int32_t *single;  /* m: the class of a source that votes only one, else -1 (moments start) */
+    int32_t *emits_one; /* m: the class of a source that votes only one, else -1 */
     double *right;    /* m: expected rows where the source's vote is the class */
     double *ntot;     /* k: expected rows per class */
-    double *err_log;  /* m: log((1 - acc) / (k - 1)), a vote's log-probability off its class */
+    double *vote_log; /* m: a vote's log-probability when its class is not y, less its abstain's */
     double *hist, *best_hist;
     oc_row r;
 } oc_ctx;
 
 static void refresh(oc_ctx *x, wsl_label_model *model)
 {
-    double km1 = (double)(x->k - 1);
-    wsl__one_coin_refresh(model);
-    for (size_t j = 0; j < x->m; j++)
-        x->err_log[j] = log1p(-model->acc[j]) - log(km1);
+    double log_w = wsl__one_coin_refresh(model), abstains = 0;
+    int votes_only = x->mode == WSL_ABSTAIN_VOTES_ONLY;
+    for (size_t j = 0; j < x->m; j++) {
+        double f = model->fire_out[j];
+        if (model->single[j] < 0) {
+            x->vote_log[j] = log1p(-model->acc[j]) - log((double)(x->k - 1));
+        } else if (votes_only) {
+            x->vote_log[j] = log(f);
+        } else {
+            x->vote_log[j] = log(f) - log1p(-f);
+            abstains += log1p(-f);
+        }
+    }
+    x->row_ll = log_w + abstains;
 }
 
-static double clamp_acc(double a)
+static double clamp_prob(double a)
 {
-    return a < MIN_ACC ? MIN_ACC : a > 1 - MIN_ACC ? 1 - MIN_ACC : a;
+    return a < MIN_PROB ? MIN_PROB : a > 1 - MIN_PROB ? 1 - MIN_PROB : a;
 }
 
 /* The gold label of pattern p (its last vote, in the gold column), or WSL_ABSTAIN; *nv is
@@ -151,13 +211,13 @@ static int32_t pattern_gold(const oc_ctx *x, size_t p, size_t *nv)
 
 /*
  * One pass: the log-likelihood (total) and, with accumulate, the expected counts. A class no
- * vote of a row names has posterior pi_c u with the same u for all of them; the classes' totals
- * are pi_c sum(u) plus what the named classes add beyond that.
+ * vote of a row names has posterior e_c u with the same u for all of them; the classes' totals
+ * are e_c sum(u) plus what the named classes add beyond that.
  */
 static double e_step(oc_ctx *x, const wsl_label_model *model, int accumulate)
 {
     const wsl_pattern_table *T = x->T;
-    const double *pi = model->prior;
+    const double *e = model->eff_prior;
     oc_row *r = &x->r;
     double ll = 0, U = 0;
     if (accumulate) {
@@ -170,43 +230,63 @@ static double e_step(oc_ctx *x, const wsl_label_model *model, int accumulate)
         const int32_t *vals = T->vals + s0;
         double cnt = (double)T->counts[p], base = 0;
         int32_t gold = pattern_gold(x, p, &nv);
-        for (size_t e = 0; e < nv; e++)
-            base += x->err_log[cols[e]];
+        for (size_t i = 0; i < nv; i++)
+            base += x->vote_log[cols[i]];
         if (gold != WSL_ABSTAIN) {
             double bg = 0;
-            for (size_t e = 0; e < nv; e++)
-                bg += vals[e] == gold ? model->bonus[cols[e]] : 0;
-            ll += cnt * (base + model->log_prior[gold] + bg);
+            for (size_t i = 0; i < nv; i++)
+                bg += vals[i] == gold ? model->bonus[cols[i]] : 0;
+            ll += cnt * (base + model->log_eff[gold] + bg);
             if (accumulate) {
                 x->ntot[gold] += cnt;
-                for (size_t e = 0; e < nv; e++)
-                    x->right[cols[e]] += vals[e] == gold ? cnt : 0;
+                for (size_t i = 0; i < nv; i++)
+                    x->right[cols[i]] += vals[i] == gold ? cnt : 0;
             }
             continue;
         }
         row_posterior(model, r, cols, vals, nv, 0);
         ll += cnt * (base + r->shift + log(r->z));
         if (accumulate) {
-            if (r->n < (size_t)x->k) {
-                double u = cnt * exp(-r->shift) / r->z;
+            double u = cnt * exp(-r->shift) / r->z;
+            if (r->n < (size_t)x->k && isfinite(u)) {
                 U += u;
                 for (size_t i = 0; i < r->n; i++) {
                     int32_t c = r->classes[i];
-                    x->ntot[c] += cnt * r->post[c] - pi[c] * u;
+                    x->ntot[c] += cnt * r->post[c] - e[c] * u;
                 }
             } else {
+                if (r->n < (size_t)x->k) { /* see unnamed_posterior */
+                    for (int32_t c = 0; c < x->k; c++)
+                        x->ntot[c] += r->named[c] ? 0 : cnt * exp(model->log_eff[c] - r->shift) / r->z;
+                }
                 for (size_t i = 0; i < r->n; i++)
                     x->ntot[r->classes[i]] += cnt * r->post[r->classes[i]];
             }
-            for (size_t e = 0; e < nv; e++)
-                x->right[cols[e]] += cnt * r->post[vals[e]];
+            for (size_t i = 0; i < nv; i++)
+                x->right[cols[i]] += cnt * r->post[vals[i]];
         }
         row_clear(r);
     }
     if (accumulate)
         for (int32_t c = 0; c < x->k; c++)
-            x->ntot[c] += pi[c] * U;
-    return ll + x->fire_ll;
+            x->ntot[c] += e[c] * U;
+    return ll + x->n_rows * x->row_ll + x->fire_ll;
+}
+
+/* A single-class source's two rates from its expected counts, MAP under its Betas and the
+ * order h >= f (the MLE under that order pools the two), as the table engine's polarity. */
+static void single_rates(const oc_ctx *x, wsl_label_model *model, size_t j)
+{
+    int32_t a = model->single[j];
+    double Mh, h0, Mf, f0, h, f, va = x->right[j], vo = x->votes[j] - x->right[j];
+    double ia = x->ntot[a], io = x->n_rows - x->ntot[a];
+    wsl__single_class_prior(x->o.pseudo_count, x->fire[j], x->k, &Mh, &h0, &Mf, &f0);
+    h = (va + Mh * h0) / (ia + Mh);
+    f = (vo + Mf * f0) / (io + Mf);
+    if (h < f)
+        h = f = (va + vo + Mh * h0 + Mf * f0) / (ia + io + Mh + Mf);
+    model->fire_in[j] = clamp_prob(h);
+    model->fire_out[j] = clamp_prob(f);
 }
 
 static void m_step(oc_ctx *x, wsl_label_model *model)
@@ -214,21 +294,32 @@ static void m_step(oc_ctx *x, wsl_label_model *model)
     double W = x->o.pseudo_count;
     for (size_t j = 0; j < x->m; j++) {
         double den = x->votes[j] + W;
-        model->acc[j] =
-            clamp_acc(den > 0 ? (x->right[j] + W * WSL__PRIOR_ACCURACY) / den : WSL__PRIOR_ACCURACY);
+        if (model->single[j] >= 0) {
+            single_rates(x, model, j);
+            continue;
+        }
+        model->acc[j] = clamp_prob(den > 0 ? (x->right[j] + W * WSL__PRIOR_ACCURACY) / den
+                                           : WSL__PRIOR_ACCURACY);
     }
     if (x->o.prior == WSL_PRIOR_LEARNED)
         wsl__prior_update(x->ntot, x->k, model->prior);
     refresh(x, model);
 }
 
-/* Log density (up to a constant) of the accuracies' Beta priors. */
+/* Log density (up to a constant) of the parameters' Beta priors. */
 static double log_prior(const oc_ctx *x, const wsl_label_model *model)
 {
     double W = x->o.pseudo_count, lp = 0;
-    for (size_t j = 0; j < x->m; j++)
-        lp += W * (WSL__PRIOR_ACCURACY * log(model->acc[j]) +
-                   (1 - WSL__PRIOR_ACCURACY) * log1p(-model->acc[j]));
+    for (size_t j = 0; j < x->m; j++) {
+        double Mh, h0, Mf, f0, h = model->fire_in[j], f = model->fire_out[j];
+        if (model->single[j] < 0) {
+            lp += W * (WSL__PRIOR_ACCURACY * log(model->acc[j]) +
+                       (1 - WSL__PRIOR_ACCURACY) * log1p(-model->acc[j]));
+            continue;
+        }
+        wsl__single_class_prior(x->o.pseudo_count, x->fire[j], x->k, &Mh, &h0, &Mf, &f0);
+        lp += Mh * (h0 * log(h) + (1 - h0) * log1p(-h)) + Mf * (f0 * log(f) + (1 - f0) * log1p(-f));
+    }
     return lp;
 }
 
@@ -247,8 +338,8 @@ static void counts_of_majority(oc_ctx *x)
         int32_t gold = pattern_gold(x, p, &nv);
         if (gold != WSL_ABSTAIN) {
             x->ntot[gold] += cnt;
-            for (size_t e = 0; e < nv; e++)
-                x->right[cols[e]] += vals[e] == gold ? cnt : 0;
+            for (size_t i = 0; i < nv; i++)
+                x->right[cols[i]] += vals[i] == gold ? cnt : 0;
             continue;
         }
         if (nv == 0) {
@@ -257,8 +348,8 @@ static void counts_of_majority(oc_ctx *x)
             continue;
         }
         r->n = 0;
-        for (size_t e = 0; e < nv; e++) {
-            int32_t c = vals[e];
+        for (size_t i = 0; i < nv; i++) {
+            int32_t c = vals[i];
             if (!r->named[c]) {
                 r->named[c] = 1;
                 r->b[c] = 0;
@@ -268,13 +359,15 @@ static void counts_of_majority(oc_ctx *x)
         }
         for (size_t i = 0; i < r->n; i++)
             x->ntot[r->classes[i]] += cnt * r->b[r->classes[i]] / (double)nv;
-        for (size_t e = 0; e < nv; e++)
-            x->right[cols[e]] += cnt * r->b[vals[e]] / (double)nv;
+        for (size_t i = 0; i < nv; i++)
+            x->right[cols[i]] += cnt * r->b[vals[i]] / (double)nv;
         row_clear(r);
     }
 }
 
-/* Put a start's parameters in place (the prior first). */
+/* Put a start's parameters in place (the prior first): majority vote's counts, or one-coin
+ * sources 70% accurate (precise) or at their triplet estimates (moments), single-class sources
+ * at their priors' centres. */
 static wsl_status start_init(oc_ctx *x, wsl_label_model *model, wsl_lm_start id)
 {
     wsl__prior_start(&x->o, x->T, x->gold_col, x->k, model->prior);
@@ -284,13 +377,21 @@ static wsl_status start_init(oc_ctx *x, wsl_label_model *model, wsl_lm_start id)
         return WSL_OK;
     }
     if (id == WSL_START_MOMENTS)
-        WSL_TRY(wsl__moment_accuracies(model, x->T, x->single, x->fire, x->m,
+        WSL_TRY(wsl__moment_accuracies(model, x->T, x->emits_one, x->fire, x->m,
                                        WSL__PRIOR_ACCURACY, model->acc));
     else
         for (size_t j = 0; j < x->m; j++)
             model->acc[j] = WSL__PRIOR_ACCURACY;
-    for (size_t j = 0; j < x->m; j++)
-        model->acc[j] = clamp_acc(model->acc[j]);
+    for (size_t j = 0; j < x->m; j++) {
+        double Mh, Mf;
+        if (model->single[j] < 0) {
+            model->acc[j] = clamp_prob(model->acc[j]);
+            continue;
+        }
+        model->acc[j] = 0;
+        wsl__single_class_prior(x->o.pseudo_count, x->fire[j], x->k, &Mh, &model->fire_in[j],
+                                &Mf, &model->fire_out[j]);
+    }
     refresh(x, model);
     return WSL_OK;
 }
@@ -323,8 +424,16 @@ typedef struct oc_start {
     wsl_lm_start id;
     int iters, converged;
     double pen, ll;
-    double *acc, *prior, *hist;
+    double *par, *prior, *hist; /* par: acc, fire_in, fire_out (m each) */
 } oc_start;
+
+static void params_copy(double *to_acc, double *to_in, double *to_out, const double *acc,
+                        const double *in, const double *out, size_t m)
+{
+    memcpy(to_acc, acc, m * sizeof *acc);
+    memcpy(to_in, in, m * sizeof *in);
+    memcpy(to_out, out, m * sizeof *out);
+}
 
 /* Every requested start runs WSL__START_RACE iterations; the best goes on to convergence. */
 static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
@@ -332,10 +441,11 @@ static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
     static const wsl_lm_start ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE, WSL_START_MOMENTS};
     enum { N_STARTS = sizeof ids / sizeof ids[0] };
     oc_start sts[N_STARTS] = {{0}};
-    size_t n = 0, best = 0, per = x->m + (size_t)x->k + WSL__START_RACE;
+    size_t n = 0, best = 0, m = x->m, per = 3 * m + (size_t)x->k + WSL__START_RACE;
     int race = x->o.max_iter < WSL__START_RACE ? x->o.max_iter : WSL__START_RACE;
     double *buf;
     wsl_status st = WSL_OK;
+    model->report.abstain = x->mode; /* the scoring cache reads it */
     for (size_t i = 0; i < N_STARTS; i++)
         if (x->o.starts & (unsigned)ids[i])
             sts[n++].id = ids[i];
@@ -343,8 +453,8 @@ static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
         return WSL_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         oc_start *s = &sts[i];
-        s->acc = buf + i * per;
-        s->prior = s->acc + x->m;
+        s->par = buf + i * per;
+        s->prior = s->par + 3 * m;
         s->hist = s->prior + x->k;
         if ((st = start_init(x, model, s->id)) != WSL_OK ||
             (st = iterate(x, model, (int)s->id, 0, race, -INFINITY, &s->iters, &s->converged,
@@ -353,7 +463,8 @@ static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
         wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
                  "start %d: penalized log-likelihood %.6f per row after %d iterations%s",
                  (int)s->id, s->pen, s->iters, s->converged ? " (converged)" : "");
-        memcpy(s->acc, model->acc, x->m * sizeof *s->acc);
+        params_copy(s->par, s->par + m, s->par + 2 * m, model->acc, model->fire_in,
+                    model->fire_out, m);
         memcpy(s->prior, model->prior, (size_t)x->k * sizeof *s->prior);
         memcpy(s->hist, x->hist, (size_t)s->iters * sizeof *s->hist);
         if (i == 0 || s->pen > sts[best].pen + 1e-12)
@@ -363,7 +474,8 @@ static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
         oc_start *s = &sts[best];
         int iters = s->iters, converged = s->converged;
         double pen = s->pen, ll = s->ll;
-        memcpy(model->acc, s->acc, x->m * sizeof *s->acc);
+        params_copy(model->acc, model->fire_in, model->fire_out, s->par, s->par + m,
+                    s->par + 2 * m, m);
         memcpy(model->prior, s->prior, (size_t)x->k * sizeof *s->prior);
         memcpy(x->hist, s->hist, (size_t)iters * sizeof *s->hist);
         refresh(x, model);
@@ -392,13 +504,15 @@ done:
     return st;
 }
 
-/* Voting counts, rates, single-class sources, and the firing's log-likelihood. */
+/* Voting counts and rates; which sources vote one class (and fire by class, unless every
+ * abstain is missing at random); the one-coin sources' firing log-likelihood. */
 static wsl_status source_stats(oc_ctx *x, wsl_label_model *model)
 {
     const wsl_pattern_table *T = x->T;
+    int by_class = x->o.abstain != WSL_ABSTAIN_RANDOM && x->o.abstain != WSL_ABSTAIN_NEVER;
     memset(x->votes, 0, x->m * sizeof *x->votes);
     for (size_t j = 0; j < x->m; j++)
-        x->single[j] = WSL_ABSTAIN - 1; /* no vote seen yet */
+        x->emits_one[j] = WSL_ABSTAIN - 1; /* no vote seen yet */
     for (size_t p = 0; p < T->n; p++) {
         size_t nv = T->start[p + 1] - T->start[p];
         (void)pattern_gold(x, p, &nv);
@@ -406,19 +520,22 @@ static wsl_status source_stats(oc_ctx *x, wsl_label_model *model)
             return wsl__error(WSL_EINVAL, "wsl_label_model_fit: opts->abstain is "
                                           "WSL_ABSTAIN_NEVER but %zu rows have abstains",
                               (size_t)T->counts[p]);
-        for (size_t e = T->start[p]; e < T->start[p] + nv; e++) {
-            size_t j = T->cols[e];
-            int32_t v = T->vals[e];
+        for (size_t i = T->start[p]; i < T->start[p] + nv; i++) {
+            size_t j = T->cols[i];
+            int32_t v = T->vals[i], *one = &x->emits_one[j];
             x->votes[j] += (double)T->counts[p];
-            x->single[j] = x->single[j] == WSL_ABSTAIN - 1 || x->single[j] == v ? v : WSL_ABSTAIN;
+            *one = *one == WSL_ABSTAIN - 1 || *one == v ? v : WSL_ABSTAIN;
         }
     }
     x->fire_ll = 0;
     for (size_t j = 0; j < x->m; j++) {
         double f = x->votes[j] / x->n_rows, rest = x->n_rows - x->votes[j];
-        if (x->single[j] < WSL_ABSTAIN)
-            x->single[j] = WSL_ABSTAIN;
+        if (x->emits_one[j] < WSL_ABSTAIN)
+            x->emits_one[j] = WSL_ABSTAIN;
         x->fire[j] = f;
+        model->single[j] = by_class ? x->emits_one[j] : WSL_ABSTAIN;
+        if (model->single[j] >= 0)
+            continue;
         model->rate[j] = f;
         if (x->votes[j] > 0)
             x->fire_ll += x->votes[j] * log(f);
@@ -426,6 +543,30 @@ static wsl_status source_stats(oc_ctx *x, wsl_label_model *model)
             x->fire_ll += rest * log1p(-f);
     }
     return WSL_OK;
+}
+
+/* The starts, then (WSL_ABSTAIN_AUTO) the co-firing check of the single-class sources and, if
+ * they fire together beyond the model, the refit on their votes only (as em.c). */
+static wsl_status fit_phases(oc_ctx *x, wsl_label_model *model)
+{
+    double g, limit;
+    x->mode = x->o.abstain == WSL_ABSTAIN_AUTO ? WSL_ABSTAIN_BY_POLARITY : x->o.abstain;
+    WSL_TRY(fit_starts(x, model));
+    model->report.cofire_g = model->report.cofire_limit = NAN;
+    if (x->o.abstain != WSL_ABSTAIN_AUTO)
+        return WSL_OK;
+    WSL_TRY(wsl__cofire_test(model, x->T, model->single, x->m, &g, &limit));
+    model->report.cofire_g = g;
+    model->report.cofire_limit = limit;
+    if (!(g > limit))
+        return WSL_OK;
+    wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
+             "single-class sources co-fire beyond the model (mean G %.2f > %.2f): refitting "
+             "with their votes only", g, limit);
+    x->mode = WSL_ABSTAIN_VOTES_ONLY;
+    if (x->o.prior == WSL_PRIOR_LEARNED)
+        x->o.prior = WSL_PRIOR_UNIFORM;
+    return fit_starts(x, model);
 }
 
 wsl_status wsl__one_coin_fit(wsl_label_model *model, const wsl_pattern_table *T, size_t gold_col,
@@ -453,18 +594,18 @@ wsl_status wsl__one_coin_fit(wsl_label_model *model, const wsl_pattern_table *T,
         goto done;
     x.votes = wsl__mallocarray(a, mm, sizeof *x.votes);
     x.fire = wsl__mallocarray(a, mm, sizeof *x.fire);
-    x.single = wsl__mallocarray(a, mm, sizeof *x.single);
+    x.emits_one = wsl__mallocarray(a, mm, sizeof *x.emits_one);
     x.right = wsl__mallocarray(a, mm, sizeof *x.right);
-    x.err_log = wsl__mallocarray(a, mm, sizeof *x.err_log);
+    x.vote_log = wsl__mallocarray(a, mm, sizeof *x.vote_log);
     x.ntot = wsl__mallocarray(a, (size_t)x.k, sizeof *x.ntot);
     x.hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.hist);
     x.best_hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.best_hist);
-    if (!x.votes || !x.fire || !x.single || !x.right || !x.err_log || !x.ntot || !x.hist ||
+    if (!x.votes || !x.fire || !x.emits_one || !x.right || !x.vote_log || !x.ntot || !x.hist ||
         !x.best_hist || (st = row_init(&x.r, a, x.k, x.m)) != WSL_OK) {
         st = WSL_ENOMEM;
         goto done;
     }
-    if ((st = source_stats(&x, model)) != WSL_OK || (st = fit_starts(&x, model)) != WSL_OK)
+    if ((st = source_stats(&x, model)) != WSL_OK || (st = fit_phases(&x, model)) != WSL_OK)
         goto done;
     if (model->n_history > 0) {
         if (!(model->history = wsl__mallocarray(a, model->n_history, sizeof *model->history))) {
@@ -476,17 +617,16 @@ wsl_status wsl__one_coin_fit(wsl_label_model *model, const wsl_pattern_table *T,
     model->report.n_patterns = T->n;
     model->report.n_rows = T->total;
     model->report.tables = WSL_TABLES_ONE_COIN;
-    model->report.abstain = x.o.abstain;
+    model->report.abstain = x.mode;
     model->report.prior = x.o.prior;
-    model->report.cofire_g = model->report.cofire_limit = NAN;
     model->fitted = 1;
 done:
     wsl_pattern_table_free(canon);
     wsl__free(a, x.votes);
     wsl__free(a, x.fire);
-    wsl__free(a, x.single);
+    wsl__free(a, x.emits_one);
     wsl__free(a, x.right);
-    wsl__free(a, x.err_log);
+    wsl__free(a, x.vote_log);
     wsl__free(a, x.ntot);
     wsl__free(a, x.hist);
     wsl__free(a, x.best_hist);
@@ -509,11 +649,8 @@ wsl_status wsl__one_coin_predict(const wsl_label_model *model, const wsl_label_m
         double *p = probs + i * k;
         size_t nv = wsl__lm_row_votes(L, i, cols, vals);
         row_posterior(model, &r, cols, vals, nv, WSL__TIE_NUDGE);
-        if (r.n < k) {
-            double u = exp(-r.shift) / r.z;
-            for (size_t c = 0; c < k; c++)
-                p[c] = model->prior[c] * u;
-        }
+        if (r.n < k)
+            unnamed_posterior(model, &r, p);
         for (size_t e = 0; e < r.n; e++)
             p[r.classes[e]] = r.post[r.classes[e]];
         if (covered)

@@ -88,11 +88,10 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
     }
     if (o->tables == WSL_TABLES_ONE_COIN) {
         /* One accuracy per source and nothing else: what needs tables is refused. */
-        if (o->abstain != WSL_ABSTAIN_DEFAULT && o->abstain != WSL_ABSTAIN_RANDOM &&
-            o->abstain != WSL_ABSTAIN_NEVER)
-            return BAD("opts->abstain must be WSL_ABSTAIN_DEFAULT, _RANDOM or _NEVER with "
-                       "WSL_TABLES_ONE_COIN (abstains are missing at random; got %d)",
-                       (int)o->abstain);
+        if (o->abstain == WSL_ABSTAIN_INFORMATIVE)
+            return BAD("opts->abstain cannot be WSL_ABSTAIN_INFORMATIVE with "
+                       "WSL_TABLES_ONE_COIN (a source voting several classes abstains at random "
+                       "there; a single-class source's firing is modelled by its polarity)");
         if (o->version >= 2 && o->source_priors)
             return BAD("opts->source_priors are tables: not allowed with WSL_TABLES_ONE_COIN");
         if (o->version >= 2 && (o->n_dep_groups > 0 || o->deps == WSL_DEPS_LEARN))

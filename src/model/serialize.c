@@ -88,6 +88,29 @@ static cJSON *number_array(const double *v, size_t n)
     return arr;
 }
 
+static int add_array(cJSON *root, const char *key, const double *v, size_t n)
+{
+    cJSON *arr = number_array(v, n);
+    if (!arr)
+        return 0;
+    cJSON_AddItemToObject(root, key, arr);
+    return 1;
+}
+
+/* A one-coin model is its sources' kinds (single_class: the class, or -1 for one coin) and
+ * two numbers each, unused ones 0. */
+static int add_one_coin(cJSON *root, const wsl_label_model *model)
+{
+    cJSON *single = cJSON_CreateIntArray(model->single, (int)model->m);
+    if (!single)
+        return 0;
+    cJSON_AddItemToObject(root, "single_class", single);
+    return add_array(root, "accuracy", model->acc, model->m) &&
+           add_array(root, "vote_rate", model->rate, model->m) &&
+           add_array(root, "fire_rate_class", model->fire_in, model->m) &&
+           add_array(root, "fire_rate_other", model->fire_out, model->m);
+}
+
 /* "cliques": [{"members": [j, ...], "table": [P(outcome | c) row by class]}, ...] */
 static int add_cliques(cJSON *root, const wsl_label_model *model)
 {
@@ -218,25 +241,16 @@ wsl_status wsl_label_model_save_buf(const wsl_label_model *model, wsl_buf *out)
         !cJSON_AddStringToObject(root, "class_prior_mode", prior_name(model->report.prior)))
         goto oom;
     {
-        /* A one-coin model is its accuracies and voting rates; others are their tables. */
         cJSON *prior = number_array(model->prior, (size_t)model->k);
-        cJSON *table = model->one_coin ? number_array(model->acc, model->m)
-                                       : number_array(model->table, model->m * (size_t)model->k *
-                                                                        ((size_t)model->k + 1));
-        cJSON *rate = model->one_coin ? number_array(model->rate, model->m) : NULL;
         cJSON *hist = number_array(model->history, model->n_history);
-        if (!prior || !table || !hist || (model->one_coin && !rate)) {
-            cJSON_Delete(prior);
-            cJSON_Delete(table);
-            cJSON_Delete(rate);
-            cJSON_Delete(hist);
-            goto oom;
-        }
+        int ok = prior && hist;
         cJSON_AddItemToObject(root, "class_prior", prior);
-        cJSON_AddItemToObject(root, model->one_coin ? "accuracy" : "tables_values", table);
-        if (rate)
-            cJSON_AddItemToObject(root, "vote_rate", rate);
         cJSON_AddItemToObject(root, "history", hist);
+        if (!ok || !(model->one_coin ? add_one_coin(root, model)
+                                     : add_array(root, "tables_values", model->table,
+                                                 model->m * (size_t)model->k *
+                                                     ((size_t)model->k + 1))))
+            goto oom;
     }
     if (model->cl.n && !add_cliques(root, model))
         goto oom;
@@ -358,25 +372,42 @@ static wsl_status check_sums(const wsl_label_model *model)
     return WSL_OK;
 }
 
-/* A one-coin model's parameters: "accuracy" in (0, 1) and "vote_rate" in [0, 1], m each. */
+/* A one-coin model: each source's kind, and its accuracy (in (0, 1)) and voting rate, or its
+ * two firing rates (in (0, 1)). */
 static wsl_status load_one_coin(const cJSON *root, int32_t k, double md,
                                 const wsl_allocator *alloc, wsl_label_model **out)
 {
-    const cJSON *acc = cJSON_GetObjectItemCaseSensitive(root, "accuracy");
+    const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(root, "single_class");
     wsl_label_model *model;
-    if (!cJSON_IsArray(acc) || (double)cJSON_GetArraySize(acc) != md)
-        return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"accuracy\" must be an array of "
-                                       "m values (m = %.0f)", md);
+    if (!cJSON_IsArray(kinds) || (double)cJSON_GetArraySize(kinds) != md)
+        return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"single_class\" must be an "
+                                       "array of m values (m = %.0f)", md);
     WSL_TRY(wsl_label_model_create(&model, k, alloc));
     *out = model;
     WSL_TRY(wsl__model_alloc_one_coin(model, (size_t)md));
+    /* The kinds go through the accuracy array, read again below. */
+    WSL_TRY(read_array(root, "single_class", model->acc, model->m, 0));
+    for (size_t j = 0; j < model->m; j++) {
+        double a = model->acc[j];
+        if (!(a >= -1 && a < (double)k && a == floor(a)))
+            return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"single_class\"[%zu] = %g "
+                                           "must be -1 or a class", j, a);
+        model->single[j] = (int32_t)a;
+    }
     WSL_TRY(read_array(root, "class_prior", model->prior, (size_t)k, 1));
     WSL_TRY(read_array(root, "accuracy", model->acc, model->m, 1));
     WSL_TRY(read_array(root, "vote_rate", model->rate, model->m, 1));
-    for (size_t j = 0; j < model->m; j++)
-        if (!(model->acc[j] > 0 && model->acc[j] < 1))
-            return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"accuracy\"[%zu] = %g must "
-                                           "be inside (0, 1)", j, model->acc[j]);
+    WSL_TRY(read_array(root, "fire_rate_class", model->fire_in, model->m, 1));
+    WSL_TRY(read_array(root, "fire_rate_other", model->fire_out, model->m, 1));
+    for (size_t j = 0; j < model->m; j++) {
+        int one = model->single[j] < 0;
+        double p = one ? model->acc[j] : model->fire_in[j], q = one ? 0.5 : model->fire_out[j];
+        if (!(p > 0 && p < 1 && q > 0 && q < 1))
+            return wsl__error(WSL_EFORMAT, "wsl_label_model_load: %s of source %zu must be "
+                                           "inside (0, 1)",
+                              one ? "\"accuracy\"" : "\"fire_rate_class\" and "
+                                                       "\"fire_rate_other\"", j);
+    }
     WSL_TRY(check_prior_sum(model));
     if (cJSON_GetObjectItemCaseSensitive(root, "cliques"))
         return bad("a one_coin model has no \"cliques\"");
@@ -506,7 +537,7 @@ wsl_status wsl_label_model_load_buf(wsl_label_model **out, const char *json, siz
     model->report.abstain = (wsl_lm_abstain)a;
     model->report.prior = (wsl_lm_prior)p;
     if (model->one_coin)
-        wsl__one_coin_refresh(model);
+        (void)wsl__one_coin_refresh(model);
     else
         wsl__model_refresh_logs(model);
     model->fitted = 1;

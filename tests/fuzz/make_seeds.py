@@ -143,6 +143,13 @@ with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([wsl, "predict", model, os.path.join(data, ds, f"L_{s}.csv"), "-o", probs],
                        check=True, stdout=subprocess.DEVNULL)
         out("probs", f"{ds}_label_model.csv", head_lines(probs, 60, 3000))
+    # the one-coin engine's documents (sources' kinds and two numbers each, no tables)
+    for ds, s, k in (("youtube", "train", 2), ("crowd_face", "test", 4)):
+        model = os.path.join(tmp, "m.json")
+        subprocess.run([wsl, "fit", os.path.join(data, ds, f"L_{s}.csv"), "-k", str(k), "-o", model,
+                        "--tables", "one-coin"], check=True, stdout=subprocess.DEVNULL)
+        with open(model) as f:
+            out("model_json", f"{ds}_one_coin.json", f.read())
 
 # Dictionaries: the spam example's keywords, words of real comments, term<TAB>class lines
 words = []
