@@ -148,31 +148,6 @@ END_TEST
 
 /* ---------------------------------------------------------------- label model */
 
-static wsl_label_model *fit(const wsl_label_matrix *L, const wsl_fit_options *o)
-{
-    wsl_label_model *M = NULL;
-    WSL_ASSERT_OK(wsl_label_model_create(&M, wsl_label_matrix_cardinality(L), NULL));
-    WSL_ASSERT_OK(wsl_label_model_fit(M, L, o));
-    return M;
-}
-
-static double *proba(const wsl_label_model *M, const wsl_label_matrix *L)
-{
-    size_t n = wsl_label_matrix_n_points(L), k = (size_t)wsl_label_matrix_cardinality(L);
-    double *p = malloc(n * k * sizeof *p);
-    WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * k, NULL, 0));
-    for (size_t i = 0; i < n; i++) {
-        double s = 0;
-        for (size_t c = 0; c < k; c++) {
-            ck_assert(isfinite(p[i * k + c]));
-            ck_assert(p[i * k + c] >= 0);
-            s += p[i * k + c];
-        }
-        ck_assert_double_eq_tol(s, 1.0, 1e-9);
-    }
-    return p;
-}
-
 START_TEST(test_beats_majority_on_synthetic)
 {
     /* k = 2 and k = 5: accurate sources mixed with poor ones; the model must not lose to MV. */
@@ -183,8 +158,8 @@ START_TEST(test_beats_majority_on_synthetic)
         size_t n = 20000;
         int32_t *gold = malloc(n * sizeof *gold);
         wsl_label_matrix *L = gen(n, 8, ks[t], acc, cov, 42 + t, gold);
-        wsl_label_model *M = fit(L, NULL);
-        double *p = proba(M, L), *q = malloc(n * (size_t)ks[t] * sizeof *q);
+        wsl_label_model *M = wsl_test_fit(L, NULL);
+        double *p = wsl_test_proba(M, L), *q = malloc(n * (size_t)ks[t] * sizeof *q);
         WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, NULL, q, n * (size_t)ks[t], NULL, 0));
         ck_assert_double_ge(accuracy(p, gold, n, ks[t]) + 0.002, accuracy(q, gold, n, ks[t]));
         free(p);
@@ -204,7 +179,7 @@ START_TEST(test_recovers_accuracies)
     for (size_t t = 0; t < 2; t++) {
         size_t n = 100000;
         wsl_label_matrix *L = gen(n, 6, ks[t], acc, cov, 7 + t, NULL);
-        wsl_label_model *M = fit(L, NULL);
+        wsl_label_model *M = wsl_test_fit(L, NULL);
         double est[6];
         WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, 6));
         for (size_t j = 0; j < 6; j++)
@@ -231,7 +206,7 @@ START_TEST(test_all_vote_zero)
     for (size_t i = 0; i < n * m; i++)
         votes[i] = wsl__rng_uniform(&rng) < 0.6 ? 0 : WSL_ABSTAIN;
     WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, votes, n, m, m, 2, WSL_STORAGE_DENSE, NULL));
-    M = fit(L, NULL);
+    M = wsl_test_fit(L, NULL);
     WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * 2, cov, n));
     WSL_ASSERT_OK(wsl_label_model_predict(M, L, WSL_TIE_ABSTAIN, 0, lab, n));
     for (size_t i = 0; i < n; i++)
@@ -253,8 +228,8 @@ START_TEST(test_one_source_and_duplicates)
     size_t n = 2000;
     int32_t *gold = malloc(n * sizeof *gold);
     wsl_label_matrix *L = gen(n, 1, 3, acc, cov, 3, gold);
-    wsl_label_model *M = fit(L, NULL);
-    double *p = proba(M, L);
+    wsl_label_model *M = wsl_test_fit(L, NULL);
+    double *p = wsl_test_proba(M, L);
     int32_t *lab = malloc(n * sizeof *lab);
     int32_t v;
     /* One source: the label follows its vote wherever it votes. */
@@ -278,8 +253,8 @@ START_TEST(test_one_source_and_duplicates)
         }
         wsl_label_matrix_free(L);
         WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, n, 4, 4, 2, WSL_STORAGE_DENSE, NULL));
-        M = fit(L, NULL);
-        p = proba(M, L);
+        M = wsl_test_fit(L, NULL);
+        p = wsl_test_proba(M, L);
         WSL_ASSERT_OK(wsl_label_model_predict(M, L, WSL_TIE_LOWEST, 0, lab, n));
         for (size_t i = 0; i < n; i++)
             if (buf[i * 4] != WSL_ABSTAIN)
@@ -300,7 +275,7 @@ START_TEST(test_uncovered_rows_get_prior)
     const double cov[] = {0.3, 0.3, 0.3};
     size_t n = 3000;
     wsl_label_matrix *L = gen(n, 3, 2, acc, cov, 11, NULL);
-    wsl_label_model *M = fit(L, NULL);
+    wsl_label_model *M = wsl_test_fit(L, NULL);
     double *p = malloc(n * 2 * sizeof *p), prior[2];
     uint8_t *cov_flags = malloc(n);
     int32_t row[3];
@@ -348,8 +323,8 @@ START_TEST(test_worse_than_chance_and_single_class)
                                                       : WSL_ABSTAIN;
     }
     WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, n, 5, 5, 2, WSL_STORAGE_DENSE, NULL));
-    M = fit(L, NULL);
-    p = proba(M, L);
+    M = wsl_test_fit(L, NULL);
+    p = wsl_test_proba(M, L);
     WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, NULL, q, n * 2, NULL, 0));
     ck_assert_double_gt(accuracy(p, gold, n, 2), accuracy(q, gold, n, 2));
     {
@@ -402,7 +377,7 @@ START_TEST(test_auto_cofiring)
     double *q = malloc(n * 2 * sizeof *q);
     wsl_fit_report r;
     wsl_label_matrix *L = gen_single(n, 6, 0, 17, gold);
-    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_label_model *M = wsl_test_fit(L, NULL), *R = NULL;
     double *p;
     wsl_buf buf = WSL_BUF_INIT;
     uint8_t *covered = malloc(n);
@@ -439,7 +414,7 @@ START_TEST(test_auto_cofiring)
      * switches to votes only (uniform prior, uncovered rows uniform) and still beats majority
      * vote, which counts the rule four times. */
     L = gen_single(n, 6, 3, 17, gold);
-    M = fit(L, NULL);
+    M = wsl_test_fit(L, NULL);
     WSL_ASSERT_OK(wsl_label_model_report(M, &r));
     ck_assert_int_eq(r.abstain, WSL_ABSTAIN_VOTES_ONLY);
     ck_assert_int_eq(r.prior, WSL_PRIOR_UNIFORM);
@@ -456,7 +431,7 @@ START_TEST(test_auto_cofiring)
     ck_assert_ptr_nonnull(strstr(buf.ptr, "\"votes_only\""));
     WSL_ASSERT_OK(wsl_label_model_load_buf(&R, buf.ptr, buf.size, NULL));
     {
-        double *p2 = proba(R, L);
+        double *p2 = wsl_test_proba(R, L);
         wsl_fit_report r2;
         ck_assert_mem_eq(p, p2, n * 2 * sizeof *p);
         WSL_ASSERT_OK(wsl_label_model_report(R, &r2));
@@ -473,13 +448,13 @@ START_TEST(test_auto_cofiring)
     {
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         o.abstain = WSL_ABSTAIN_VOTES_ONLY;
-        M = fit(L, &o);
+        M = wsl_test_fit(L, &o);
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         ck_assert_int_eq(r.abstain, WSL_ABSTAIN_VOTES_ONLY);
         ck_assert(isnan(r.cofire_g));
         wsl_label_model_free(M);
         o.abstain = WSL_ABSTAIN_BY_POLARITY;
-        M = fit(L, &o);
+        M = wsl_test_fit(L, &o);
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         ck_assert_int_eq(r.abstain, WSL_ABSTAIN_BY_POLARITY);
         wsl_label_model_free(M);
@@ -491,7 +466,7 @@ START_TEST(test_auto_cofiring)
         const double acc[] = {0.9, 0.6, 0.7};
         const double cov[] = {0.5, 0.6, 0.7};
         L = gen(3000, 3, 2, acc, cov, 21, NULL);
-        M = fit(L, NULL);
+        M = wsl_test_fit(L, NULL);
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         ck_assert(isnan(r.cofire_g) && isnan(r.cofire_limit));
         ck_assert_int_eq(r.abstain, WSL_ABSTAIN_BY_POLARITY);
@@ -534,7 +509,7 @@ START_TEST(test_moments_start)
     }
     wsl_label_model_free(M);
     o.starts = WSL_START_MOMENTS;
-    M = fit(L, &o);
+    M = wsl_test_fit(L, &o);
     WSL_ASSERT_OK(wsl_label_model_report(M, &r));
     ck_assert_int_eq(r.start, WSL_START_MOMENTS);
     WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, m));
@@ -564,13 +539,13 @@ START_TEST(test_source_priors)
     o.source_priors = priors;
     o.n_source_priors = 3;
     o.source_prior_strength = 1e7;
-    M = fit(L, &o);
+    M = wsl_test_fit(L, &o);
     WSL_ASSERT_OK(wsl_label_model_source_table(M, 0, tab, 6));
     for (int t = 0; t < 6; t++)
         ck_assert_double_eq_tol(tab[t], belief[t], 2e-3);
     wsl_label_model_free(M);
     o.source_prior_strength = 1e-3;
-    M = fit(L, &o);
+    M = wsl_test_fit(L, &o);
     WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, 3));
     ck_assert_double_eq_tol(est[0], 0.9, 0.02);
     wsl_label_model_free(M);
@@ -627,9 +602,10 @@ START_TEST(test_dependencies)
     int32_t *gold = malloc(n * sizeof *gold);
     wsl_label_matrix *L = gen_copies(n, 2, 3, gold);
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
-    wsl_label_model *I = fit(L, NULL), *D, *R = NULL;
+    wsl_label_model *I = wsl_test_fit(L, NULL), *D, *R = NULL;
     const size_t group[] = {2, 6, 7, 8, 9}, group_size[] = {5};
-    double *pi = proba(I, L), *pd, *g = malloc(100 * sizeof *g), *df = malloc(100 * sizeof *df);
+    double *pi = wsl_test_proba(I, L), *pd, *g = malloc(100 * sizeof *g),
+           *df = malloc(100 * sizeof *df);
     double *tab = malloc(2 * 243 * sizeof *tab);
     wsl_fit_report r;
     wsl_buf buf = WSL_BUF_INIT;
@@ -646,8 +622,8 @@ START_TEST(test_dependencies)
     o.dep_members = group;
     o.dep_sizes = group_size;
     o.n_dep_groups = 1;
-    D = fit(L, &o);
-    pd = proba(D, L);
+    D = wsl_test_fit(L, &o);
+    pd = wsl_test_proba(D, L);
     ck_assert_double_gt(accuracy(pd, gold, n, 2), accuracy(pi, gold, n, 2) + 0.01);
     WSL_ASSERT_OK(wsl_label_model_cliques(D, sizes, 4, members, 16, &nq, &nm));
     ck_assert_uint_eq(nq, 1);
@@ -680,7 +656,7 @@ START_TEST(test_dependencies)
     ck_assert_ptr_nonnull(strstr(buf.ptr, "\"cliques\""));
     WSL_ASSERT_OK(wsl_label_model_load_buf(&R, buf.ptr, buf.size, NULL));
     {
-        double *pr = proba(R, L);
+        double *pr = wsl_test_proba(R, L);
         ck_assert_mem_eq(pd, pr, n * 2 * sizeof *pd);
         free(pr);
         WSL_ASSERT_OK(wsl_label_model_cliques(R, sizes, 4, members, 16, &nq, &nm));
@@ -707,7 +683,7 @@ START_TEST(test_dependencies)
     o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
     o.deps = WSL_DEPS_LEARN;
     wsl_label_model_free(D);
-    D = fit(L, &o);
+    D = wsl_test_fit(L, &o);
     WSL_ASSERT_OK(wsl_label_model_report(D, &r));
     ck_assert_uint_ge(r.learned_cliques, 1);
     WSL_ASSERT_OK(wsl_label_model_cliques(D, sizes, 4, members, 16, &nq, &nm));
@@ -778,7 +754,7 @@ START_TEST(test_dependencies_not_invented)
         so.one_polarity = seed % 2 ? 0.5 : 0;
         WSL_ASSERT_OK(wsl_synth_generate(&L, &so, NULL, 0, NULL, 0, NULL, 0));
         o.deps = WSL_DEPS_LEARN;
-        M = fit(L, &o);
+        M = wsl_test_fit(L, &o);
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         ck_assert_msg(r.learned_cliques == 0, "seed %d: %zu cliques", (int)seed,
                       r.learned_cliques);
@@ -807,10 +783,10 @@ START_TEST(test_threads_same_bits)
         wsl_fit_report r;
         double *p;
         o.n_threads = threads[t];
-        M = fit(L, &o);
+        M = wsl_test_fit(L, &o);
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         ck_assert_uint_gt(r.n_patterns, 20000);
-        p = proba(M, L);
+        p = wsl_test_proba(M, L);
         if (!ref)
             ref = p;
         else {
@@ -836,8 +812,8 @@ START_TEST(test_symmetry_breaking)
         size_t k = t ? 6 : 3, n = 3000, K1 = k + 1, m = 4;
         const size_t *perm = t ? perm6 : perm3;
         wsl_label_matrix *L = gen(n, m, (int32_t)k, acc, cov, 31, NULL);
-        wsl_label_model *M = fit(L, NULL);
-        double *p = proba(M, L), *q, *table = malloc(m * k * K1 * sizeof *table), prior[6];
+        wsl_label_model *M = wsl_test_fit(L, NULL);
+        double *p = wsl_test_proba(M, L), *q, *table = malloc(m * k * K1 * sizeof *table), prior[6];
         wsl_fit_report r;
         int changed = -1;
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
@@ -851,14 +827,14 @@ START_TEST(test_symmetry_breaking)
                        K1 * sizeof *table);
         }
         wsl__model_refresh_logs(M);
-        q = proba(M, L);
+        q = wsl_test_proba(M, L);
         for (size_t c = 0; c < k; c++) /* column c of p is column perm[c] of q */
             ck_assert_double_eq_tol(q[perm[c]], p[c], 1e-5);
         free(q);
         WSL_ASSERT_OK(wsl__model_relabel(M, &changed));
         ck_assert_int_eq(changed, 1);
         ck_assert_mem_eq(M->table, table, m * k * K1 * sizeof *table);
-        q = proba(M, L);
+        q = wsl_test_proba(M, L);
         ck_assert_mem_eq(p, q, n * k * sizeof *p);
         /* Already agreeing: nothing moves. */
         WSL_ASSERT_OK(wsl__model_relabel(M, &changed));
@@ -883,13 +859,13 @@ START_TEST(test_deterministic_bits)
     wsl_label_model *A, *B, *C;
     double *pa, *pb, *pc;
     WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
-    A = fit(L, &o);
+    A = wsl_test_fit(L, &o);
     o.n_threads = 2;
-    B = fit(L, &o);
-    C = fit(S, NULL); /* storage does not matter either */
-    pa = proba(A, L);
-    pb = proba(B, L);
-    pc = proba(C, S);
+    B = wsl_test_fit(L, &o);
+    C = wsl_test_fit(S, NULL); /* storage does not matter either */
+    pa = wsl_test_proba(A, L);
+    pb = wsl_test_proba(B, L);
+    pc = wsl_test_proba(C, S);
     ck_assert_mem_eq(pa, pb, n * 3 * sizeof *pa);
     ck_assert_mem_eq(pa, pc, n * 3 * sizeof *pa);
     free(pa);
@@ -972,13 +948,13 @@ START_TEST(test_pattern_paths_same_bits)
             WSL_ASSERT_OK(wsl_pattern_table_add_row(T, row, m, 1));
         }
         o.max_iter = 25; /* the same for every path: bounds the k = 130 fit */
-        A = fit(L, &o);
-        B = fit(S, &o);
+        A = wsl_test_fit(L, &o);
+        B = wsl_test_fit(S, &o);
         WSL_ASSERT_OK(wsl_label_model_create(&C, k, NULL));
         WSL_ASSERT_OK(wsl_label_model_fit_patterns(C, T, &o));
-        pa = proba(A, L);
-        pb = proba(B, L);
-        pc = proba(C, L);
+        pa = wsl_test_proba(A, L);
+        pb = wsl_test_proba(B, L);
+        pc = wsl_test_proba(C, L);
         ck_assert_mem_eq(pa, pb, n * (size_t)k * sizeof *pa);
         ck_assert_mem_eq(pa, pc, n * (size_t)k * sizeof *pa);
         free(pa);
@@ -1010,7 +986,7 @@ START_TEST(test_semi_supervised_gold)
     o.gold = gold;
     o.gold_len = n;
     o.prior = WSL_PRIOR_GOLD;
-    M = fit(L, &o);
+    M = wsl_test_fit(L, &o);
     WSL_ASSERT_OK(wsl_label_model_class_prior(M, prior, 2));
     ck_assert_double_eq_tol(prior[0] + prior[1], 1.0, 1e-12);
     o.gold_len = n - 1;
@@ -1037,8 +1013,8 @@ START_TEST(test_parametrizations)
             double *p;
             o.tables = (wsl_lm_tables)t;
             o.abstain = (wsl_lm_abstain)a;
-            M = fit(L, &o);
-            p = proba(M, L);
+            M = wsl_test_fit(L, &o);
+            p = wsl_test_proba(M, L);
             WSL_ASSERT_OK(wsl_label_model_report(M, &r));
             ck_assert_int_eq(r.tables, t);
             ck_assert_int_eq(r.abstain, a);
@@ -1057,14 +1033,14 @@ START_TEST(test_save_load_bits)
     const double cov[] = {0.5, 0.6, 0.7, 0.5};
     size_t n = 2000;
     wsl_label_matrix *L = gen(n, 4, 3, acc, cov, 4, NULL);
-    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_label_model *M = wsl_test_fit(L, NULL), *R = NULL;
     wsl_buf buf = WSL_BUF_INIT;
     double *p, *q;
     WSL_ASSERT_OK(wsl_label_model_save_buf(M, &buf));
     ck_assert_ptr_nonnull(strstr(buf.ptr, "\"wsl.label_model\""));
     WSL_ASSERT_OK(wsl_label_model_load_buf(&R, buf.ptr, buf.size, NULL));
-    p = proba(M, L);
-    q = proba(R, L);
+    p = wsl_test_proba(M, L);
+    q = wsl_test_proba(R, L);
     ck_assert_mem_eq(p, q, n * 3 * sizeof *p);
     wsl_label_model_free(R);
     /* A corrupt or foreign document is a clear error. */
@@ -1106,7 +1082,7 @@ START_TEST(test_fuzz_history_query)
     const double acc[] = {0.9, 0.6, 0.7};
     const double cov[] = {0.5, 0.6, 0.7};
     wsl_label_matrix *L = gen(300, 3, 2, acc, cov, 5, NULL);
-    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_label_model *M = wsl_test_fit(L, NULL), *R = NULL;
     wsl_buf buf = WSL_BUF_INIT;
     double h[4] = {-1, -1, -1, -1};
     size_t n = 0;
@@ -1199,7 +1175,7 @@ START_TEST(test_fuzz_report_counts)
     static const char *const keys[] = {"\"n_rows\"", "\"iterations\"", "\"n_patterns\"",
                                        "\"start\""};
     wsl_label_matrix *L = gen(300, 3, 2, acc, cov, 5, NULL);
-    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_label_model *M = wsl_test_fit(L, NULL), *R = NULL;
     wsl_buf buf = WSL_BUF_INIT;
     wsl_fit_report rep;
     WSL_ASSERT_OK(wsl_label_model_save_buf(M, &buf));
@@ -1275,13 +1251,13 @@ START_TEST(test_save_load_file)
     const double cov[] = {0.5, 0.6, 0.7, 0.5};
     size_t n = 1000;
     wsl_label_matrix *L = gen(n, 4, 2, acc, cov, 6, NULL);
-    wsl_label_model *M = fit(L, NULL), *R = NULL;
+    wsl_label_model *M = wsl_test_fit(L, NULL), *R = NULL;
     char *path = wsl_test_write_temp(".json", "old", 3);
     double *p, *q;
     WSL_ASSERT_OK(wsl_label_model_save(M, path));
     WSL_ASSERT_OK(wsl_label_model_load(&R, path, NULL));
-    p = proba(M, L);
-    q = proba(R, L);
+    p = wsl_test_proba(M, L);
+    q = wsl_test_proba(R, L);
     ck_assert_mem_eq(p, q, n * 2 * sizeof *p);
     /* Errors: a missing file, a directory that does not exist, a file that is not a model. */
     WSL_ASSERT_STATUS(wsl_label_model_save(M, "/nonexistent-dir/model.json"), WSL_EIO);
@@ -1505,8 +1481,8 @@ START_TEST(test_predict_concurrent)
     const double cov[] = {0.5, 0.6, 0.7, 0.3, 0.9};
     size_t n = 3000;
     wsl_label_matrix *L = gen(n, 5, 3, acc, cov, 11, NULL);
-    wsl_label_model *M = fit(L, NULL);
-    double *want = proba(M, L);
+    wsl_label_model *M = wsl_test_fit(L, NULL);
+    double *want = wsl_test_proba(M, L);
     int32_t *labels = malloc(n * sizeof *labels);
     pthread_t threads[8];
     predict_job jobs[8];

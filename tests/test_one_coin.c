@@ -31,23 +31,6 @@ static wsl_label_matrix *gen(size_t n, size_t m, int32_t k, double coverage, uin
     return gen_mix(n, m, k, coverage, 0.0, seed, gold, acc);
 }
 
-static wsl_label_model *fit(const wsl_label_matrix *L, const wsl_fit_options *o)
-{
-    wsl_label_model *M = NULL;
-    WSL_ASSERT_OK(wsl_label_model_create(&M, wsl_label_matrix_cardinality(L), NULL));
-    WSL_ASSERT_OK(wsl_label_model_fit(M, L, o));
-    return M;
-}
-
-static double *proba(const wsl_label_model *M, const wsl_label_matrix *L)
-{
-    size_t n = wsl_label_matrix_n_points(L), k = (size_t)wsl_label_matrix_cardinality(L);
-    double *p = malloc(n * k * sizeof *p);
-    ck_assert_ptr_nonnull(p);
-    WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * k, NULL, 0));
-    return p;
-}
-
 static double hit_rate(const double *p, const int32_t *gold, size_t n, size_t k)
 {
     size_t right = 0;
@@ -72,8 +55,11 @@ static wsl_fit_options one_coin(void)
  * better than majority vote. */
 START_TEST(test_recovers_accuracies)
 {
-    static const struct { size_t m; int32_t k; double cov; } cases[] = {{12, 5, 0.3},
-                                                                        {100, 1000, 0.05}};
+    static const struct {
+        size_t m;
+        int32_t k;
+        double cov;
+    } cases[] = {{12, 5, 0.3}, {100, 1000, 0.05}};
     size_t n = 100000;
     for (size_t t = 0; t < 2; t++) {
         size_t m = cases[t].m, k = (size_t)cases[t].k;
@@ -81,17 +67,18 @@ START_TEST(test_recovers_accuracies)
         double truth[100], est[100], *p, *mv;
         wsl_label_matrix *L = gen(n, m, cases[t].k, cases[t].cov, 11 + t, gold, truth);
         wsl_fit_options o = one_coin();
-        wsl_label_model *M = fit(L, t == 0 ? &o : NULL); /* k = 1,000: the default's choice */
+        wsl_label_model *M =
+            wsl_test_fit(L, t == 0 ? &o : NULL); /* k = 1,000: the default's choice */
         wsl_fit_report r;
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         ck_assert_int_eq(r.tables, WSL_TABLES_ONE_COIN);
         ck_assert_int_eq(r.abstain, WSL_ABSTAIN_BY_POLARITY); /* AUTO, nothing co-fired */
         WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, m));
         for (size_t j = 0; j < m; j++)
-            ck_assert_msg(fabs(est[j] - truth[j]) < 0.02, "k = %zu, source %zu: %.4f vs %.4f", k,
-                          j, est[j], truth[j]);
+            ck_assert_msg(fabs(est[j] - truth[j]) < 0.02, "k = %zu, source %zu: %.4f vs %.4f", k, j,
+                          est[j], truth[j]);
         if (k < 100) { /* 10^8 probabilities at k = 1,000 are bench/wide's */
-            p = proba(M, L);
+            p = wsl_test_proba(M, L);
             mv = malloc(n * k * sizeof *mv);
             WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, NULL, mv, n * k, NULL, 0));
             ck_assert_double_gt(hit_rate(p, gold, n, k), hit_rate(mv, gold, n, k));
@@ -115,8 +102,8 @@ START_TEST(test_matches_its_tables)
     size_t n = 3000, m = 6, k = 4, K1 = k + 1;
     wsl_label_matrix *L = gen(n, m, (int32_t)k, 0.4, 3, NULL, NULL);
     wsl_fit_options o = one_coin();
-    wsl_label_model *M = fit(L, &o);
-    double *p = proba(M, L), *tab = malloc(m * k * K1 * sizeof *tab), prior[4], acc[6];
+    wsl_label_model *M = wsl_test_fit(L, &o);
+    double *p = wsl_test_proba(M, L), *tab = malloc(m * k * K1 * sizeof *tab), prior[4], acc[6];
     int32_t *row = malloc(m * sizeof *row);
     WSL_ASSERT_OK(wsl_label_model_class_prior(M, prior, k));
     WSL_ASSERT_OK(wsl_label_model_accuracies(M, acc, m));
@@ -161,23 +148,23 @@ END_TEST
  * options ask for what only tables do; small problems keep polarity tables. */
 START_TEST(test_default_switch)
 {
-    wsl_label_matrix *big = gen(2000, 100, 300, 0.02, 5, NULL, NULL);   /* 9.0M values */
-    wsl_label_matrix *small = gen(2000, 10, 300, 0.2, 5, NULL, NULL);   /* 0.9M values */
+    wsl_label_matrix *big = gen(2000, 100, 300, 0.02, 5, NULL, NULL); /* 9.0M values */
+    wsl_label_matrix *small = gen(2000, 10, 300, 0.2, 5, NULL, NULL); /* 0.9M values */
     wsl_label_model *M;
     wsl_fit_report r;
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
-    M = fit(big, NULL);
+    M = wsl_test_fit(big, NULL);
     WSL_ASSERT_OK(wsl_label_model_report(M, &r));
     ck_assert_int_eq(r.tables, WSL_TABLES_ONE_COIN);
     wsl_label_model_free(M);
     o.abstain = WSL_ABSTAIN_RANDOM;
     o.prior = WSL_PRIOR_UNIFORM;
-    M = fit(big, &o);
+    M = wsl_test_fit(big, &o);
     WSL_ASSERT_OK(wsl_label_model_report(M, &r));
     ck_assert_int_eq(r.tables, WSL_TABLES_ONE_COIN);
     ck_assert_int_eq(r.prior, WSL_PRIOR_UNIFORM);
     wsl_label_model_free(M);
-    M = fit(small, NULL);
+    M = wsl_test_fit(small, NULL);
     WSL_ASSERT_OK(wsl_label_model_report(M, &r));
     ck_assert_int_eq(r.tables, WSL_TABLES_POLARITY);
     wsl_label_model_free(M);
@@ -197,7 +184,7 @@ START_TEST(test_gold_clamped)
     double right[5] = {0}, votes[5] = {0}, acc[5], prior[3], count[3] = {0};
     o.gold = gold;
     o.gold_len = n;
-    M = fit(L, &o);
+    M = wsl_test_fit(L, &o);
     for (size_t i = 0; i < n; i++) {
         WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, m));
         count[gold[i]] += 1;
@@ -236,15 +223,16 @@ START_TEST(test_edge_cases)
     WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, v, n, m, m, 2, WSL_STORAGE_DENSE, NULL));
     for (int mar = 0; mar < 2; mar++) {
         o.abstain = mar ? WSL_ABSTAIN_RANDOM : WSL_ABSTAIN_DEFAULT;
-        M = fit(L, &o);
-        p = proba(M, L);
+        M = wsl_test_fit(L, &o);
+        p = wsl_test_proba(M, L);
         WSL_ASSERT_OK(wsl_label_model_class_prior(M, prior, 2));
         for (size_t i = 0; i < n; i++) {
             ck_assert_double_eq_tol(p[2 * i] + p[2 * i + 1], 1, 1e-12);
             if (i % 3 != 0)
                 ck_assert_double_gt(p[2 * i], p[2 * i + 1]);
             else if (mar)
-                ck_assert(fabs(p[2 * i] - prior[0]) < 1e-12 && fabs(p[2 * i + 1] - prior[1]) < 1e-12);
+                ck_assert(fabs(p[2 * i] - prior[0]) < 1e-12 &&
+                          fabs(p[2 * i + 1] - prior[1]) < 1e-12);
             else /* every source fires for class 0: silence says class 1 */
                 ck_assert_double_gt(p[2 * i + 1], 0.99);
         }
@@ -258,11 +246,11 @@ START_TEST(test_edge_cases)
         for (size_t j = 0; j < m; j++)
             v[i * m + j] = j < 3 ? (int32_t)(i % 2) : (int32_t)(1 - i % 2);
     WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, v, n, m, m, 2, WSL_STORAGE_DENSE, NULL));
-    M = fit(L, &o);
+    M = wsl_test_fit(L, &o);
     WSL_ASSERT_OK(wsl_label_model_accuracies(M, acc, m));
     ck_assert_double_gt(acc[0], 0.9);
     ck_assert_double_lt(acc[3], 0.1);
-    p = proba(M, L);
+    p = wsl_test_proba(M, L);
     for (size_t i = 0; i < n; i++)
         ck_assert_double_gt(p[2 * i + i % 2], 0.99);
     free(p);
@@ -272,8 +260,8 @@ START_TEST(test_edge_cases)
     for (size_t i = 0; i < 4 * 3000; i++)
         v[i] = (int32_t)((i / 3000) % 2);
     WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, v, 4, 3000, 3000, 2, WSL_STORAGE_DENSE, NULL));
-    M = fit(L, &o);
-    p = proba(M, L);
+    M = wsl_test_fit(L, &o);
+    p = wsl_test_proba(M, L);
     for (size_t i = 0; i < 8; i++)
         ck_assert(isfinite(p[i]) && p[i] >= 0 && p[i] <= 1);
     ck_assert_double_eq_tol(p[0], 1, 1e-12); /* row 0: class 0 */
@@ -301,16 +289,16 @@ START_TEST(test_single_class_sources)
     wsl_fit_report r;
     double *pa, *pb, *pr, *mv = malloc(n * k * sizeof *mv);
     t.tables = WSL_TABLES_POLARITY;
-    A = fit(L, &o);
-    B = fit(L, &t);
-    pa = proba(A, L);
-    pb = proba(B, L);
+    A = wsl_test_fit(L, &o);
+    B = wsl_test_fit(L, &t);
+    pa = wsl_test_proba(A, L);
+    pb = wsl_test_proba(B, L);
     WSL_ASSERT_OK(wsl_majority_vote_proba(L, NULL, NULL, mv, n * k, NULL, 0));
     ck_assert_double_gt(hit_rate(pa, gold, n, k), hit_rate(mv, gold, n, k) + 0.02);
     ck_assert_double_eq_tol(hit_rate(pa, gold, n, k), hit_rate(pb, gold, n, k), 0.005);
     o.abstain = WSL_ABSTAIN_RANDOM;
-    R = fit(L, &o);
-    pr = proba(R, L);
+    R = wsl_test_fit(L, &o);
+    pr = wsl_test_proba(R, L);
     ck_assert_double_lt(hit_rate(pr, gold, n, k), hit_rate(pa, gold, n, k) - 0.1);
     /* every source twice */
     WSL_ASSERT_OK(wsl_label_matrix_to_buffer(L, buf, n * m));
@@ -321,7 +309,7 @@ START_TEST(test_single_class_sources)
                                                WSL_STORAGE_SPARSE, NULL));
     o.abstain = WSL_ABSTAIN_DEFAULT;
     wsl_label_model_free(R);
-    R = fit(C, &o);
+    R = wsl_test_fit(C, &o);
     WSL_ASSERT_OK(wsl_label_model_report(R, &r));
     ck_assert_int_eq(r.abstain, WSL_ABSTAIN_VOTES_ONLY);
     ck_assert_int_eq(r.prior, WSL_PRIOR_UNIFORM);
@@ -346,27 +334,27 @@ START_TEST(test_same_bits)
     size_t n = 5000, m = 30, k = 50;
     wsl_label_matrix *L = gen(n, m, (int32_t)k, 0.1, 9, NULL, NULL);
     wsl_fit_options o = one_coin();
-    wsl_label_model *A = fit(L, &o), *B, *C = NULL;
+    wsl_label_model *A = wsl_test_fit(L, &o), *B, *C = NULL;
     wsl_pattern_table *T = NULL;
-    double *pa = proba(A, L), *pb, *pc;
+    double *pa = wsl_test_proba(A, L), *pb, *pc;
     int32_t *row = malloc(m * sizeof *row);
     o.n_threads = 2;
-    B = fit(L, &o);
-    pb = proba(B, L);
+    B = wsl_test_fit(L, &o);
+    pb = wsl_test_proba(B, L);
     ck_assert_int_eq(memcmp(pa, pb, n * k * sizeof *pa), 0);
     /* rows added last to first */
     WSL_ASSERT_OK(wsl_pattern_table_create(&T, m, (int32_t)k, NULL));
     for (size_t i = n; i-- > 0;) {
         wsl_label_matrix *R = NULL;
         WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, m));
-        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&R, row, 1, m, m, (int32_t)k,
-                                                   WSL_STORAGE_SPARSE, NULL));
+        WSL_ASSERT_OK(
+            wsl_label_matrix_from_buffer(&R, row, 1, m, m, (int32_t)k, WSL_STORAGE_SPARSE, NULL));
         WSL_ASSERT_OK(wsl_pattern_table_add(T, R, NULL, 0));
         wsl_label_matrix_free(R);
     }
     WSL_ASSERT_OK(wsl_label_model_create(&C, (int32_t)k, NULL));
     WSL_ASSERT_OK(wsl_label_model_fit_patterns(C, T, &o));
-    pc = proba(C, L);
+    pc = wsl_test_proba(C, L);
     ck_assert_int_eq(memcmp(pa, pc, n * k * sizeof *pa), 0);
     free(row);
     free(pa);
@@ -399,11 +387,13 @@ START_TEST(test_save_load)
     size_t n = 2000, m = 8, k = 20;
     wsl_label_matrix *L = gen(n, m, (int32_t)k, 0.3, 13, NULL, NULL);
     wsl_fit_options o = one_coin();
-    wsl_label_model *M = fit(L, &o), *R = NULL;
+    wsl_label_model *M = wsl_test_fit(L, &o), *R = NULL;
     wsl_buf buf = WSL_BUF_INIT;
-    double *p = proba(M, L), *q, g[64];
+    double *p = wsl_test_proba(M, L), *q, g[64];
     wsl_fit_report a, b;
-    static const struct { const char *from, *to; } breaks[] = {
+    static const struct {
+        const char *from, *to;
+    } breaks[] = {
         {"\"accuracy\"", "\"accuracies\""},
         {"\"vote_rate\"", "\"vote_rates\""},
         {"\"one_coin\"", "\"two_coins\""},
@@ -412,7 +402,7 @@ START_TEST(test_save_load)
     ck_assert_ptr_nonnull(strstr(buf.ptr, "\"one_coin\""));
     ck_assert_ptr_null(strstr(buf.ptr, "tables_values"));
     WSL_ASSERT_OK(wsl_label_model_load_buf(&R, buf.ptr, buf.size, NULL));
-    q = proba(R, L);
+    q = wsl_test_proba(R, L);
     ck_assert_int_eq(memcmp(p, q, n * k * sizeof *p), 0);
     WSL_ASSERT_OK(wsl_label_model_report(M, &a));
     WSL_ASSERT_OK(wsl_label_model_report(R, &b));

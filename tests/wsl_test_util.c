@@ -1,6 +1,8 @@
 #define _GNU_SOURCE /* mkstemps */
 #include "wsl_test_util.h"
 
+#include <math.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,4 +110,30 @@ char *wsl_test_write_temp(const char *suffix, const char *data, size_t len)
     ck_assert_uint_eq(fwrite(data, 1, len, f), len);
     fclose(f);
     return path;
+}
+
+wsl_label_model *wsl_test_fit(const wsl_label_matrix *L, const wsl_fit_options *o)
+{
+    wsl_label_model *M = NULL;
+    WSL_ASSERT_OK(wsl_label_model_create(&M, wsl_label_matrix_cardinality(L), NULL));
+    WSL_ASSERT_OK(wsl_label_model_fit(M, L, o));
+    return M;
+}
+
+double *wsl_test_proba(const wsl_label_model *M, const wsl_label_matrix *L)
+{
+    size_t n = wsl_label_matrix_n_points(L), k = (size_t)wsl_label_matrix_cardinality(L);
+    double *p = malloc(n * k * sizeof *p);
+    ck_assert_ptr_nonnull(p);
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * k, NULL, 0));
+    for (size_t i = 0; i < n; i++) {
+        double s = 0;
+        for (size_t c = 0; c < k; c++) {
+            ck_assert(isfinite(p[i * k + c]));
+            ck_assert(p[i * k + c] >= 0);
+            s += p[i * k + c];
+        }
+        ck_assert_double_eq_tol(s, 1.0, 1e-9);
+    }
+    return p;
 }

@@ -36,6 +36,12 @@ typedef wsl_status (*wsl_test_alloc_case)(const wsl_allocator *a, void *ctx);
  */
 size_t wsl_test_oom_walk(const char *name, wsl_test_alloc_case fn, void *ctx);
 
+/* A label model for L's classes fitted on L with o (NULL: defaults); asserts success. */
+wsl_label_model *wsl_test_fit(const wsl_label_matrix *L, const wsl_fit_options *o);
+
+/* M's probabilities of L's rows (malloc'ed, n x k); asserts that each row is a distribution. */
+double *wsl_test_proba(const wsl_label_model *M, const wsl_label_matrix *L);
+
 /* Write bytes to a fresh temporary file; returns its malloc'ed path (caller frees + unlinks). */
 char *wsl_test_write_temp(const char *suffix, const char *data, size_t len);
 

@@ -601,57 +601,6 @@ void wsl__prior_update(const double *ntot, int32_t k, double *prior)
         prior[c] /= sum;
 }
 
-/*
- * EM iterations it0 .. it_end - 1 from the current parameters; prev is the penalized
- * log-likelihood of iteration it0 - 1 (-INFINITY for none). Stops early at convergence. *iters
- * receives the iterations done in all, *pen the penalized log-likelihood of the last E-step;
- * unless converged, the parameters are those of the M-step after it.
- */
-static wsl_status em_iterate(em_ctx *x, wsl_label_model *model, int start_id, int it0,
-                             int it_end, double prev, int *iters, int *converged, double *pen,
-                             double *ll)
-{
-    *converged = 0;
-    *iters = it0;
-    for (int it = it0; it < it_end; it++) {
-        *ll = wsl__em_e_step(x, model, 1) / x->n_rows;
-        *pen = *ll + log_prior(x, model) / x->n_rows;
-        x->hist[it] = *pen;
-        *iters = it + 1;
-        if (x->o.iter_fn && x->o.iter_fn(start_id, it, *pen, x->o.iter_payload) != 0)
-            return wsl__error(WSL_ECALLBACK, "wsl_label_model_fit: iteration callback stopped "
-                                             "the fit at iteration %d", it);
-        if (it > 0 && fabs(*pen - prev) < x->o.tol) {
-            *converged = 1;
-            break;
-        }
-        prev = *pen;
-        m_step(x, model);
-    }
-    return WSL_OK;
-}
-
-/* After em_iterate without convergence: the likelihood of the parameters it left. */
-static void em_finish(em_ctx *x, wsl_label_model *model, double *pen, double *ll)
-{
-    *ll = wsl__em_e_step(x, model, 0) / x->n_rows;
-    *pen = *ll + log_prior(x, model) / x->n_rows;
-}
-
-/* Run EM from the current parameters; returns the final penalized log-likelihood per row. */
-wsl_status wsl__em_run(em_ctx *x, wsl_label_model *model, int start_id, int *iters,
-                         int *converged, double *pen_out, double *ll_out)
-{
-    double pen = -INFINITY, ll = 0;
-    WSL_TRY(em_iterate(x, model, start_id, 0, x->o.max_iter, -INFINITY, iters, converged, &pen,
-                       &ll));
-    if (!*converged)
-        em_finish(x, model, &pen, &ll);
-    *pen_out = pen;
-    *ll_out = ll;
-    return WSL_OK;
-}
-
 /* Free parameters of the fitted model (for the identifiability test). */
 /* Rows per outcome of clique q (summed over classes), from the last accumulated E-step. */
 static double clique_outcome_rows(const em_ctx *x, const wsl_label_model *model, size_t q,
@@ -783,40 +732,6 @@ wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model)
     return wsl__em_blocks(x, model); /* the blocks' size follows the counts' */
 }
 
-/* Iterations every start runs before the starts are compared; only the best goes on. */
-#define START_RACE WSL__START_RACE
-
-/* A start's state after its first iterations. */
-typedef struct start_state {
-    wsl_lm_start id;
-    int iters, converged;
-    double pen, ll;
-    double *table, *prior, *cl, *acc, *hist;
-} start_state;
-
-static void state_save(const em_ctx *x, const wsl_label_model *model, start_state *st,
-                       size_t cl_len)
-{
-    memcpy(st->table, model->table, x->tab_len * sizeof *st->table);
-    memcpy(st->prior, model->prior, (size_t)x->k * sizeof *st->prior);
-    if (cl_len)
-        memcpy(st->cl, model->cl.table, cl_len * sizeof *st->cl);
-    memcpy(st->acc, x->acc, x->m * sizeof *st->acc); /* the M-step's, read by log_prior */
-    memcpy(st->hist, x->hist, (size_t)st->iters * sizeof *st->hist);
-}
-
-static void state_restore(em_ctx *x, wsl_label_model *model, const start_state *st,
-                          size_t cl_len)
-{
-    memcpy(model->table, st->table, x->tab_len * sizeof *st->table);
-    memcpy(model->prior, st->prior, (size_t)x->k * sizeof *st->prior);
-    if (cl_len)
-        memcpy(model->cl.table, st->cl, cl_len * sizeof *st->cl);
-    memcpy(x->acc, st->acc, x->m * sizeof *st->acc);
-    memcpy(x->hist, st->hist, (size_t)st->iters * sizeof *st->hist);
-    wsl__model_refresh_logs(model);
-}
-
 /* Put a start's parameters in place (the prior first: the starts read it). */
 static wsl_status start_init(em_ctx *x, wsl_label_model *model, wsl_lm_start id)
 {
@@ -832,75 +747,83 @@ static wsl_status start_init(em_ctx *x, wsl_label_model *model, wsl_lm_start id)
     return WSL_OK;
 }
 
-/*
- * Every requested start runs START_RACE iterations; the one with the best penalized likelihood
- * then runs to convergence, alone. Starts that end in the same optimum (most of them, on most
- * data) are not each run to the end, and a start that is behind after a few iterations seldom
- * ends ahead: on the benchmark's real label matrices the race picks the start that a full run
- * of every start picks (bench/README.md).
- */
+/* The table engine for the shared loop and race: em_ctx and model together. */
+typedef struct dense_job {
+    em_ctx *x;
+    wsl_label_model *model;
+    size_t cl_len; /* values of the cliques' joint tables */
+} dense_job;
+
+static double job_e_step(void *c, int accumulate)
+{
+    dense_job *j = c;
+    return wsl__em_e_step(j->x, j->model, accumulate);
+}
+
+static double job_log_prior(void *c)
+{
+    dense_job *j = c;
+    return log_prior(j->x, j->model);
+}
+
+static void job_m_step(void *c)
+{
+    dense_job *j = c;
+    m_step(j->x, j->model);
+}
+
+static wsl_status job_start(void *c, wsl_lm_start id)
+{
+    dense_job *j = c;
+    return start_init(j->x, j->model, id);
+}
+
+/* The tables, the prior, the cliques' tables and the multi-class sources' pooled accuracies
+ * (polarity tables), which log_prior reads. */
+static void job_save(void *c, double *st)
+{
+    dense_job *j = c;
+    em_ctx *x = j->x;
+    memcpy(st, j->model->table, x->tab_len * sizeof *st);
+    memcpy(st + x->tab_len, j->model->prior, (size_t)x->k * sizeof *st);
+    if (j->cl_len)
+        memcpy(st + x->tab_len + x->k, j->model->cl.table, j->cl_len * sizeof *st);
+    memcpy(st + x->tab_len + x->k + j->cl_len, x->acc, x->m * sizeof *st);
+}
+
+static void job_restore(void *c, const double *st)
+{
+    dense_job *j = c;
+    em_ctx *x = j->x;
+    memcpy(j->model->table, st, x->tab_len * sizeof *st);
+    memcpy(j->model->prior, st + x->tab_len, (size_t)x->k * sizeof *st);
+    if (j->cl_len)
+        memcpy(j->model->cl.table, st + x->tab_len + x->k, j->cl_len * sizeof *st);
+    memcpy(x->acc, st + x->tab_len + x->k + j->cl_len, x->m * sizeof *st);
+    wsl__model_refresh_logs(j->model);
+}
+
 wsl_status wsl__em_fit_starts(em_ctx *x, wsl_label_model *model)
 {
-    static const wsl_lm_start start_ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE,
-                                             WSL_START_MOMENTS};
-    enum { N_STARTS = sizeof start_ids / sizeof start_ids[0] };
-    start_state sts[N_STARTS] = {{0}}; /* -O3 cannot see that some start is requested */
-    size_t n = 0, best = 0, cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
-    size_t per = x->tab_len + (size_t)x->k + cl_len + x->m + START_RACE, total;
-    int race = x->o.max_iter < START_RACE ? x->o.max_iter : START_RACE;
-    double *buf = NULL;
-    wsl_status st = WSL_OK;
+    dense_job job;
+    wsl__em_driver d;
+    job.x = x;
+    job.model = model;
+    job.cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
+    d.ctx = &job;
+    d.e_step = job_e_step;
+    d.log_prior = job_log_prior;
+    d.m_step = job_m_step;
+    d.start = job_start;
+    d.save = job_save;
+    d.restore = job_restore;
+    d.state_len = x->tab_len + (size_t)x->k + job.cl_len + x->m;
+    d.o = &x->o;
+    d.n_rows = x->n_rows;
+    d.hist = x->hist;
+    d.best_hist = x->best_hist;
     model->report.abstain = x->mode; /* the scoring cache reads it */
-    for (size_t si = 0; si < N_STARTS; si++)
-        if (x->o.starts & (unsigned)start_ids[si])
-            sts[n++].id = start_ids[si];
-    if (!wsl__mul_size(&total, per, n) ||
-        !(buf = wsl__mallocarray(&model->alloc, total, sizeof *buf)))
-        return WSL_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        start_state *s = &sts[i];
-        s->table = buf + i * per;
-        s->prior = s->table + x->tab_len;
-        s->cl = s->prior + x->k;
-        s->acc = s->cl + cl_len;
-        s->hist = s->acc + x->m;
-        if ((st = start_init(x, model, s->id)) != WSL_OK ||
-            (st = em_iterate(x, model, (int)s->id, 0, race, -INFINITY, &s->iters,
-                             &s->converged, &s->pen, &s->ll)) != WSL_OK)
-            goto done;
-        wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
-                 "start %d: penalized log-likelihood %.6f per row after %d iterations%s",
-                 (int)s->id, s->pen, s->iters, s->converged ? " (converged)" : "");
-        state_save(x, model, s, cl_len);
-        if (i == 0 || s->pen > sts[best].pen + 1e-12)
-            best = i;
-    }
-    {
-        start_state *s = &sts[best];
-        int iters = s->iters, converged = s->converged;
-        double pen = s->pen, ll = s->ll;
-        state_restore(x, model, s, cl_len);
-        if (!converged) {
-            if ((st = em_iterate(x, model, (int)s->id, iters, x->o.max_iter, pen, &iters,
-                                 &converged, &pen, &ll)) != WSL_OK)
-                goto done;
-            if (!converged)
-                em_finish(x, model, &pen, &ll);
-        }
-        wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
-                 "start %d: %d iterations, penalized log-likelihood %.6f per row%s",
-                 (int)s->id, iters, pen, converged ? "" : " (not converged)");
-        memcpy(x->best_hist, x->hist, (size_t)iters * sizeof *x->hist);
-        model->n_history = (size_t)iters;
-        model->report.iterations = iters;
-        model->report.converged = converged;
-        model->report.start = s->id;
-        model->report.log_likelihood = ll;
-        model->report.penalized = pen;
-    }
-done:
-    wsl__free(&model->alloc, buf);
-    return st;
+    return wsl__em_race(&d, model);
 }
 
 /*

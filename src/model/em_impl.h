@@ -88,10 +88,6 @@ void wsl__em_blocks_free(em_ctx *x, const wsl_label_model *model);
  * bits for any number. */
 double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts);
 
-/* EM from the current parameters until the tolerance or max_iter; per-row results. */
-wsl_status wsl__em_run(em_ctx *x, wsl_label_model *model, int start_id, int *iters,
-                       int *converged, double *pen_out, double *ll_out);
-
 /* Run every requested start from scratch; the best penalized likelihood is left in model. */
 wsl_status wsl__em_fit_starts(em_ctx *x, wsl_label_model *model);
 

@@ -104,6 +104,34 @@ void wsl__single_class_prior(double pseudo_count, double cov, int32_t k, double 
  * below a fifth of uniform (the guard against collapse onto one class). */
 void wsl__prior_update(const double *ntot, int32_t k, double *prior);
 
+/* What an EM engine gives the shared loop and race (race.c). ctx is the engine's own. */
+typedef struct wsl__em_driver {
+    void *ctx;
+    double (*e_step)(void *ctx, int accumulate); /* total log-likelihood; counts if asked */
+    double (*log_prior)(void *ctx);              /* of the current parameters */
+    void (*m_step)(void *ctx);
+    wsl_status (*start)(void *ctx, wsl_lm_start id); /* a start's parameters in place */
+    void (*save)(void *ctx, double *state);          /* the parameters, state_len doubles */
+    void (*restore)(void *ctx, const double *state); /* and back, scoring caches refreshed */
+    size_t state_len;
+    const wsl_fit_options *o; /* max_iter, tol, starts, the callbacks */
+    double n_rows;
+    double *hist, *best_hist; /* max_iter each: the current start's, the winner's */
+} wsl__em_driver;
+
+/*
+ * EM iterations it0 .. it_end - 1 from the current parameters; prev is the penalized
+ * log-likelihood of iteration it0 - 1 (-INFINITY for none). Stops early at convergence. *iters
+ * receives the iterations done in all, *pen the penalized log-likelihood of the last E-step;
+ * unless converged, the parameters are those of the M-step after it.
+ */
+wsl_status wsl__em_iterate(const wsl__em_driver *d, int start_id, int it0, int it_end,
+                           double prev, int *iters, int *converged, double *pen, double *ll);
+/* Race the requested starts; the winner, run to convergence, is left in place, its history in
+ * d->best_hist and model->n_history, the report's iterations, converged, start and
+ * likelihoods set. */
+wsl_status wsl__em_race(const wsl__em_driver *d, wsl_label_model *model);
+
 /* One-coin engine (one_coin.c): fit on a pattern table, refresh the scoring caches (bonus,
  * eff_prior, log_prior) after the parameters changed (returns log sum_c pi_c prod_j P(abstain_j
  * | c) over single-class sources, the eff_prior's normalizer), and predict. */

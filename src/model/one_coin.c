@@ -59,6 +59,20 @@ static void row_release(oc_row *r, const wsl_allocator *a)
     wsl__free(a, r->classes);
 }
 
+/* The classes the votes name, each with b = 0. */
+static void name_classes(oc_row *r, const int32_t *vals, size_t nv)
+{
+    r->n = 0;
+    for (size_t i = 0; i < nv; i++) {
+        int32_t c = vals[i];
+        if (!r->named[c]) {
+            r->named[c] = 1;
+            r->b[c] = 0;
+            r->classes[r->n++] = c;
+        }
+    }
+}
+
 /*
  * The posterior of a row given by its votes; each vote also adds nudge to its class. In log
  * space against the largest term (a named class's, or the unnamed classes' mass): thousands of
@@ -70,16 +84,9 @@ static void row_posterior(const wsl_label_model *model, oc_row *r, const uint32_
     const double *e = model->eff_prior, *le = model->log_eff;
     size_t k = (size_t)model->k;
     double top, z = 0, mass = 0, rest;
-    r->n = 0;
-    for (size_t i = 0; i < nv; i++) {
-        int32_t c = vals[i];
-        if (!r->named[c]) {
-            r->named[c] = 1;
-            r->b[c] = 0;
-            r->classes[r->n++] = c;
-        }
-        r->b[c] += model->bonus[cols[i]] + nudge;
-    }
+    name_classes(r, vals, nv);
+    for (size_t i = 0; i < nv; i++)
+        r->b[vals[i]] += model->bonus[cols[i]] + nudge;
     for (size_t i = 0; i < r->n; i++)
         mass += e[r->classes[i]];
     rest = r->n < k && mass < 1 ? log1p(-mass) : -INFINITY; /* the unnamed classes' log mass */
@@ -157,19 +164,19 @@ double wsl__one_coin_refresh(wsl_label_model *model)
 
 typedef struct oc_ctx {
     const wsl_pattern_table *T;
-    size_t gold_col;  /* column of clamped gold labels, or >= T->m */
-    size_t m;         /* sources (without the gold column) */
+    size_t gold_col; /* column of clamped gold labels, or >= T->m */
+    size_t m;        /* sources (without the gold column) */
     int32_t k;
     wsl_fit_options o;
     wsl_lm_abstain mode; /* of the current phase (AUTO resolved) */
     double n_rows;
-    double fire_ll;   /* log-likelihood of when the one-coin sources vote (observed rates) */
-    double row_ll;    /* per row: log of e's normalizer plus the single-class sources' abstains */
-    double *votes;    /* m: rows where the source votes */
-    double *fire;     /* m: their share */
+    double fire_ll;     /* log-likelihood of when the one-coin sources vote (observed rates) */
+    double row_ll;      /* per row: log of e's normalizer plus the single-class sources' abstains */
+    double *votes;      /* m: rows where the source votes */
+    double *fire;       /* m: their share */
     int32_t *emits_one; /* m: the class of a source that votes only one, else -1 */
-    double *right;    /* m: expected rows where the source's vote is the class */
-    double *ntot;     /* k: expected rows per class */
+    double *right;      /* m: expected rows where the source's vote is the class */
+    double *ntot;       /* k: expected rows per class */
     double *vote_log; /* m: a vote's log-probability when its class is not y, less its abstain's */
     double *hist, *best_hist;
     oc_row r;
@@ -204,7 +211,7 @@ static int32_t pattern_gold(const oc_ctx *x, size_t p, size_t *nv)
 {
     const wsl_pattern_table *T = x->T;
     size_t s0 = T->start[p];
-    if (x->gold_col < T->m && *nv > 0 && T->cols[s0 + *nv - 1] == x->gold_col)
+    if (x->gold_col<T->m && * nv> 0 && T->cols[s0 + *nv - 1] == x->gold_col)
         return T->vals[s0 + --*nv];
     return WSL_ABSTAIN;
 }
@@ -257,7 +264,8 @@ static double e_step(oc_ctx *x, const wsl_label_model *model, int accumulate)
             } else {
                 if (r->n < (size_t)x->k) { /* see unnamed_posterior */
                     for (int32_t c = 0; c < x->k; c++)
-                        x->ntot[c] += r->named[c] ? 0 : cnt * exp(model->log_eff[c] - r->shift) / r->z;
+                        x->ntot[c] +=
+                            r->named[c] ? 0 : cnt * exp(model->log_eff[c] - r->shift) / r->z;
                 }
                 for (size_t i = 0; i < r->n; i++)
                     x->ntot[r->classes[i]] += cnt * r->post[r->classes[i]];
@@ -347,16 +355,9 @@ static void counts_of_majority(oc_ctx *x)
                 x->ntot[c] += cnt / (double)x->k;
             continue;
         }
-        r->n = 0;
-        for (size_t i = 0; i < nv; i++) {
-            int32_t c = vals[i];
-            if (!r->named[c]) {
-                r->named[c] = 1;
-                r->b[c] = 0;
-                r->classes[r->n++] = c;
-            }
-            r->b[c] += 1;
-        }
+        name_classes(r, vals, nv);
+        for (size_t i = 0; i < nv; i++)
+            r->b[vals[i]] += 1;
         for (size_t i = 0; i < r->n; i++)
             x->ntot[r->classes[i]] += cnt * r->b[r->classes[i]] / (double)nv;
         for (size_t i = 0; i < nv; i++)
@@ -389,119 +390,85 @@ static wsl_status start_init(oc_ctx *x, wsl_label_model *model, wsl_lm_start id)
             continue;
         }
         model->acc[j] = 0;
-        wsl__single_class_prior(x->o.pseudo_count, x->fire[j], x->k, &Mh, &model->fire_in[j],
-                                &Mf, &model->fire_out[j]);
+        wsl__single_class_prior(x->o.pseudo_count, x->fire[j], x->k, &Mh, &model->fire_in[j], &Mf,
+                                &model->fire_out[j]);
     }
     refresh(x, model);
     return WSL_OK;
 }
 
-/* EM iterations it0 .. it_end - 1 (as em.c's em_iterate). */
-static wsl_status iterate(oc_ctx *x, wsl_label_model *model, int start_id, int it0, int it_end,
-                          double prev, int *iters, int *converged, double *pen, double *ll)
+/* The engine for the shared loop and race (race.c): oc_ctx and model together. */
+typedef struct oc_job {
+    oc_ctx *x;
+    wsl_label_model *model;
+} oc_job;
+
+static double job_e_step(void *c, int accumulate)
 {
-    *converged = 0;
-    *iters = it0;
-    for (int it = it0; it < it_end; it++) {
-        *ll = e_step(x, model, 1) / x->n_rows;
-        *pen = *ll + log_prior(x, model) / x->n_rows;
-        x->hist[it] = *pen;
-        *iters = it + 1;
-        if (x->o.iter_fn && x->o.iter_fn(start_id, it, *pen, x->o.iter_payload) != 0)
-            return wsl__error(WSL_ECALLBACK, "wsl_label_model_fit: iteration callback stopped "
-                                             "the fit at iteration %d", it);
-        if (it > 0 && fabs(*pen - prev) < x->o.tol) {
-            *converged = 1;
-            break;
-        }
-        prev = *pen;
-        m_step(x, model);
-    }
-    return WSL_OK;
+    oc_job *j = c;
+    return e_step(j->x, j->model, accumulate);
 }
 
-typedef struct oc_start {
-    wsl_lm_start id;
-    int iters, converged;
-    double pen, ll;
-    double *par, *prior, *hist; /* par: acc, fire_in, fire_out (m each) */
-} oc_start;
-
-static void params_copy(double *to_acc, double *to_in, double *to_out, const double *acc,
-                        const double *in, const double *out, size_t m)
+static double job_log_prior(void *c)
 {
-    memcpy(to_acc, acc, m * sizeof *acc);
-    memcpy(to_in, in, m * sizeof *in);
-    memcpy(to_out, out, m * sizeof *out);
+    oc_job *j = c;
+    return log_prior(j->x, j->model);
 }
 
-/* Every requested start runs WSL__START_RACE iterations; the best goes on to convergence. */
+static void job_m_step(void *c)
+{
+    oc_job *j = c;
+    m_step(j->x, j->model);
+}
+
+static wsl_status job_start(void *c, wsl_lm_start id)
+{
+    oc_job *j = c;
+    return start_init(j->x, j->model, id);
+}
+
+/* The parameters: accuracies, both firing rates, the class prior. */
+static void job_save(void *c, double *st)
+{
+    oc_job *j = c;
+    size_t m = j->x->m;
+    memcpy(st, j->model->acc, m * sizeof *st);
+    memcpy(st + m, j->model->fire_in, m * sizeof *st);
+    memcpy(st + 2 * m, j->model->fire_out, m * sizeof *st);
+    memcpy(st + 3 * m, j->model->prior, (size_t)j->x->k * sizeof *st);
+}
+
+static void job_restore(void *c, const double *st)
+{
+    oc_job *j = c;
+    size_t m = j->x->m;
+    memcpy(j->model->acc, st, m * sizeof *st);
+    memcpy(j->model->fire_in, st + m, m * sizeof *st);
+    memcpy(j->model->fire_out, st + 2 * m, m * sizeof *st);
+    memcpy(j->model->prior, st + 3 * m, (size_t)j->x->k * sizeof *st);
+    refresh(j->x, j->model);
+}
+
 static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
 {
-    static const wsl_lm_start ids[] = {WSL_START_MAJORITY, WSL_START_PRECISE, WSL_START_MOMENTS};
-    enum { N_STARTS = sizeof ids / sizeof ids[0] };
-    oc_start sts[N_STARTS] = {{0}};
-    size_t n = 0, best = 0, m = x->m, per = 3 * m + (size_t)x->k + WSL__START_RACE;
-    int race = x->o.max_iter < WSL__START_RACE ? x->o.max_iter : WSL__START_RACE;
-    double *buf;
-    wsl_status st = WSL_OK;
+    oc_job job;
+    wsl__em_driver d;
+    job.x = x;
+    job.model = model;
+    d.ctx = &job;
+    d.e_step = job_e_step;
+    d.log_prior = job_log_prior;
+    d.m_step = job_m_step;
+    d.start = job_start;
+    d.save = job_save;
+    d.restore = job_restore;
+    d.state_len = 3 * x->m + (size_t)x->k;
+    d.o = &x->o;
+    d.n_rows = x->n_rows;
+    d.hist = x->hist;
+    d.best_hist = x->best_hist;
     model->report.abstain = x->mode; /* the scoring cache reads it */
-    for (size_t i = 0; i < N_STARTS; i++)
-        if (x->o.starts & (unsigned)ids[i])
-            sts[n++].id = ids[i];
-    if (!(buf = wsl__mallocarray(&model->alloc, per * n, sizeof *buf)))
-        return WSL_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        oc_start *s = &sts[i];
-        s->par = buf + i * per;
-        s->prior = s->par + 3 * m;
-        s->hist = s->prior + x->k;
-        if ((st = start_init(x, model, s->id)) != WSL_OK ||
-            (st = iterate(x, model, (int)s->id, 0, race, -INFINITY, &s->iters, &s->converged,
-                          &s->pen, &s->ll)) != WSL_OK)
-            goto done;
-        wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
-                 "start %d: penalized log-likelihood %.6f per row after %d iterations%s",
-                 (int)s->id, s->pen, s->iters, s->converged ? " (converged)" : "");
-        params_copy(s->par, s->par + m, s->par + 2 * m, model->acc, model->fire_in,
-                    model->fire_out, m);
-        memcpy(s->prior, model->prior, (size_t)x->k * sizeof *s->prior);
-        memcpy(s->hist, x->hist, (size_t)s->iters * sizeof *s->hist);
-        if (i == 0 || s->pen > sts[best].pen + 1e-12)
-            best = i;
-    }
-    {
-        oc_start *s = &sts[best];
-        int iters = s->iters, converged = s->converged;
-        double pen = s->pen, ll = s->ll;
-        params_copy(model->acc, model->fire_in, model->fire_out, s->par, s->par + m,
-                    s->par + 2 * m, m);
-        memcpy(model->prior, s->prior, (size_t)x->k * sizeof *s->prior);
-        memcpy(x->hist, s->hist, (size_t)iters * sizeof *s->hist);
-        refresh(x, model);
-        if (!converged) {
-            if ((st = iterate(x, model, (int)s->id, iters, x->o.max_iter, pen, &iters,
-                              &converged, &pen, &ll)) != WSL_OK)
-                goto done;
-            if (!converged) {
-                ll = e_step(x, model, 0) / x->n_rows;
-                pen = ll + log_prior(x, model) / x->n_rows;
-            }
-        }
-        wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
-                 "start %d: %d iterations, penalized log-likelihood %.6f per row%s", (int)s->id,
-                 iters, pen, converged ? "" : " (not converged)");
-        memcpy(x->best_hist, x->hist, (size_t)iters * sizeof *x->hist);
-        model->n_history = (size_t)iters;
-        model->report.iterations = iters;
-        model->report.converged = converged;
-        model->report.start = s->id;
-        model->report.log_likelihood = ll;
-        model->report.penalized = pen;
-    }
-done:
-    wsl__free(&model->alloc, buf);
-    return st;
+    return wsl__em_race(&d, model);
 }
 
 /* Voting counts and rates; which sources vote one class (and fire by class, unless every
@@ -517,8 +484,9 @@ static wsl_status source_stats(oc_ctx *x, wsl_label_model *model)
         size_t nv = T->start[p + 1] - T->start[p];
         (void)pattern_gold(x, p, &nv);
         if (x->o.abstain == WSL_ABSTAIN_NEVER && nv != x->m)
-            return wsl__error(WSL_EINVAL, "wsl_label_model_fit: opts->abstain is "
-                                          "WSL_ABSTAIN_NEVER but %zu rows have abstains",
+            return wsl__error(WSL_EINVAL,
+                              "wsl_label_model_fit: opts->abstain is "
+                              "WSL_ABSTAIN_NEVER but %zu rows have abstains",
                               (size_t)T->counts[p]);
         for (size_t i = T->start[p]; i < T->start[p] + nv; i++) {
             size_t j = T->cols[i];
@@ -562,7 +530,8 @@ static wsl_status fit_phases(oc_ctx *x, wsl_label_model *model)
         return WSL_OK;
     wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_INFO,
              "single-class sources co-fire beyond the model (mean G %.2f > %.2f): refitting "
-             "with their votes only", g, limit);
+             "with their votes only",
+             g, limit);
     x->mode = WSL_ABSTAIN_VOTES_ONLY;
     if (x->o.prior == WSL_PRIOR_LEARNED)
         x->o.prior = WSL_PRIOR_UNIFORM;
