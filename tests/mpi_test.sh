@@ -86,6 +86,14 @@ expect 0 "fit --json" -- mpi 2 fit "$TMP/L.csv" -k 3 -o "$TMP/j.json" --json
 contains "$TMP/out" '"ranks": 2, "n": 4000, "m": 8' "fit --json"
 [ -s "$TMP/err" ] && { echo "FAIL: fit --json wrote to stderr"; fails=$((fails + 1)); }
 
+# The one-coin engine merges and fits the same way.
+expect 0 "reference one-coin fit" -- "$WSL" fit "$TMP/L.csv" -k 3 -o "$TMP/oc_ref.json" --tables one-coin -q
+expect 0 "one-coin fit on 3 ranks" -- mpi 3 fit "$TMP/L.csv" -k 3 -o "$TMP/oc3.json" --tables one-coin -q
+same "$TMP/oc_ref.json" "$TMP/oc3.json" "one-coin model fitted on 3 ranks"
+expect 0 "reference one-coin predict" -- "$WSL" predict "$TMP/oc_ref.json" "$TMP/L.csv" -o "$TMP/oc_ref.csv" -q
+expect 0 "one-coin predict on 3 ranks" -- mpi 3 predict "$TMP/oc3.json" "$TMP/L.csv" -o "$TMP/oc3.csv" -q
+same "$TMP/oc_ref.csv" "$TMP/oc3.csv" "one-coin probabilities on 3 ranks"
+
 # A file per rank: three uneven files, their rows one after the other are L.csv's.
 head -n 700 "$TMP/L.csv" > "$TMP/S_0.csv"
 sed -n '701,2900p' "$TMP/L.csv" > "$TMP/S_1.csv"

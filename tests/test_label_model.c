@@ -1138,28 +1138,44 @@ static void ba_free(void *ptr, void *p)
 }
 
 /* A document claiming 10^9 sources or 10^6 classes with a few values: a clear WSL_EFORMAT,
- * and nothing near the claimed size (48 GB and 8 TB of tables) is asked of the allocator. */
+ * and nothing near the claimed size (48 GB and 8 TB of tables; 8 GB and 32 MB of one-coin
+ * parameters) is asked of the allocator. */
 START_TEST(test_load_hostile_sizes)
 {
-    static const char *const docs[] = {
-        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 1000000000, "
-        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
-        "\"class_prior\": [0.5, 0.5], \"tables_values\": [0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}",
-        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 1000000, \"m\": 1, "
-        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
-        "\"class_prior\": [0.5, 0.5], \"tables_values\": [0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}",
-        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 1, "
-        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": \"learned\", "
-        "\"class_prior\": [0.5, 0.5], \"tables_values\": 3}",
+#define HEAD "{\"format\": \"wsl.label_model\", \"format_version\": 1, "
+    static const struct { const char *doc, *says; } docs[] = {
+        {HEAD "\"k\": 2, \"m\": 1000000000, \"tables\": \"full\", \"abstain\": \"informative\", "
+              "\"class_prior_mode\": \"learned\", \"class_prior\": [0.5, 0.5], "
+              "\"tables_values\": [0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}",
+         "\"tables_values\" must be an array"},
+        {HEAD "\"k\": 1000000, \"m\": 1, \"tables\": \"full\", \"abstain\": \"informative\", "
+              "\"class_prior_mode\": \"learned\", \"class_prior\": [0.5, 0.5], "
+              "\"tables_values\": [0.2, 0.4, 0.4, 0.2, 0.4, 0.4]}",
+         "\"tables_values\" must be an array"},
+        {HEAD "\"k\": 2, \"m\": 1, \"tables\": \"full\", \"abstain\": \"informative\", "
+              "\"class_prior_mode\": \"learned\", \"class_prior\": [0.5, 0.5], "
+              "\"tables_values\": 3}",
+         "\"tables_values\" must be an array"},
+        {HEAD "\"k\": 2, \"m\": 1000000000, \"tables\": \"one_coin\", \"abstain\": \"random\", "
+              "\"class_prior_mode\": \"learned\", \"class_prior\": [0.5, 0.5], "
+              "\"single_class\": [-1], \"accuracy\": [0.8], \"vote_rate\": [0.5], "
+              "\"fire_rate_class\": [0], \"fire_rate_other\": [0]}",
+         "\"single_class\" must be an array"},
+        {HEAD "\"k\": 1000000, \"m\": 1, \"tables\": \"one_coin\", \"abstain\": \"random\", "
+              "\"class_prior_mode\": \"learned\", \"class_prior\": [0.5, 0.5], "
+              "\"single_class\": [-1], \"accuracy\": [0.8], \"vote_rate\": [0.5], "
+              "\"fire_rate_class\": [0], \"fire_rate_other\": [0]}",
+         "\"class_prior\" must be an array"},
     };
+#undef HEAD
     for (size_t d = 0; d < sizeof docs / sizeof docs[0]; d++) {
         big_alloc b = {0};
         wsl_allocator a = {ba_malloc, ba_realloc, ba_free, &b};
         wsl_label_model *M = NULL;
-        WSL_ASSERT_STATUS(wsl_label_model_load_buf(&M, docs[d], strlen(docs[d]), &a),
+        WSL_ASSERT_STATUS(wsl_label_model_load_buf(&M, docs[d].doc, strlen(docs[d].doc), &a),
                           WSL_EFORMAT);
         ck_assert_ptr_null(M);
-        ck_assert_ptr_nonnull(strstr(wsl_last_error(), "\"tables_values\" must be an array"));
+        ck_assert_ptr_nonnull(strstr(wsl_last_error(), docs[d].says));
         ck_assert_uint_lt(b.largest, 1 << 16);
     }
 }

@@ -145,7 +145,7 @@ const wsl_cli_command wsl_cmd_fit = {
     "  --shards PATTERN    one file per rank: PATTERN with %d replaced by the rank\n"
     "                      (L_%d.csv: rank 0 reads L_0.csv, rank 1 L_1.csv, ...)\n"
     "  --format F          csv, triples, npy or wrench (default: by extension)\n"
-    "  --tables T          default, full, class-accuracy, accuracy, polarity\n"
+    "  --tables T          default, full, class-accuracy, accuracy, polarity, one-coin\n"
     "  --abstain A         default (auto), informative, random, never, by-polarity,\n"
     "                      votes-only, auto\n"
     "  --prior P           learned (default), uniform, or K comma-separated probabilities\n"

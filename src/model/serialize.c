@@ -378,10 +378,15 @@ static wsl_status load_one_coin(const cJSON *root, int32_t k, double md,
                                 const wsl_allocator *alloc, wsl_label_model **out)
 {
     const cJSON *kinds = cJSON_GetObjectItemCaseSensitive(root, "single_class");
+    const cJSON *prior = cJSON_GetObjectItemCaseSensitive(root, "class_prior");
     wsl_label_model *model;
+    /* The document's own arrays bound what is allocated, not the sizes it claims. */
     if (!cJSON_IsArray(kinds) || (double)cJSON_GetArraySize(kinds) != md)
         return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"single_class\" must be an "
                                        "array of m values (m = %.0f)", md);
+    if (!cJSON_IsArray(prior) || cJSON_GetArraySize(prior) != k)
+        return wsl__error(WSL_EFORMAT, "wsl_label_model_load: \"class_prior\" must be an "
+                                       "array of k values (k = %ld)", (long)k);
     WSL_TRY(wsl_label_model_create(&model, k, alloc));
     *out = model;
     WSL_TRY(wsl__model_alloc_one_coin(model, (size_t)md));
