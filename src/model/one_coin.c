@@ -85,11 +85,26 @@ static void row_posterior(const wsl_label_model *model, oc_row *r, const uint32_
     size_t k = (size_t)model->k;
     double top, z = 0, mass = 0, rest;
     name_classes(r, vals, nv);
-    for (size_t i = 0; i < nv; i++)
-        r->b[vals[i]] += model->bonus[cols[i]] + nudge;
+    for (size_t i = 0; i < nv; i++) {
+        int32_t a = model->single[cols[i]];
+        /* A single-class source voting another class (new votes only): the model gives that
+         * vote probability 0 under every class, so it says nothing. */
+        if (a < 0 || a == vals[i])
+            r->b[vals[i]] += model->bonus[cols[i]] + nudge;
+    }
     for (size_t i = 0; i < r->n; i++)
         mass += e[r->classes[i]];
-    rest = r->n < k && mass < 1 ? log1p(-mass) : -INFINITY; /* the unnamed classes' log mass */
+    rest = -INFINITY; /* the unnamed classes' log mass */
+    if (r->n < k) {
+        if (mass < 1 - 1e-6) {
+            rest = log1p(-mass);
+        } else { /* 1 - mass cancels: add the unnamed classes' shares themselves */
+            double um = 0;
+            for (size_t c = 0; c < k; c++)
+                um += r->named[c] ? 0 : e[c];
+            rest = um > 0 ? log(um) : -INFINITY;
+        }
+    }
     top = rest;
     for (size_t i = 0; i < r->n; i++) {
         int32_t c = r->classes[i];

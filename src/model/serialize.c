@@ -412,6 +412,10 @@ static wsl_status load_one_coin(const cJSON *root, int32_t k, double md,
                                            "inside (0, 1)",
                               one ? "\"accuracy\"" : "\"fire_rate_class\" and "
                                                        "\"fire_rate_other\"", j);
+        if (!one && p < q) /* a vote for the class must be evidence for it */
+            return wsl__error(WSL_EFORMAT, "wsl_label_model_load: source %zu fires less for "
+                                           "its class (\"fire_rate_class\" %g) than for the "
+                                           "others (%g)", j, p, q);
     }
     WSL_TRY(check_prior_sum(model));
     if (cJSON_GetObjectItemCaseSensitive(root, "cliques"))
