@@ -269,6 +269,18 @@ START_TEST(test_edge_cases)
     free(p);
     wsl_label_model_free(M);
     wsl_label_matrix_free(L);
+    /* 1,000 classes, 3 sources: the dependency statistics compare firing only (the full
+     * expected tables would cost k (k + 1)^2 per pair) */
+    {
+        wsl_label_matrix *K = gen(300, 3, 1000, 0.5, 23, NULL, NULL);
+        double g[9], df[9];
+        M = wsl_test_fit(K, &o);
+        WSL_ASSERT_OK(wsl_label_model_dependencies(M, K, g, 9, df, 9));
+        for (size_t i = 0; i < 9; i++)
+            ck_assert(isfinite(g[i]) && df[i] == (i % 4 ? 1 : 0));
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(K);
+    }
     /* 3,000 sources agreeing on each row of 4 */
     for (size_t i = 0; i < 4 * 3000; i++)
         v[i] = (int32_t)((i / 3000) % 2);

@@ -338,7 +338,8 @@ WSL_API wsl_status wsl_label_model_clique_table(const wsl_label_model *model, si
  * the G statistic of their joint votes (abstain included) against the model's expectation,
  * df[i * m + j] its degrees of freedom (about chi-square under the model: G far above df means
  * the two share logic). NaN for two members of one clique, 0 on the diagonal. With many
- * sources and classes (more than 2^22 pair cells) only firing is compared. df may be NULL.
+ * sources and classes (more than 2^22 pair cells, or more than 63 classes) only firing is
+ * compared. df may be NULL.
  * @return WSL_OK, WSL_EINVAL, WSL_ESTATE, WSL_EDIM (L's m or k differ), WSL_EBUFS, WSL_ENOMEM.
  * @since 0.1
  */

@@ -13,6 +13,8 @@
 
 /* Above this many pair cells the tables compare firing only (voted or abstained). */
 #define MAX_PAIR_CELLS ((size_t)1 << 22)
+/* Above this many outcomes per source too: a pair's expected table costs k (k + 1)^2. */
+#define MAX_OUTCOMES 64
 
 static double g_term(double o, double e)
 {
@@ -51,7 +53,7 @@ wsl_status wsl__pair_counts_init(wsl__pair_counts *pc, const wsl_allocator *a,
     double *both, *margin;
     wsl_status st = WSL_OK;
     memset(pc, 0, sizeof *pc);
-    pc->fire_only = m > 1 && pairs > MAX_PAIR_CELLS / (K1 * K1);
+    pc->fire_only = m > 1 && (K1 > MAX_OUTCOMES || pairs > MAX_PAIR_CELLS / (K1 * K1));
     S = pc->fire_only ? 2 : K1;
     cells = (S - 1) * (S - 1); /* both voted: the other cells follow from the margins */
     pc->m = m;
