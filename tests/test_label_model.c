@@ -332,6 +332,19 @@ START_TEST(test_worse_than_chance_and_single_class)
         WSL_ASSERT_OK(wsl_label_model_accuracies(M, est, 5));
         ck_assert_double_lt(est[4], 0.5); /* learned to be worse than chance */
     }
+    {
+        /* a new vote the fit never saw from that source (source 0 only ever voted 1) has
+         * probability 0 under every class: it is read as an abstain, not allowed to wipe out
+         * the other votes */
+        const int32_t rows[] = {0, -1, 0, -1, -1, -1, -1, 0, -1, -1};
+        wsl_label_matrix *N = NULL;
+        double r[4];
+        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&N, rows, 2, 5, 5, 2, WSL_STORAGE_DENSE, NULL));
+        WSL_ASSERT_OK(wsl_label_model_predict_proba(M, N, r, 4, NULL, 0));
+        ck_assert(r[0] == r[2] && r[1] == r[3]);
+        ck_assert_double_gt(r[0], 0.7); /* source 2's vote for 0 stands */
+        wsl_label_matrix_free(N);
+    }
     free(p);
     free(q);
     free(buf);

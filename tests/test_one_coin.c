@@ -330,7 +330,7 @@ START_TEST(test_single_class_sources)
     ck_assert_double_gt(hit_rate(pa, gold, n, k), hit_rate(mv, gold, n, k) + 0.02);
     ck_assert_double_eq_tol(hit_rate(pa, gold, n, k), hit_rate(pb, gold, n, k), 0.005);
     {
-        /* a new vote of a single-class source for another class says nothing; a document
+        /* a new vote of a single-class source for another class is read as an abstain; a document
          * whose source fires less for its class than for others does not load */
         int32_t rows[2][30];
         wsl_label_matrix *N = NULL;

@@ -221,7 +221,8 @@ WSL_API wsl_status wsl_label_model_fit_patterns(wsl_label_model *model,
  * to 1 and are never NaN. A row with no vote gets the posterior given that every source
  * abstained (the class prior when abstains say nothing about the class); covered (NULL or n
  * flags) says which rows had a vote. Exact ties go the way of the votes (a 1e-6 log-score
- * nudge per vote).
+ * nudge per vote). A vote the fit gives probability 0 under every class (a class the source
+ * never voted) is read as an abstain.
  * @return WSL_OK, WSL_EINVAL (NULL), WSL_ESTATE (not fitted), WSL_EDIM (L has a different m or
  *         k), WSL_EBUFS (probs_len < n*k or covered_len < n; nothing written).
  * @since 0.1

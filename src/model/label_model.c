@@ -294,11 +294,37 @@ static wsl_status check_predict(const char *fn, const wsl_label_model *model,
     return WSL_OK;
 }
 
-/* The posterior of one row from its votes. */
-static void row_posterior(const wsl_label_model *model, const double *abstain_sum,
-                          const uint32_t *cols, const int32_t *vals, size_t nnz, double *p,
-                          size_t *cidx)
+/*
+ * Leave out the votes the fitted tables give probability 0 under every class (a class the
+ * source never voted in the fit, or any vote of a source that never voted): such a vote would
+ * zero every class and wipe out the other votes' evidence; it is read as an abstain. Members of
+ * cliques are scored by their joint tables, which hold no zero. Returns the votes kept.
+ */
+static size_t drop_impossible(const wsl_label_model *model, uint32_t *cols, int32_t *vals,
+                              size_t nnz)
 {
+    size_t k = (size_t)model->k, kept = 0;
+    for (size_t e = 0; e < nnz; e++) {
+        size_t j = cols[e];
+        if (!(model->cl.n && model->cl.of_source[j] >= 0)) {
+            const double *d = model->delta + (j * (k + 1) + (size_t)(vals[e] + 1)) * k;
+            int possible = 0;
+            for (size_t c = 0; c < k; c++)
+                possible |= d[c] != -INFINITY;
+            if (!possible)
+                continue;
+        }
+        cols[kept] = cols[e];
+        vals[kept++] = vals[e];
+    }
+    return kept;
+}
+
+/* The posterior of one row from its votes (cols and vals are scratch: filtered in place). */
+static void row_posterior(const wsl_label_model *model, const double *abstain_sum,
+                          uint32_t *cols, int32_t *vals, size_t nnz, double *p, size_t *cidx)
+{
+    nnz = drop_impossible(model, cols, vals, nnz);
     /* A row with no vote gets the posterior given that every source abstained: the class
      * prior when abstaining says nothing about the class. */
     wsl__model_scores(model, model->k, abstain_sum, cols, vals, nnz, p, cidx);

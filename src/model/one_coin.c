@@ -88,7 +88,8 @@ static void row_posterior(const wsl_label_model *model, oc_row *r, const uint32_
     for (size_t i = 0; i < nv; i++) {
         int32_t a = model->single[cols[i]];
         /* A single-class source voting another class (new votes only): the model gives that
-         * vote probability 0 under every class, so it says nothing. */
+         * vote probability 0 under every class; it is read as an abstain, as in
+         * label_model.c. */
         if (a < 0 || a == vals[i])
             r->b[vals[i]] += model->bonus[cols[i]] + nudge;
     }
