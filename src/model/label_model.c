@@ -295,36 +295,55 @@ static wsl_status check_predict(const char *fn, const wsl_label_model *model,
 }
 
 /*
- * Leave out the votes the fitted tables give probability 0 under every class (a class the
- * source never voted in the fit, or any vote of a source that never voted): such a vote would
- * zero every class and wipe out the other votes' evidence; it is read as an abstain. Members of
- * cliques are scored by their joint tables, which hold no zero. Returns the votes kept.
+ * The votes the fitted tables give probability 0 under every class (a class the source never
+ * voted in the fit, or any vote of a source that never voted): such a vote would zero every
+ * class and wipe out the other votes' evidence, so predict reads it as an abstain. *out gets
+ * m x (k + 1) flags at [j * (k + 1) + v + 1], or NULL when there is none (the usual case: no
+ * work per vote). Members of cliques are scored by their joint tables, which hold no zero.
  */
-static size_t drop_impossible(const wsl_label_model *model, uint32_t *cols, int32_t *vals,
-                              size_t nnz)
+static wsl_status impossible_votes(const wsl_label_model *model, uint8_t **out)
 {
-    size_t k = (size_t)model->k, kept = 0;
-    for (size_t e = 0; e < nnz; e++) {
-        size_t j = cols[e];
-        if (!(model->cl.n && model->cl.of_source[j] >= 0)) {
-            const double *d = model->delta + (j * (k + 1) + (size_t)(vals[e] + 1)) * k;
-            int possible = 0;
-            for (size_t c = 0; c < k; c++)
-                possible |= d[c] != -INFINITY;
-            if (!possible)
+    size_t k = (size_t)model->k, any = 0;
+    uint8_t *flags = NULL;
+    *out = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t j = 0; j < model->m; j++) {
+            if (model->cl.n && model->cl.of_source[j] >= 0)
                 continue;
+            for (size_t v = 1; v <= k; v++) {
+                const double *d = model->delta + (j * (k + 1) + v) * k;
+                int possible = 0;
+                for (size_t c = 0; c < k; c++)
+                    possible |= d[c] != -INFINITY;
+                any += !possible;
+                if (flags)
+                    flags[j * (k + 1) + v] = !possible;
+            }
         }
-        cols[kept] = cols[e];
-        vals[kept++] = vals[e];
+        if (pass == 1 || !any)
+            break;
+        if (!(flags = wsl__calloc(&model->alloc, model->m * (k + 1), 1)))
+            return WSL_ENOMEM;
     }
-    return kept;
+    *out = flags;
+    return WSL_OK;
 }
 
-/* The posterior of one row from its votes (cols and vals are scratch: filtered in place). */
+/* The posterior of one row from its votes (cols and vals are scratch: the votes impossible[]
+ * flags are left out in place). */
 static void row_posterior(const wsl_label_model *model, const double *abstain_sum,
-                          uint32_t *cols, int32_t *vals, size_t nnz, double *p, size_t *cidx)
+                          const uint8_t *impossible, uint32_t *cols, int32_t *vals, size_t nnz,
+                          double *p, size_t *cidx)
 {
-    nnz = drop_impossible(model, cols, vals, nnz);
+    if (impossible) {
+        size_t kept = 0, K1 = (size_t)model->k + 1;
+        for (size_t e = 0; e < nnz; e++) {
+            cols[kept] = cols[e];
+            vals[kept] = vals[e];
+            kept += !impossible[cols[e] * K1 + (size_t)(vals[e] + 1)];
+        }
+        nnz = kept;
+    }
     /* A row with no vote gets the posterior given that every source abstained: the class
      * prior when abstaining says nothing about the class. */
     wsl__model_scores(model, model->k, abstain_sum, cols, vals, nnz, p, cidx);
@@ -341,6 +360,7 @@ static void row_posterior(const wsl_label_model *model, const double *abstain_su
  */
 static wsl_status predict_small_universe(const wsl_label_model *model, const wsl_label_matrix *L,
                                          const wsl__row_coder *rc, const double *abstain_sum,
+                                         const uint8_t *impossible,
                                          uint32_t *cols, int32_t *vals, size_t *cidx,
                                          double *probs, uint8_t *covered)
 {
@@ -370,7 +390,8 @@ static wsl_status predict_small_universe(const wsl_label_model *model, const wsl
                 cap = c;
             }
             src = cache + n_seen * k;
-            row_posterior(model, abstain_sum, cols, vals, nnz, cache + n_seen * k, cidx);
+            row_posterior(model, abstain_sum, impossible, cols, vals, nnz, cache + n_seen * k,
+                          cidx);
             slot[key] = (uint32_t)++n_seen;
         }
         for (size_t c = 0; c < k; c++)
@@ -389,6 +410,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
 {
     uint32_t *cols = NULL;
     int32_t *vals = NULL;
+    uint8_t *impossible = NULL;
     double *abstain_sum = NULL;
     size_t cells, *cidx = NULL;
     wsl__keymap seen = {NULL, NULL, 0, 0, NULL};
@@ -413,14 +435,16 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
     vals = wsl__mallocarray(&model->alloc, L->m, sizeof *vals);
     abstain_sum = wsl__mallocarray(&model->alloc, (size_t)k, sizeof *abstain_sum);
     cidx = wsl__mallocarray(&model->alloc, model->cl.n ? model->cl.n : 1, sizeof *cidx);
-    if (!cols || !vals || !abstain_sum || !cidx) {
+    if (!cols || !vals || !abstain_sum || !cidx ||
+        (st = impossible_votes(model, &impossible)) != WSL_OK) {
         st = WSL_ENOMEM;
         goto done;
     }
     wsl__model_abstain_sum(model, abstain_sum);
     rc = wsl__row_coder_of(L);
     if (rc.universe && L->n <= UINT32_MAX) {
-        st = predict_small_universe(model, L, &rc, abstain_sum, cols, vals, cidx, probs, covered);
+        st = predict_small_universe(model, L, &rc, abstain_sum, impossible, cols, vals, cidx,
+                                    probs, covered);
         goto done;
     }
     if (rc.bits && (st = wsl__keymap_init(&seen, &model->alloc, rc.universe)) != WSL_OK)
@@ -443,12 +467,13 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
         nnz = wsl__lm_row_votes(L, i, cols, vals);
         if (covered)
             covered[i] = nnz > 0;
-        row_posterior(model, abstain_sum, cols, vals, nnz, p, cidx);
+        row_posterior(model, abstain_sum, impossible, cols, vals, nnz, p, cidx);
         if (rc.bits && (st = wsl__keymap_put(&seen, key, i)) != WSL_OK)
             goto done;
     }
 done:
     wsl__keymap_release(&seen);
+    wsl__free(&model->alloc, impossible);
     wsl__free(&model->alloc, cols);
     wsl__free(&model->alloc, vals);
     wsl__free(&model->alloc, abstain_sum);
