@@ -805,23 +805,11 @@ static void job_restore(void *c, const double *st)
 
 wsl_status wsl__em_fit_starts(em_ctx *x, wsl_label_model *model)
 {
-    dense_job job;
-    wsl__em_driver d;
-    job.x = x;
-    job.model = model;
-    job.cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
-    d.ctx = &job;
-    d.e_step = job_e_step;
-    d.log_prior = job_log_prior;
-    d.m_step = job_m_step;
-    d.start = job_start;
-    d.save = job_save;
-    d.restore = job_restore;
-    d.state_len = x->tab_len + (size_t)x->k + job.cl_len + x->m;
-    d.o = &x->o;
-    d.n_rows = x->n_rows;
-    d.hist = x->hist;
-    d.best_hist = x->best_hist;
+    static const wsl__em_ops ops = {job_e_step, job_log_prior, job_m_step,
+                                    job_start,  job_save,      job_restore};
+    dense_job job = {x, model, model->cl.n ? model->cl.off[model->cl.n] : 0};
+    wsl__em_driver d = {&ops, &job, x->tab_len + (size_t)x->k + job.cl_len + x->m, &x->o,
+                        x->n_rows, x->hist, x->best_hist};
     model->report.abstain = x->mode; /* the scoring cache reads it */
     return wsl__em_race(&d, model);
 }

@@ -104,15 +104,19 @@ void wsl__single_class_prior(double pseudo_count, double cov, int32_t k, double 
  * below a fifth of uniform (the guard against collapse onto one class). */
 void wsl__prior_update(const double *ntot, int32_t k, double *prior);
 
-/* What an EM engine gives the shared loop and race (race.c). ctx is the engine's own. */
-typedef struct wsl__em_driver {
-    void *ctx;
+/* What an EM engine gives the shared loop and race (race.c); ctx is the engine's own. */
+typedef struct wsl__em_ops {
     double (*e_step)(void *ctx, int accumulate); /* total log-likelihood; counts if asked */
     double (*log_prior)(void *ctx);              /* of the current parameters */
     void (*m_step)(void *ctx);
     wsl_status (*start)(void *ctx, wsl_lm_start id); /* a start's parameters in place */
     void (*save)(void *ctx, double *state);          /* the parameters, state_len doubles */
     void (*restore)(void *ctx, const double *state); /* and back, scoring caches refreshed */
+} wsl__em_ops;
+
+typedef struct wsl__em_driver {
+    const wsl__em_ops *ops;
+    void *ctx;
     size_t state_len;
     const wsl_fit_options *o; /* max_iter, tol, starts, the callbacks */
     double n_rows;

@@ -232,6 +232,21 @@ static int32_t pattern_gold(const oc_ctx *x, size_t p, size_t *nv)
     return WSL_ABSTAIN;
 }
 
+static void clear_counts(oc_ctx *x)
+{
+    memset(x->right, 0, x->m * sizeof *x->right);
+    memset(x->ntot, 0, (size_t)x->k * sizeof *x->ntot);
+}
+
+/* A clamped row's counts: its class is gold, its votes right where they say gold. */
+static void count_gold(oc_ctx *x, const uint32_t *cols, const int32_t *vals, size_t nv, double cnt,
+                       int32_t gold)
+{
+    x->ntot[gold] += cnt;
+    for (size_t i = 0; i < nv; i++)
+        x->right[cols[i]] += vals[i] == gold ? cnt : 0;
+}
+
 /*
  * One pass: the log-likelihood (total) and, with accumulate, the expected counts. A class no
  * vote of a row names has posterior e_c u with the same u for all of them; the classes' totals
@@ -243,10 +258,8 @@ static double e_step(oc_ctx *x, const wsl_label_model *model, int accumulate)
     const double *e = model->eff_prior;
     oc_row *r = &x->r;
     double ll = 0, U = 0;
-    if (accumulate) {
-        memset(x->right, 0, x->m * sizeof *x->right);
-        memset(x->ntot, 0, (size_t)x->k * sizeof *x->ntot);
-    }
+    if (accumulate)
+        clear_counts(x);
     for (size_t p = 0; p < T->n; p++) {
         size_t s0 = T->start[p], nv = T->start[p + 1] - s0;
         const uint32_t *cols = T->cols + s0;
@@ -260,11 +273,8 @@ static double e_step(oc_ctx *x, const wsl_label_model *model, int accumulate)
             for (size_t i = 0; i < nv; i++)
                 bg += vals[i] == gold ? model->bonus[cols[i]] : 0;
             ll += cnt * (base + model->log_eff[gold] + bg);
-            if (accumulate) {
-                x->ntot[gold] += cnt;
-                for (size_t i = 0; i < nv; i++)
-                    x->right[cols[i]] += vals[i] == gold ? cnt : 0;
-            }
+            if (accumulate)
+                count_gold(x, cols, vals, nv, cnt, gold);
             continue;
         }
         row_posterior(model, r, cols, vals, nv, 0);
@@ -352,8 +362,7 @@ static void counts_of_majority(oc_ctx *x)
 {
     const wsl_pattern_table *T = x->T;
     oc_row *r = &x->r;
-    memset(x->right, 0, x->m * sizeof *x->right);
-    memset(x->ntot, 0, (size_t)x->k * sizeof *x->ntot);
+    clear_counts(x);
     for (size_t p = 0; p < T->n; p++) {
         size_t s0 = T->start[p], nv = T->start[p + 1] - s0;
         const uint32_t *cols = T->cols + s0;
@@ -361,9 +370,7 @@ static void counts_of_majority(oc_ctx *x)
         double cnt = (double)T->counts[p];
         int32_t gold = pattern_gold(x, p, &nv);
         if (gold != WSL_ABSTAIN) {
-            x->ntot[gold] += cnt;
-            for (size_t i = 0; i < nv; i++)
-                x->right[cols[i]] += vals[i] == gold ? cnt : 0;
+            count_gold(x, cols, vals, nv, cnt, gold);
             continue;
         }
         if (nv == 0) {
@@ -467,22 +474,11 @@ static void job_restore(void *c, const double *st)
 
 static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
 {
-    oc_job job;
-    wsl__em_driver d;
-    job.x = x;
-    job.model = model;
-    d.ctx = &job;
-    d.e_step = job_e_step;
-    d.log_prior = job_log_prior;
-    d.m_step = job_m_step;
-    d.start = job_start;
-    d.save = job_save;
-    d.restore = job_restore;
-    d.state_len = 3 * x->m + (size_t)x->k;
-    d.o = &x->o;
-    d.n_rows = x->n_rows;
-    d.hist = x->hist;
-    d.best_hist = x->best_hist;
+    static const wsl__em_ops ops = {job_e_step, job_log_prior, job_m_step,
+                                    job_start,  job_save,      job_restore};
+    oc_job job = {x, model};
+    wsl__em_driver d = {&ops,    &job,        3 * x->m + (size_t)x->k, &x->o, x->n_rows,
+                        x->hist, x->best_hist};
     model->report.abstain = x->mode; /* the scoring cache reads it */
     return wsl__em_race(&d, model);
 }

@@ -15,8 +15,8 @@ wsl_status wsl__em_iterate(const wsl__em_driver *d, int start_id, int it0, int i
     *converged = 0;
     *iters = it0;
     for (int it = it0; it < it_end; it++) {
-        *ll = d->e_step(d->ctx, 1) / d->n_rows;
-        *pen = *ll + d->log_prior(d->ctx) / d->n_rows;
+        *ll = d->ops->e_step(d->ctx, 1) / d->n_rows;
+        *pen = *ll + d->ops->log_prior(d->ctx) / d->n_rows;
         d->hist[it] = *pen;
         *iters = it + 1;
         if (o->iter_fn && o->iter_fn(start_id, it, *pen, o->iter_payload) != 0)
@@ -29,7 +29,7 @@ wsl_status wsl__em_iterate(const wsl__em_driver *d, int start_id, int it0, int i
             break;
         }
         prev = *pen;
-        d->m_step(d->ctx);
+        d->ops->m_step(d->ctx);
     }
     return WSL_OK;
 }
@@ -68,14 +68,14 @@ wsl_status wsl__em_race(const wsl__em_driver *d, wsl_label_model *model)
         race_start *s = &sts[i];
         s->state = buf + i * per;
         s->hist = s->state + d->state_len;
-        if ((st = d->start(d->ctx, s->id)) != WSL_OK ||
+        if ((st = d->ops->start(d->ctx, s->id)) != WSL_OK ||
             (st = wsl__em_iterate(d, (int)s->id, 0, race, -INFINITY, &s->iters, &s->converged,
                                   &s->pen, &s->ll)) != WSL_OK)
             goto done;
         wsl__log(d->o->log_fn, d->o->log_payload, WSL_LOG_INFO,
                  "start %d: penalized log-likelihood %.6f per row after %d iterations%s",
                  (int)s->id, s->pen, s->iters, s->converged ? " (converged)" : "");
-        d->save(d->ctx, s->state);
+        d->ops->save(d->ctx, s->state);
         memcpy(s->hist, d->hist, (size_t)s->iters * sizeof *s->hist);
         if (i == 0 || s->pen > sts[best].pen + 1e-12)
             best = i;
@@ -84,15 +84,15 @@ wsl_status wsl__em_race(const wsl__em_driver *d, wsl_label_model *model)
         race_start *s = &sts[best];
         int iters = s->iters, converged = s->converged;
         double pen = s->pen, ll = s->ll;
-        d->restore(d->ctx, s->state);
+        d->ops->restore(d->ctx, s->state);
         memcpy(d->hist, s->hist, (size_t)iters * sizeof *s->hist);
         if (!converged) {
             if ((st = wsl__em_iterate(d, (int)s->id, iters, d->o->max_iter, pen, &iters, &converged,
                                       &pen, &ll)) != WSL_OK)
                 goto done;
             if (!converged) { /* the likelihood of the parameters the last M-step left */
-                ll = d->e_step(d->ctx, 0) / d->n_rows;
-                pen = ll + d->log_prior(d->ctx) / d->n_rows;
+                ll = d->ops->e_step(d->ctx, 0) / d->n_rows;
+                pen = ll + d->ops->log_prior(d->ctx) / d->n_rows;
             }
         }
         wsl__log(d->o->log_fn, d->o->log_payload, WSL_LOG_INFO,
