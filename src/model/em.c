@@ -490,17 +490,20 @@ static void start_majority(em_ctx *x, const wsl_label_model *model)
     }
 }
 
-/* Every source as precise as the prior says: the tables are the prior means. */
+/* Every source as precise as the prior says: the tables are the prior means (and the pooled
+ * accuracies log_prior reads are the prior's, not the previous start's). */
 static void start_precise(em_ctx *x, wsl_label_model *model)
 {
     int32_t k = x->k;
     for (size_t t = 0; t < x->tab_len; t++)
         model->table[t] = x->B[t];
-    for (size_t j = 0; j < x->m; j++)
+    for (size_t j = 0; j < x->m; j++) {
+        x->acc[j] = PRIOR_ACCURACY;
         for (int32_t c = 0; c < k; c++)
             normalize_row(model->table + wsl__tab_index(k, j, c, -1),
                           given_prior(x, j) ? x->all : x->emits + j * (size_t)k, k,
                           x->o.abstain != WSL_ABSTAIN_NEVER);
+    }
     if (x->o.prior == WSL_PRIOR_LEARNED)
         for (int32_t c = 0; c < k; c++)
             model->prior[c] = 1.0 / (double)k;

@@ -8,8 +8,8 @@
 
 /* A source's vote is believed right with this probability before seeing data. */
 #define WSL__PRIOR_ACCURACY 0.7
-/* EM iterations every start runs before the best one goes on alone (see em.c). */
-#define WSL__START_RACE 3
+/* EM iterations every start runs before the best one goes on alone (see race.c). */
+#define WSL__START_RACE 1
 /* Log-score added per vote for its class at prediction: far below any fitted difference. */
 #define WSL__TIE_NUDGE 1e-6
 

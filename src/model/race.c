@@ -43,11 +43,12 @@ typedef struct race_start {
 } race_start;
 
 /*
- * Every requested start runs WSL__START_RACE iterations; the one with the best penalized
- * likelihood then runs to convergence, alone. Starts that end in the same optimum (most of
- * them, on most data) are not each run to the end, and a start that is behind after a few
- * iterations seldom ends ahead: on the benchmark's real label matrices the race picks the start
- * that a full run of every start picks (bench/README.md).
+ * Every requested start runs WSL__START_RACE iterations (one: the E-step that scores its own
+ * parameters, and its first M-step); the one with the best penalized likelihood then runs to
+ * convergence, alone. Starts that end in the same optimum (most of them, on most data) are not
+ * each run to the end, and a start that is behind at the outset seldom ends ahead: on the
+ * benchmark's real label matrices the race picks what a full run of every start picks, and its
+ * other variants do better on balance than with 3 or 5 race iterations (bench/README.md).
  */
 wsl_status wsl__em_race(const wsl__em_driver *d, wsl_label_model *model)
 {
