@@ -22,6 +22,7 @@ typedef struct wsl__row_coder {
     unsigned bits;
     uint64_t universe;
     uint32_t pow[18]; /* direct keys: (k + 1)^j (m <= 17 when (k + 1)^m <= 2^17) */
+    uint64_t magic;   /* direct keys: key / (k + 1) = key * magic >> 40, exact below 2^17 */
 } wsl__row_coder;
 
 wsl__row_coder wsl__row_coder_of(const wsl_label_matrix *L);
@@ -73,9 +74,10 @@ static inline size_t wsl__row_decode(uint64_t key, const wsl__row_coder *rc, siz
     uint64_t radix = (uint64_t)k + 1, mask = rc->bits < 64 ? ((uint64_t)1 << rc->bits) - 1 : ~0ULL;
     for (size_t j = 0; j < m; j++) {
         uint64_t d;
-        if (rc->universe) {
-            d = key % radix;
-            key /= radix;
+        if (rc->universe) { /* a multiply, not a 64-bit division: decoding is a hot loop */
+            uint64_t q = key * rc->magic >> 40;
+            d = key - q * radix;
+            key = q;
         } else {
             d = (key >> (rc->bits * j)) & mask;
         }
