@@ -170,8 +170,10 @@ wsl_status wsl_pattern_table_add(wsl_pattern_table *T, const wsl_label_matrix *L
     WSL_CHECK_ARG(T != NULL);
     WSL_CHECK_ARG(L != NULL);
     if (L->m != T->m || L->k != T->k)
-        return wsl__error(WSL_EDIM, "%s: votes have %zu sources and %ld classes, the table %zu "
-                                    "and %ld", __func__, L->m, (long)L->k, T->m, (long)T->k);
+        return wsl__error(WSL_EDIM,
+                          "%s: votes have %zu sources and %ld classes, the table %zu "
+                          "and %ld",
+                          __func__, L->m, (long)L->k, T->m, (long)T->k);
     if (row_pattern && len < L->n)
         return wsl__error(WSL_EBUFS, "%s: row_pattern holds %zu entries, votes have %zu rows",
                           __func__, len, L->n);
@@ -230,8 +232,8 @@ wsl_status wsl_pattern_table_add_row(wsl_pattern_table *T, const int32_t *row, s
                           T->m);
     for (size_t j = 0; j < len; j++)
         if (row[j] < WSL_ABSTAIN || row[j] >= T->k)
-            return wsl__error(WSL_ERANGE, "%s: vote %ld in column %zu is outside -1..%ld",
-                              __func__, (long)row[j], j, (long)T->k - 1);
+            return wsl__error(WSL_ERANGE, "%s: vote %ld in column %zu is outside -1..%ld", __func__,
+                              (long)row[j], j, (long)T->k - 1);
     cols = wsl__mallocarray(&T->alloc, T->m, sizeof *cols);
     vals = wsl__mallocarray(&T->alloc, T->m, sizeof *vals);
     if (!cols || !vals) {
@@ -257,8 +259,10 @@ wsl_status wsl_pattern_table_merge(wsl_pattern_table *T, const wsl_pattern_table
     WSL_CHECK_ARG(src != NULL);
     WSL_CHECK_ARG(T != src);
     if (src->m != T->m || src->k != T->k)
-        return wsl__error(WSL_EDIM, "%s: tables differ: %zu sources and %ld classes vs %zu and "
-                                    "%ld", __func__, src->m, (long)src->k, T->m, (long)T->k);
+        return wsl__error(WSL_EDIM,
+                          "%s: tables differ: %zu sources and %ld classes vs %zu and "
+                          "%ld",
+                          __func__, src->m, (long)src->k, T->m, (long)T->k);
     for (size_t p = 0; p < src->n; p++) {
         size_t idx, s = src->start[p], len = src->start[p + 1] - s;
         WSL_TRY(wsl__patterns_insert(T, src->cols + s, src->vals + s, len, src->counts[p], &idx));
@@ -329,8 +333,8 @@ static int cmp_pattern(const wsl_pattern_table *T, size_t a, size_t b)
     size_t ia = T->start[a], ib = T->start[b];
     if (T->hashes[a] != T->hashes[b])
         return T->hashes[a] < T->hashes[b] ? -1 : 1;
-    return cmp_votes(T->cols + ia, T->vals + ia, T->start[a + 1] - ia, T->cols + ib,
-                     T->vals + ib, T->start[b + 1] - ib);
+    return cmp_votes(T->cols + ia, T->vals + ia, T->start[a + 1] - ia, T->cols + ib, T->vals + ib,
+                     T->start[b + 1] - ib);
 }
 
 static int cmp_pattern_cb(const void *ctx, size_t a, size_t b)
@@ -338,38 +342,109 @@ static int cmp_pattern_cb(const void *ctx, size_t a, size_t b)
     return cmp_pattern(ctx, a, b);
 }
 
+/* Before, in canonical order: by hash, ties (rare) by the votes. */
+typedef int (*tie_cmp)(const void *ctx, size_t x, size_t y);
+
+static int before(const uint64_t *h, const size_t *idx, size_t x, size_t y, tie_cmp cmp,
+                  const void *ctx)
+{
+    return h[x] != h[y] ? h[x] < h[y] : cmp(ctx, idx[x], idx[y]) < 0;
+}
+
+/* Heap sort of h[lo..hi) with idx[] alongside: a bucket too full for insertion sort. */
+static void heap_range(uint64_t *h, size_t *idx, size_t lo, size_t hi, tie_cmp cmp, const void *ctx)
+{
+    size_t n = hi - lo;
+    h += lo;
+    idx += lo;
+    for (size_t end = n, start = n / 2;;) {
+        size_t root;
+        if (start > 0) {
+            root = --start;
+        } else {
+            uint64_t th;
+            size_t ti;
+            if (--end == 0)
+                return;
+            th = h[0], h[0] = h[end], h[end] = th;
+            ti = idx[0], idx[0] = idx[end], idx[end] = ti;
+            root = 0;
+        }
+        for (;;) { /* sift root down within [0, end) */
+            size_t child = 2 * root + 1, sw = root;
+            uint64_t th;
+            size_t ti;
+            if (child >= end)
+                break;
+            if (before(h, idx, sw, child, cmp, ctx))
+                sw = child;
+            if (child + 1 < end && before(h, idx, sw, child + 1, cmp, ctx))
+                sw = child + 1;
+            if (sw == root)
+                break;
+            th = h[root], h[root] = h[sw], h[sw] = th;
+            ti = idx[root], idx[root] = idx[sw], idx[sw] = ti;
+            root = sw;
+        }
+    }
+}
+
 /*
- * order = 0..n-1 sorted by hashes (LSD radix sort, 8 bits a pass, stable), then the rare runs
- * of equal hashes by cmp. Returns 0 when the sort cannot allocate.
+ * order = 0..n-1 in canonical order of hashes, ties by cmp. The hashes are uniform, so one
+ * counting pass on their top bits (about one bucket per pattern) leaves buckets of a few
+ * patterns each, sorted in place: insertion sort, or heap sort for a bucket of more than 16
+ * (equal top bits for many patterns, which only crafted votes would give). Returns 0 when the
+ * sort cannot allocate.
  */
 static int radix_order(const uint64_t *hashes, size_t n, size_t *order, const wsl_allocator *a,
-                       int (*cmp)(const void *ctx, size_t x, size_t y), const void *ctx)
+                       tie_cmp cmp, const void *ctx)
 {
-    size_t *tmp;
+    unsigned bits = 8;
+    size_t *count;
+    uint64_t *h;
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     if (n < 2)
         return 1;
-    if (!(tmp = wsl__mallocarray(a, n, sizeof *tmp)))
+    while (bits < 22 && ((size_t)1 << bits) < n)
+        bits++;
+    count = wsl__calloc(a, ((size_t)1 << bits) + 1, sizeof *count);
+    h = wsl__mallocarray(a, n, sizeof *h);
+    if (!count || !h) {
+        wsl__free(a, count);
+        wsl__free(a, h);
         return 0;
-    for (unsigned shift = 0; shift < 64; shift += 8) {
-        size_t count[257] = {0};
-        for (size_t i = 0; i < n; i++)
-            count[((hashes[order[i]] >> shift) & 0xff) + 1]++;
-        for (size_t b = 0; b < 256; b++)
-            count[b + 1] += count[b];
-        for (size_t i = 0; i < n; i++)
-            tmp[count[(hashes[order[i]] >> shift) & 0xff]++] = order[i];
-        memcpy(order, tmp, n * sizeof *order);
     }
-    for (size_t i = 1; i < n; i++) {
-        size_t cur = order[i], j = i;
-        for (; j > 0 && hashes[order[j - 1]] == hashes[cur] && cmp(ctx, order[j - 1], cur) > 0;
-             j--)
-            order[j] = order[j - 1];
-        order[j] = cur;
+    for (size_t i = 0; i < n; i++)
+        count[(hashes[i] >> (64 - bits)) + 1]++;
+    for (size_t b = 0; b < (size_t)1 << bits; b++)
+        count[b + 1] += count[b];
+    for (size_t i = 0; i < n; i++) {
+        size_t at = count[hashes[i] >> (64 - bits)]++;
+        h[at] = hashes[i];
+        order[at] = i;
     }
-    wsl__free(a, tmp);
+    /* count[b] is now where bucket b + 1 starts. */
+    for (size_t b = 0, lo = 0; b < (size_t)1 << bits; lo = count[b++]) {
+        size_t hi = count[b];
+        if (hi - lo > 16) {
+            heap_range(h, order, lo, hi, cmp, ctx);
+            continue;
+        }
+        for (size_t i = lo + 1; i < hi; i++) {
+            uint64_t ch = h[i];
+            size_t cur = order[i], j = i;
+            for (; j > lo && (h[j - 1] > ch || (h[j - 1] == ch && cmp(ctx, order[j - 1], cur) > 0));
+                 j--) {
+                h[j] = h[j - 1];
+                order[j] = order[j - 1];
+            }
+            h[j] = ch;
+            order[j] = cur;
+        }
+    }
+    wsl__free(a, count);
+    wsl__free(a, h);
     return 1;
 }
 
@@ -488,8 +563,7 @@ static wsl_status permute_stats(const wsl_allocator *a, wsl_pattern_table *T, co
 /* The votes of the patterns in order, into a new array of n_votes elements of size bytes;
  * frees src. start is the old layout, new_start the new one. */
 static void *permuted_votes(const wsl_allocator *a, void *src, size_t size, const size_t *order,
-                            const size_t *start, const size_t *new_start, size_t n,
-                            size_t n_votes)
+                            const size_t *start, const size_t *new_start, size_t n, size_t n_votes)
 {
     char *dst = wsl__mallocarray(a, n_votes ? n_votes : 1, size);
     if (!dst)

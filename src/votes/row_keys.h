@@ -60,13 +60,16 @@ static inline uint64_t wsl__row_code(const wsl_label_matrix *L, size_t i, const 
         return k32;
     } else {
         for (size_t j = m; j-- > 0;)
-            key = key * radix + (uint64_t)(uint32_t)(wsl__load_vote(L->cells, L->elem, i * m + j) + 1);
+            key = key * radix +
+                  (uint64_t)(uint32_t)(wsl__load_vote(L->cells, L->elem, i * m + j) + 1);
     }
     return key;
 }
 
 /* The votes of a row from its key under rc (rc->bits != 0): the non-abstain columns in order
- * into cols and vals; returns how many. The inverse of wsl__row_code. */
+ * into cols and vals, which hold m entries (each digit is written, then kept only if it is a
+ * vote: abstains come at random, a branch on them would miss half the time); returns how many.
+ * The inverse of wsl__row_code. */
 static inline size_t wsl__row_decode(uint64_t key, const wsl__row_coder *rc, size_t m, int32_t k,
                                      uint32_t *cols, int32_t *vals)
 {
@@ -81,18 +84,17 @@ static inline size_t wsl__row_decode(uint64_t key, const wsl__row_coder *rc, siz
         } else {
             d = (key >> (rc->bits * j)) & mask;
         }
-        if (d) {
-            cols[nnz] = (uint32_t)j;
-            vals[nnz++] = (int32_t)d - 1;
-        }
+        cols[nnz] = (uint32_t)j;
+        vals[nnz] = (int32_t)d - 1;
+        nnz += d != 0;
     }
     return nnz;
 }
 
 typedef struct wsl__keymap {
-    uint64_t *keys;        /* NULL for a direct map */
-    size_t *vals;          /* SIZE_MAX = empty slot */
-    size_t cap, n;         /* cap: a power of two, or a direct map's universe */
+    uint64_t *keys; /* NULL for a direct map */
+    size_t *vals;   /* SIZE_MAX = empty slot */
+    size_t cap, n;  /* cap: a power of two, or a direct map's universe */
     const wsl_allocator *alloc;
 } wsl__keymap;
 
