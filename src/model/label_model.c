@@ -353,6 +353,8 @@ static void row_posterior(const wsl_label_model *model, const double *abstain_su
     wsl__softmax_inplace(p, (size_t)model->k);
 }
 
+#define PREDICT_BLOCK 256
+
 /*
  * Rows with few possible patterns (direct keys): each distinct row's posterior is computed
  * once into a compact cache indexed through a table of the possible keys, both small enough
@@ -369,12 +371,17 @@ static wsl_status predict_small_universe(const wsl_label_model *model, const wsl
     uint32_t *slot = wsl__calloc(a, (size_t)rc->universe, sizeof *slot); /* 0 = not seen */
     double *cache = NULL;
     wsl_status st = WSL_OK;
+    uint32_t keys[PREDICT_BLOCK];
     if (!slot)
         return WSL_ENOMEM;
     for (size_t i = 0; i < L->n; i++) {
         double *p = probs + i * k;
-        uint64_t key = wsl__row_code(L, i, rc);
+        uint64_t key;
         const double *src;
+        if (i % PREDICT_BLOCK == 0) /* the keys of a block first: its lookups then overlap */
+            for (size_t r = i; r < L->n && r < i + PREDICT_BLOCK; r++)
+                keys[r - i] = (uint32_t)wsl__row_code(L, r, rc);
+        key = keys[i % PREDICT_BLOCK];
         if (slot[key]) {
             src = cache + (size_t)(slot[key] - 1) * k;
         } else {
