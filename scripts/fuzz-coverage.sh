@@ -40,6 +40,7 @@ files_of() {
     names | deps) echo src/cli/sources_file.c ;;
     record_stream) echo src/io/record_stream.c src/io/record_csv.c ;;
     plugin) echo src/plugin/plugin.c ;;
+    pattern_table) echo src/io/patterns_file.c src/votes/patterns.c ;;
     *) echo "" ;;
   esac
 }

@@ -996,6 +996,53 @@ static void ba_free(void *ptr, void *p)
     free(ptr);
 }
 
+/* A pattern table's header: magic, version, m, k, patterns, rows (little-endian u64s). */
+static size_t pattern_header(unsigned char *out, uint64_t m, uint64_t k, uint64_t n, uint64_t rows)
+{
+    uint64_t f[4] = {m, k, n, rows};
+    memcpy(out, "WSLPAT\x01\n", 8);
+    for (int i = 0; i < 4; i++)
+        for (int b = 0; b < 8; b++)
+            out[8 + 8 * i + b] = (unsigned char)(f[i] >> (8 * b));
+    return 40;
+}
+
+START_TEST(test_pattern_table_hostile)
+{
+    /* m = 2^32 - 1 sources claimed (a fuzz finding: the loader took 16 GB of scratch for them
+     * before reading a vote); the scratch grows with the votes read instead. */
+    big_alloc b = {0};
+    wsl_allocator a = {ba_malloc, ba_realloc, ba_free, &b};
+    unsigned char img[128] = {0};
+    size_t len = pattern_header(img, UINT32_MAX, 2, 1, 3);
+    wsl_pattern_table *T = NULL;
+    img[len] = 3; /* count 3, no vote: the all-abstain pattern */
+    len += 12;
+    WSL_ASSERT_OK(wsl_pattern_table_load_buf(&T, img, len, "hostile", &a));
+    ck_assert_uint_eq(wsl_pattern_table_n_sources(T), UINT32_MAX);
+    ck_assert_uint_eq(wsl_pattern_table_n_rows(T), 3);
+    ck_assert_uint_lt(b.largest, 1 << 16);
+    wsl_pattern_table_free(T);
+    /* A pattern claiming 2^32 - 1 votes, with two present: truncated, and small requests. */
+    b.largest = 0;
+    len = pattern_header(img, UINT32_MAX, 2, 1, 1);
+    memset(img + len, 0, 28);
+    img[len] = 1;
+    memset(img + len + 8, 0xff, 4);
+    img[len + 12 + 8] = 1; /* second vote: source 1 */
+    len += 28;
+    WSL_ASSERT_STATUS(wsl_pattern_table_load_buf(&T, img, len, "hostile", &a), WSL_EFORMAT);
+    ck_assert_ptr_null(T);
+    ck_assert_uint_lt(b.largest, 1 << 16);
+    /* Patterns claimed beyond what the bytes hold: refused before allocating. */
+    b.largest = 0;
+    len = pattern_header(img, 4, 2, UINT64_MAX / 2, 1);
+    WSL_ASSERT_STATUS(wsl_pattern_table_load_buf(&T, img, len + 12, "hostile", &a), WSL_EFORMAT);
+    ASSERT_ERR_HAS("hostile claims");
+    ck_assert_uint_lt(b.largest, 1 << 16);
+}
+END_TEST
+
 START_TEST(test_npy_hostile)
 {
     big_alloc b = {0};
@@ -2502,6 +2549,7 @@ static Suite *io_suite(void)
     tcase_add_loop_test(errors, test_malformed_npy, 0,
                         (int)(sizeof bad_npys / sizeof bad_npys[0]));
     tcase_add_test(errors, test_npy_hostile);
+    tcase_add_test(errors, test_pattern_table_hostile);
     tcase_add_test(errors, test_hostile_sizes);
     tcase_add_test(errors, test_npy_values_out_of_range);
     tcase_add_test(errors, test_gold_errors);

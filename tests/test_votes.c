@@ -405,6 +405,16 @@ START_TEST(test_patterns_merge)
     WSL_ASSERT_OK(wsl_pattern_table_get(A, 2, row, 3, &count));
     ck_assert_mem_eq(row, r3, sizeof row);
     ck_assert_uint_eq(count, 7);
+    /* A table of all-abstain rows holds no vote at all (no vote arrays): it merges too. */
+    WSL_ASSERT_OK(wsl_pattern_table_create(&C, 3, 3, NULL));
+    WSL_ASSERT_OK(wsl_pattern_table_add_row(C, r2, 3, 4));
+    WSL_ASSERT_OK(wsl_pattern_table_merge(A, C));
+    ck_assert_uint_eq(wsl_pattern_table_n_patterns(A), 3);
+    ck_assert_uint_eq(wsl_pattern_table_n_rows(A), 19);
+    WSL_ASSERT_OK(wsl_pattern_table_get(A, 1, row, 3, &count));
+    ck_assert_uint_eq(count, 7);
+    wsl_pattern_table_free(C);
+    C = NULL;
     /* Errors. */
     WSL_ASSERT_OK(wsl_pattern_table_create(&C, 4, 3, NULL));
     WSL_ASSERT_STATUS(wsl_pattern_table_merge(A, C), WSL_EDIM);

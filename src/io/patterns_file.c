@@ -146,6 +146,7 @@ static wsl_status read_table(wsl__reader *r, const char *fn, const wsl_allocator
 {
     unsigned char head[40], buf[12];
     uint64_t m, k, n, rows, sum = 0, remaining;
+    size_t cap = 0; /* of cols and vals */
     uint32_t *cols = NULL;
     int32_t *vals = NULL;
     wsl_pattern_table *T = NULL;
@@ -169,12 +170,6 @@ static wsl_status read_table(wsl__reader *r, const char *fn, const wsl_allocator
         return wsl__error(WSL_EFORMAT, "%s: %s claims %llu patterns in %llu bytes", fn, r->name,
                           (unsigned long long)n, (unsigned long long)remaining);
     WSL_TRY(wsl_pattern_table_create(&T, (size_t)m, (int32_t)k, alloc));
-    cols = wsl__mallocarray(&T->alloc, (size_t)m, sizeof *cols);
-    vals = wsl__mallocarray(&T->alloc, (size_t)m, sizeof *vals);
-    if (!cols || !vals) {
-        st = WSL_ENOMEM;
-        goto done;
-    }
     for (uint64_t i = 0; i < n; i++) {
         uint64_t count;
         uint32_t nnz;
@@ -194,6 +189,24 @@ static wsl_status read_table(wsl__reader *r, const char *fn, const wsl_allocator
             int32_t v;
             if ((st = get_bytes(r, fn, buf, 8, "a pattern's votes")) != WSL_OK)
                 goto done;
+            if (e == cap) { /* the scratch grows with the votes read, not with a claimed m */
+                size_t c2 = cap < 8 ? 16 : 2 * cap;
+                uint32_t *nc;
+                int32_t *nv;
+                if (c2 > m)
+                    c2 = (size_t)m;
+                if (!(nc = wsl__reallocarray(&T->alloc, cols, c2, sizeof *nc))) {
+                    st = WSL_ENOMEM;
+                    goto done;
+                }
+                cols = nc;
+                if (!(nv = wsl__reallocarray(&T->alloc, vals, c2, sizeof *nv))) {
+                    st = WSL_ENOMEM;
+                    goto done;
+                }
+                vals = nv;
+                cap = c2;
+            }
             c = le32(buf);
             v = (int32_t)le32(buf + 4);
             if (c >= m || (e > 0 && c <= cols[e - 1]) || v < 0 || (uint64_t)v >= k) {

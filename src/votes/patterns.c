@@ -265,7 +265,9 @@ wsl_status wsl_pattern_table_merge(wsl_pattern_table *T, const wsl_pattern_table
                           __func__, src->m, (long)src->k, T->m, (long)T->k);
     for (size_t p = 0; p < src->n; p++) {
         size_t idx, s = src->start[p], len = src->start[p + 1] - s;
-        WSL_TRY(wsl__patterns_insert(T, src->cols + s, src->vals + s, len, src->counts[p], &idx));
+        /* A table whose only pattern is all abstains has no vote arrays (NULL + 0 is UB). */
+        WSL_TRY(wsl__patterns_insert(T, len ? src->cols + s : NULL, len ? src->vals + s : NULL,
+                                     len, src->counts[p], &idx));
     }
     return WSL_OK;
 }

@@ -151,6 +151,33 @@ with tempfile.TemporaryDirectory() as tmp:
         with open(model) as f:
             out("model_json", f"{ds}_one_coin.json", f.read())
 
+# Pattern tables (wsl_pattern_table_save's layout, README "File formats"): the distinct rows of
+# the first rows of real label matrices with their counts, in first-seen order (the loader takes
+# any order; saving puts them in canonical order); an empty table; one all-abstain pattern.
+def pattern_table(L, k):
+    import struct
+    counts, order = {}, []
+    for row in L:
+        key = tuple(int(v) for v in row)
+        if key not in counts:
+            counts[key] = 0
+            order.append(key)
+        counts[key] += 1
+    blob = b"WSLPAT\x01\n" + struct.pack("<QQQQ", L.shape[1], k, len(order), len(L))
+    for key in order:
+        votes = [(j, v) for j, v in enumerate(key) if v >= 0]
+        blob += struct.pack("<QI", counts[key], len(votes))
+        blob += b"".join(struct.pack("<Ii", j, v) for j, v in votes)
+    return blob
+
+
+for ds, k, n in (("youtube", 2, 60), ("sms", 2, 80), ("trec", 6, 60), ("crowd_face", 4, 40)):
+    s = split_of(ds)
+    L = np.loadtxt(os.path.join(data, ds, f"L_{s}.csv"), delimiter=",", dtype=np.int64, ndmin=2)[:n]
+    out("pattern_table", f"{ds}_first_{n}_rows.bin", pattern_table(L, k))
+out("pattern_table", "empty_m3_k2.bin", pattern_table(np.zeros((0, 3), dtype=np.int64), 2))
+out("pattern_table", "all_abstain.bin", pattern_table(-np.ones((5, 4), dtype=np.int64), 3))
+
 # Dictionaries: the spam example's keywords, words of real comments, term<TAB>class lines
 words = []
 with open(os.path.join(data, "youtube", "texts_valid.jsonl")) as f:
