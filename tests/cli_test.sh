@@ -176,7 +176,11 @@ if [ "$(wc -l < "$TMP/p6.csv")" -eq 4 ] && [ "$(head -n1 "$TMP/p6.csv" | tr ',' 
   passes=$((passes + 1)); else echo "FAIL: predict one-coin shape"; fails=$((fails + 1)); fi
 expect 0 "report one-coin" -- "$WSL" report "$DATA/cli_small.csv" --model "$TMP/m6.json" -o "$TMP/r6.html"
 expect 1 "fit one-coin with informative abstains" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --tables one-coin --abstain informative
-contains "$TMP/err" "WSL_TABLES_ONE_COIN" "one-coin refusal names the tables"
+contains "$TMP/err" "wsl fit: --abstain informative is not allowed with --tables one-coin" "one-coin refusal in the command's words"
+if grep -q "WSL_\|opts->" "$TMP/err"; then
+  echo "FAIL: fit option errors name C fields or constants"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+expect 1 "fit one-coin with learned dependencies" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --tables one-coin --deps learn
+contains "$TMP/err" "--deps learn need joint tables: not allowed with --tables one-coin" "one-coin refuses --deps learn"
 expect 1 "fit bad abstain" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --abstain sometimes
 contains "$TMP/err" "unknown value 'sometimes'" "bad abstain named"
 expect 0 "predict csv" -- "$WSL" predict "$TMP/m.json" "$DATA/cli_small.csv" -o "$TMP/p.csv" --labels-out "$TMP/l.csv" --tie lowest

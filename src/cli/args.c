@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700
 #include "args.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -198,6 +199,76 @@ int wsl_cli_fail(const char *cmd, wsl_status st)
 {
     const char *detail = wsl_last_error();
     wsl_cli_errorf(cmd, "%s", detail && *detail ? detail : wsl_strerror(st));
+    return wsl_cli_exit_code(st);
+}
+
+/*
+ * The library's option messages name fields and constants (opts->abstain,
+ * WSL_TABLES_ONE_COIN); a command-line user set them as --abstain and one-coin. Fields become
+ * their options, "opts->f = WSL_KIND_VALUE" and a lone WSL_KIND_VALUE become "--option value".
+ */
+static const struct fit_word {
+    const char *lib, *cli;
+} fit_words[] = {
+    {"wsl_fit_options: ", ""},
+    {"opts->n_dep_groups", "--deps groups"},
+    {"opts->dep_members", "--deps"},
+    {"opts->dep_sizes", "--deps"},
+    {"opts->class_prior", "--prior"},
+    {"opts->n_threads", "--threads"},
+    {"opts->source_prior_strength", "--source-prior-strength"},
+    {"opts->source_priors", "--source-priors"},
+    {"opts->pseudo_count", "--pseudo-count"},
+    {"opts->max_iter", "--max-iter"},
+    {"opts->tables", "--tables"},
+    {"opts->abstain", "--abstain"},
+    {"opts->prior", "--prior"},
+    {"opts->deps", "--deps"},
+    {"opts->tol", "--tol"},
+    {"opts->gold", "--gold"},
+    {"WSL_TABLES_", "--tables "},
+    {"WSL_ABSTAIN_", "--abstain "},
+    {"WSL_PRIOR_", "--prior "},
+    {"WSL_DEPS_", "--deps "},
+};
+
+void wsl_cli_fit_words(const char *msg, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (cap == 0)
+        return;
+    while (*msg && o + 1 < cap) {
+        const struct fit_word *w = NULL;
+        const char *cli;
+        for (size_t i = 0; i < sizeof fit_words / sizeof fit_words[0] && !w; i++)
+            if (strncmp(msg, fit_words[i].lib, strlen(fit_words[i].lib)) == 0)
+                w = &fit_words[i];
+        if (!w) {
+            out[o++] = *msg++;
+            continue;
+        }
+        msg += strlen(w->lib);
+        if (strncmp(msg, " = WSL_", 7) == 0) { /* "opts->f = WSL_KIND_VALUE": the constant */
+            msg += 3;                          /* says it all */
+            continue;
+        }
+        for (cli = w->cli; *cli && o + 1 < cap; cli++)
+            out[o++] = *cli;
+        if (cli > w->cli && cli[-1] == ' ') /* a constant: its value, as the option spells it */
+            for (; (isupper((unsigned char)*msg) || *msg == '_') && o + 1 < cap; msg++)
+                out[o++] = *msg == '_' ? '-' : (char)tolower((unsigned char)*msg);
+    }
+    out[o] = '\0';
+}
+
+int wsl_cli_fail_fit(const char *cmd, wsl_status st)
+{
+    const char *detail = wsl_last_error();
+    char buf[1024];
+    if (!detail || !*detail)
+        return wsl_cli_fail(cmd, st);
+    wsl_cli_fit_words(detail, buf, sizeof buf);
+    wsl_cli_errorf(cmd, "%s", buf);
     return wsl_cli_exit_code(st);
 }
 

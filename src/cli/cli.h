@@ -31,6 +31,11 @@ void wsl_cli_errorf(const char *cmd, const char *fmt, ...)
 
 /* Report a failing libwsl call and map its status to an exit code. */
 int wsl_cli_fail(const char *cmd, wsl_status st);
+/* As wsl_cli_fail, for the label model's fit: the library's option fields and constants in the
+ * words of the command line (opts->abstain -> --abstain, WSL_TABLES_ONE_COIN -> --tables
+ * one-coin); wsl_cli_fit_words does the rewriting into out (cap bytes, NUL-terminated). */
+int wsl_cli_fail_fit(const char *cmd, wsl_status st);
+void wsl_cli_fit_words(const char *msg, char *out, size_t cap);
 
 /* Map a status to an exit code: EIO -> 3, EFORMAT/ERANGE/EDIM -> 2, EINVAL -> 1, others 2. */
 int wsl_cli_exit_code(wsl_status st);

@@ -238,7 +238,7 @@ static int run(int argc, char **argv)
                 out);
     goto done;
 fail:
-    rc = wsl_cli_fail("fit", st);
+    rc = wsl_cli_fail_fit("fit", st);
 done:
     wsl_cli_progress_end(&fp.bar);
     wsl_cli_free_names(names, L ? wsl_label_matrix_n_sources(L) : 0);

@@ -120,7 +120,7 @@ static int run(int argc, char **argv)
     }
     goto done;
 fail:
-    rc = wsl_cli_fail("fit", st);
+    rc = wsl_cli_fail_fit("fit", st);
 done:
     wsl_label_model_free(model);
     wsl_label_matrix_free(L);

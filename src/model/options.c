@@ -89,7 +89,7 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
     if (o->tables == WSL_TABLES_ONE_COIN) {
         /* One accuracy per source and nothing else: what needs tables is refused. */
         if (o->abstain == WSL_ABSTAIN_INFORMATIVE)
-            return BAD("opts->abstain cannot be WSL_ABSTAIN_INFORMATIVE with "
+            return BAD("opts->abstain = WSL_ABSTAIN_INFORMATIVE is not allowed with "
                        "WSL_TABLES_ONE_COIN (a source voting several classes abstains at random "
                        "there; a single-class source's firing is modelled by its polarity)");
         if (o->version >= 2 && o->source_priors)
