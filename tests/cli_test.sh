@@ -180,7 +180,12 @@ contains "$TMP/err" "wsl fit: --abstain informative is not allowed with --tables
 if grep -q "WSL_\|opts->" "$TMP/err"; then
   echo "FAIL: fit option errors name C fields or constants"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 expect 1 "fit one-coin with learned dependencies" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --tables one-coin --deps learn
-contains "$TMP/err" "--deps learn need joint tables: not allowed with --tables one-coin" "one-coin refuses --deps learn"
+contains "$TMP/err" "dependencies (--deps learn, or --deps FILE) need joint tables: not allowed with --tables one-coin" "one-coin refuses --deps learn"
+expect 1 "fit prior of 0" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --prior 0,1
+contains "$TMP/err" "wsl fit: --prior value for class 0 must be in (0, 1) (got 0)" "prior error in the command's words"
+mkdir -p "$TMP/WSL_TABLES_FULL"
+expect 3 "fit gold path with a constant's name" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --gold "$TMP/WSL_TABLES_FULL/opts->gold"
+contains "$TMP/err" "WSL_TABLES_FULL/opts->gold" "paths are not rewritten"
 expect 1 "fit bad abstain" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/m2.json" --abstain sometimes
 contains "$TMP/err" "unknown value 'sometimes'" "bad abstain named"
 expect 0 "predict csv" -- "$WSL" predict "$TMP/m.json" "$DATA/cli_small.csv" -o "$TMP/p.csv" --labels-out "$TMP/l.csv" --tie lowest

@@ -6,7 +6,7 @@
  * The model is fitted by EM without any gold label, on the table of distinct vote patterns with
  * counts (never per record): MAP EM with Dirichlet pseudo-counts that encode the belief that a
  * source's vote is more often right than any particular wrong class, several deterministic
- * starts raced for a few iterations, and the one with the best penalized likelihood run to
+ * starts each scored by the penalized likelihood of its own parameters, and the best run to
  * convergence.
  */
 #ifndef WSL_LABEL_MODEL_H

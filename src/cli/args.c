@@ -205,15 +205,18 @@ int wsl_cli_fail(const char *cmd, wsl_status st)
 /*
  * The library's option messages name fields and constants (opts->abstain,
  * WSL_TABLES_ONE_COIN); a command-line user set them as --abstain and one-coin. Fields become
- * their options, "opts->f = WSL_KIND_VALUE" and a lone WSL_KIND_VALUE become "--option value".
+ * their options, "opts->f = WSL_KIND_VALUE" and a lone WSL_KIND_VALUE become "--option value"
+ * (the values of --tables and --abstain are the constants' names in lower case, '_' as '-').
+ * Phrases first: a table entry matches only whole words.
  */
 static const struct fit_word {
     const char *lib, *cli;
 } fit_words[] = {
     {"wsl_fit_options: ", ""},
-    {"opts->n_dep_groups", "--deps groups"},
-    {"opts->dep_members", "--deps"},
-    {"opts->dep_sizes", "--deps"},
+    {"wsl_label_model_fit: ", ""},
+    {"dependencies (opts->deps = WSL_DEPS_LEARN, or opts->n_dep_groups > 0)",
+     "dependencies (--deps learn, or --deps FILE)"},
+    {"opts->class_prior[", "--prior value for class "}, /* then the index and ']' */
     {"opts->class_prior", "--prior"},
     {"opts->n_threads", "--threads"},
     {"opts->source_prior_strength", "--source-prior-strength"},
@@ -223,49 +226,73 @@ static const struct fit_word {
     {"opts->tables", "--tables"},
     {"opts->abstain", "--abstain"},
     {"opts->prior", "--prior"},
-    {"opts->deps", "--deps"},
     {"opts->tol", "--tol"},
     {"opts->gold", "--gold"},
     {"WSL_TABLES_", "--tables "},
     {"WSL_ABSTAIN_", "--abstain "},
-    {"WSL_PRIOR_", "--prior "},
-    {"WSL_DEPS_", "--deps "},
 };
+
+static int word_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_';
+}
 
 void wsl_cli_fit_words(const char *msg, char *out, size_t cap)
 {
     size_t o = 0;
+    const char *start = msg;
     if (cap == 0)
         return;
     while (*msg && o + 1 < cap) {
         const struct fit_word *w = NULL;
         const char *cli;
-        for (size_t i = 0; i < sizeof fit_words / sizeof fit_words[0] && !w; i++)
-            if (strncmp(msg, fit_words[i].lib, strlen(fit_words[i].lib)) == 0)
-                w = &fit_words[i];
+        size_t len = 0;
+        for (size_t i = 0; i < sizeof fit_words / sizeof fit_words[0] && !w; i++) {
+            const char *lib = fit_words[i].lib;
+            len = strlen(lib);
+            if ((msg > start && word_char(msg[-1])) || strncmp(msg, lib, len) != 0)
+                continue;
+            /* whole words: a field or phrase ends where a word does; a constant's prefix is
+             * followed by its value */
+            if (lib[len - 1] != '_' && lib[len - 1] != '[' && lib[len - 1] != ' ' &&
+                word_char(msg[len]))
+                continue;
+            if (lib[len - 1] == '_' && !isupper((unsigned char)msg[len]))
+                continue;
+            w = &fit_words[i];
+        }
         if (!w) {
             out[o++] = *msg++;
             continue;
         }
-        msg += strlen(w->lib);
+        msg += len;
         if (strncmp(msg, " = WSL_", 7) == 0) { /* "opts->f = WSL_KIND_VALUE": the constant */
             msg += 3;                          /* says it all */
             continue;
         }
         for (cli = w->cli; *cli && o + 1 < cap; cli++)
             out[o++] = *cli;
-        if (cli > w->cli && cli[-1] == ' ') /* a constant: its value, as the option spells it */
+        if (w->lib[len - 1] == '[') { /* an index: copied, its bracket dropped */
+            for (; isdigit((unsigned char)*msg) && o + 1 < cap; msg++)
+                out[o++] = *msg;
+            msg += *msg == ']';
+        } else if (w->lib[len - 1] == '_') { /* a constant: its value, as the option spells it */
             for (; (isupper((unsigned char)*msg) || *msg == '_') && o + 1 < cap; msg++)
                 out[o++] = *msg == '_' ? '-' : (char)tolower((unsigned char)*msg);
+        }
     }
     out[o] = '\0';
 }
 
 int wsl_cli_fail_fit(const char *cmd, wsl_status st)
 {
+    static const char opts[] = "wsl_fit_options: ", fit[] = "wsl_label_model_fit: opts->";
     const char *detail = wsl_last_error();
     char buf[1024];
-    if (!detail || !*detail)
+    /* Only the option checks speak of fields; other messages (paths, file contents) are
+     * printed as they are. */
+    if (!detail || (strncmp(detail, opts, sizeof opts - 1) != 0 &&
+                    strncmp(detail, fit, sizeof fit - 1) != 0))
         return wsl_cli_fail(cmd, st);
     wsl_cli_fit_words(detail, buf, sizeof buf);
     wsl_cli_errorf(cmd, "%s", buf);

@@ -35,7 +35,6 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
     int32_t k = model->k;
     size_t q = 0, *pos = NULL, *src = NULL, *fired = NULL, *partner = NULL;
     int32_t *fval = NULL;
-    uint64_t *n_both = NULL, *n_agree = NULL; /* integer counts: exact, and cheap to add */
     double *both = NULL, *agree = NULL, *est = NULL;
     wsl_status st = WSL_OK;
     for (size_t j = 0; j < m; j++) {
@@ -50,12 +49,9 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
     fval = wsl__mallocarray(a, q, sizeof *fval);
     partner = wsl__mallocarray(a, PARTNERS, sizeof *partner);
     est = wsl__mallocarray(a, PARTNERS * PARTNERS, sizeof *est);
-    n_both = wsl__calloc(a, q * q, sizeof *n_both);
-    n_agree = wsl__calloc(a, q * q, sizeof *n_agree);
-    both = wsl__mallocarray(a, q * q, sizeof *both);
-    agree = wsl__mallocarray(a, q * q, sizeof *agree);
-    if (!pos || !src || !fired || !fval || !partner || !est || !n_both || !n_agree || !both ||
-        !agree) {
+    both = wsl__calloc(a, q * q, sizeof *both);
+    agree = wsl__calloc(a, q * q, sizeof *agree);
+    if (!pos || !src || !fired || !fval || !partner || !est || !both || !agree) {
         st = WSL_ENOMEM;
         goto done;
     }
@@ -71,7 +67,7 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
      * (in canonical order, so the sample depends on the data alone). */
     for (size_t oi = 0, visits = 0; oi < T->n && visits < MAX_PAIR_VISITS; oi++) {
         size_t p = oi, nf = 0;
-        uint64_t cnt = T->counts[p];
+        double cnt = (double)T->counts[p]; /* sums of whole numbers: exact below 2^53 */
         for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
             if (T->cols[e] < m && pos[T->cols[e]] != SIZE_MAX) {
                 fval[nf] = T->vals[e];
@@ -81,13 +77,9 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
         for (size_t u = 0; u < nf; u++)
             for (size_t w = u + 1; w < nf; w++) {
                 size_t lo = fired[u], hi = fired[w];
-                n_both[lo * q + hi] += cnt;
-                n_agree[lo * q + hi] += cnt * (uint64_t)(fval[u] == fval[w]); /* no branch */
+                both[lo * q + hi] += cnt;
+                agree[lo * q + hi] += cnt * (double)(fval[u] == fval[w]); /* no branch */
             }
-    }
-    for (size_t u = 0; u < q * q; u++) {
-        both[u] = (double)n_both[u];
-        agree[u] = (double)n_agree[u];
     }
     /* Symmetric M in the lower triangle of agree, co-vote counts mirrored. */
     for (size_t u = 0; u < q; u++)
@@ -136,8 +128,6 @@ done:
     wsl__free(a, fval);
     wsl__free(a, partner);
     wsl__free(a, est);
-    wsl__free(a, n_both);
-    wsl__free(a, n_agree);
     wsl__free(a, both);
     wsl__free(a, agree);
     return st;

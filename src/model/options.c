@@ -95,8 +95,8 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
         if (o->version >= 2 && o->source_priors)
             return BAD("opts->source_priors are tables: not allowed with WSL_TABLES_ONE_COIN");
         if (o->version >= 2 && (o->n_dep_groups > 0 || o->deps == WSL_DEPS_LEARN))
-            return BAD("opts->n_dep_groups and opts->deps = WSL_DEPS_LEARN need joint tables: "
-                       "not allowed with WSL_TABLES_ONE_COIN");
+            return BAD("dependencies (opts->deps = WSL_DEPS_LEARN, or opts->n_dep_groups > 0) "
+                       "need joint tables: not allowed with WSL_TABLES_ONE_COIN");
     }
     if (o->gold) {
         for (size_t i = 0; i < o->gold_len; i++)
