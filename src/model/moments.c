@@ -35,7 +35,8 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
     int32_t k = model->k;
     size_t q = 0, *pos = NULL, *src = NULL, *fired = NULL, *partner = NULL;
     int32_t *fval = NULL;
-    double *both = NULL, *agree = NULL, *est = NULL;
+    uint64_t *n_both = NULL, *n_agree = NULL; /* counted in integers, cheap to add ... */
+    double *both, *agree, *est = NULL;           /* ... then read as doubles, in place */
     wsl_status st = WSL_OK;
     for (size_t j = 0; j < m; j++) {
         acc[j] = fallback;
@@ -49,9 +50,9 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
     fval = wsl__mallocarray(a, q, sizeof *fval);
     partner = wsl__mallocarray(a, PARTNERS, sizeof *partner);
     est = wsl__mallocarray(a, PARTNERS * PARTNERS, sizeof *est);
-    both = wsl__calloc(a, q * q, sizeof *both);
-    agree = wsl__calloc(a, q * q, sizeof *agree);
-    if (!pos || !src || !fired || !fval || !partner || !est || !both || !agree) {
+    n_both = wsl__calloc(a, q * q, sizeof *n_both);
+    n_agree = wsl__calloc(a, q * q, sizeof *n_agree);
+    if (!pos || !src || !fired || !fval || !partner || !est || !n_both || !n_agree) {
         st = WSL_ENOMEM;
         goto done;
     }
@@ -67,7 +68,7 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
      * (in canonical order, so the sample depends on the data alone). */
     for (size_t oi = 0, visits = 0; oi < T->n && visits < MAX_PAIR_VISITS; oi++) {
         size_t p = oi, nf = 0;
-        double cnt = (double)T->counts[p]; /* sums of whole numbers: exact below 2^53 */
+        uint64_t cnt = T->counts[p];
         for (size_t e = T->start[p]; e < T->start[p + 1]; e++)
             if (T->cols[e] < m && pos[T->cols[e]] != SIZE_MAX) {
                 fval[nf] = T->vals[e];
@@ -77,9 +78,18 @@ wsl_status wsl__moment_accuracies(const wsl_label_model *model, const wsl_patter
         for (size_t u = 0; u < nf; u++)
             for (size_t w = u + 1; w < nf; w++) {
                 size_t lo = fired[u], hi = fired[w];
-                both[lo * q + hi] += cnt;
-                agree[lo * q + hi] += cnt * (double)(fval[u] == fval[w]); /* no branch */
+                n_both[lo * q + hi] += cnt;
+                n_agree[lo * q + hi] += cnt * (uint64_t)(fval[u] == fval[w]); /* no branch */
             }
+    }
+    /* Each count becomes a double in its own place (malloc'd memory takes the type of what is
+     * stored in it; exact below 2^53, as double sums of the counts would be). */
+    both = (double *)(void *)n_both;
+    agree = (double *)(void *)n_agree;
+    for (size_t u = 0; u < q * q; u++) {
+        uint64_t nb = n_both[u], na = n_agree[u];
+        both[u] = (double)nb;
+        agree[u] = (double)na;
     }
     /* Symmetric M in the lower triangle of agree, co-vote counts mirrored. */
     for (size_t u = 0; u < q; u++)
@@ -128,7 +138,7 @@ done:
     wsl__free(a, fval);
     wsl__free(a, partner);
     wsl__free(a, est);
-    wsl__free(a, both);
-    wsl__free(a, agree);
+    wsl__free(a, n_both);
+    wsl__free(a, n_agree);
     return st;
 }
