@@ -266,8 +266,8 @@ wsl_status wsl_pattern_table_merge(wsl_pattern_table *T, const wsl_pattern_table
     for (size_t p = 0; p < src->n; p++) {
         size_t idx, s = src->start[p], len = src->start[p + 1] - s;
         /* A table whose only pattern is all abstains has no vote arrays (NULL + 0 is UB). */
-        WSL_TRY(wsl__patterns_insert(T, len ? src->cols + s : NULL, len ? src->vals + s : NULL,
-                                     len, src->counts[p], &idx));
+        WSL_TRY(wsl__patterns_insert(T, len ? src->cols + s : NULL, len ? src->vals + s : NULL, len,
+                                     src->counts[p], &idx));
     }
     return WSL_OK;
 }
@@ -753,6 +753,7 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
     const wsl_allocator *a = &al;
     uint64_t *keys = NULL, *u;
     size_t n = 0, cap = 0, n_votes = 0, *order = NULL;
+    int hashed = 0; /* the direct keys' pass hashes as it goes */
     uint32_t *cols = NULL;
     int32_t *vals = NULL;
     wsl_status st = WSL_OK;
@@ -784,12 +785,37 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
             wsl__free(a, hits);
             goto oom;
         }
-        n = 0;
-        for (uint64_t key = 0; key < rc.universe; key++)
-            if (hits[key]) {
-                keys[n] = key;
-                T->counts[n++] = hits[key];
+        T->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *T->hashes);
+        if (!T->hashes) {
+            wsl__free(a, hits);
+            goto oom;
+        }
+        {
+            /* The keys in order, each one's votes kept as digits counting up (an odometer, no
+             * division), hashed as the pass below would (m <= 17 here). */
+            uint32_t dc[WSL__DIRECT_MAX_M];
+            int32_t dv[WSL__DIRECT_MAX_M];
+            uint32_t digit[WSL__DIRECT_MAX_M] = {0};
+            uint32_t radix = (uint32_t)L->k + 1;
+            n = 0;
+            for (uint64_t key = 0; key < rc.universe; key++) {
+                if (hits[key]) {
+                    size_t nnz = 0;
+                    for (size_t j = 0; j < L->m; j++) {
+                        dc[nnz] = (uint32_t)j;
+                        dv[nnz] = (int32_t)digit[j] - 1;
+                        nnz += digit[j] != 0;
+                    }
+                    keys[n] = key;
+                    T->hashes[n] = hash_votes(dc, dv, nnz);
+                    T->counts[n++] = hits[key];
+                    n_votes += nnz;
+                }
+                for (size_t j = 0; j < L->m && ++digit[j] == radix; j++)
+                    digit[j] = 0;
             }
+        }
+        hashed = 1;
         wsl__free(a, hits);
     } else {
         /* Count the distinct rows by key. */
@@ -825,11 +851,12 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
     /* Hashes of the votes (what orders patterns canonically, whatever built the table). */
     cols = wsl__mallocarray(a, 2 * L->m, sizeof *cols);
     vals = wsl__mallocarray(a, 2 * L->m, sizeof *vals);
-    T->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *T->hashes);
+    if (!hashed)
+        T->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *T->hashes);
     order = wsl__mallocarray(a, n ? n : 1, sizeof *order);
     if (!cols || !vals || !T->hashes || !order)
         goto oom;
-    for (size_t p = 0; p < n; p++) {
+    for (size_t p = 0; p < n && !hashed; p++) {
         size_t nnz = votes_of(&kv, keys[p], cols, vals);
         T->hashes[p] = hash_votes(cols, vals, nnz);
         n_votes += nnz;

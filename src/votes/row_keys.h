@@ -15,6 +15,8 @@ unsigned wsl__row_key_bits(const wsl_label_matrix *L);
 /* Rows with at most this many possible patterns ((k + 1)^m) index a direct table instead of
  * hashing: 2^17 slots of 8 bytes stay in the caches, and a lookup is one load. */
 #define WSL__DIRECT_KEYS ((uint64_t)1 << 17)
+/* Sources of a row with direct keys, at most: (k + 1)^m <= 2^17 with k + 1 >= 2. */
+#define WSL__DIRECT_MAX_M 17
 
 /* How rows become keys: none (bits 0), packed (bits per vote), or direct (universe > 0: the
  * key is the row's mixed-radix value sum_j (v_j + 1) (k + 1)^j, below universe). */
