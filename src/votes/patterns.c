@@ -344,38 +344,50 @@ static int cmp_pattern_cb(const void *ctx, size_t a, size_t b)
     return cmp_pattern(ctx, a, b);
 }
 
-/* Before, in canonical order: by hash, ties (rare) by the votes. */
+/* Before, in canonical order: by hash, ties (rare) by cmp; without hashes (h NULL), cmp is
+ * the whole order. */
 typedef int (*tie_cmp)(const void *ctx, size_t x, size_t y);
 
 static int before(const uint64_t *h, const size_t *idx, size_t x, size_t y, tie_cmp cmp,
                   const void *ctx)
 {
-    return h[x] != h[y] ? h[x] < h[y] : cmp(ctx, idx[x], idx[y]) < 0;
+    if (h && h[x] != h[y])
+        return h[x] < h[y];
+    return cmp(ctx, idx[x], idx[y]) < 0;
 }
 
-/* Heap sort of h[lo..hi) with idx[] alongside: a bucket too full for insertion sort. */
+static void swap_at(uint64_t *h, size_t *idx, size_t x, size_t y)
+{
+    size_t ti = idx[x];
+    idx[x] = idx[y];
+    idx[y] = ti;
+    if (h) {
+        uint64_t th = h[x];
+        h[x] = h[y];
+        h[y] = th;
+    }
+}
+
+/* Heap sort of idx[lo..hi) (and h[] alongside, if not NULL): a bucket too full for insertion
+ * sort, or the whole table when the bucket sort cannot allocate (it needs no memory). */
 static void heap_range(uint64_t *h, size_t *idx, size_t lo, size_t hi, tie_cmp cmp, const void *ctx)
 {
     size_t n = hi - lo;
-    h += lo;
+    if (h)
+        h += lo;
     idx += lo;
     for (size_t end = n, start = n / 2;;) {
         size_t root;
         if (start > 0) {
             root = --start;
         } else {
-            uint64_t th;
-            size_t ti;
-            if (--end == 0)
+            if (end <= 1)
                 return;
-            th = h[0], h[0] = h[end], h[end] = th;
-            ti = idx[0], idx[0] = idx[end], idx[end] = ti;
+            swap_at(h, idx, 0, --end);
             root = 0;
         }
         for (;;) { /* sift root down within [0, end) */
             size_t child = 2 * root + 1, sw = root;
-            uint64_t th;
-            size_t ti;
             if (child >= end)
                 break;
             if (before(h, idx, sw, child, cmp, ctx))
@@ -384,8 +396,7 @@ static void heap_range(uint64_t *h, size_t *idx, size_t lo, size_t hi, tie_cmp c
                 sw = child + 1;
             if (sw == root)
                 break;
-            th = h[root], h[root] = h[sw], h[sw] = th;
-            ti = idx[root], idx[root] = idx[sw], idx[sw] = ti;
+            swap_at(h, idx, root, sw);
             root = sw;
         }
     }
@@ -450,43 +461,11 @@ static int radix_order(const uint64_t *hashes, size_t n, size_t *order, const ws
     return 1;
 }
 
-static void sift_down(const wsl_pattern_table *T, size_t *order, size_t root, size_t end)
-{
-    for (;;) {
-        size_t child = 2 * root + 1, sw = root, t;
-        if (child >= end)
-            return;
-        if (cmp_pattern(T, order[sw], order[child]) < 0)
-            sw = child;
-        if (child + 1 < end && cmp_pattern(T, order[sw], order[child + 1]) < 0)
-            sw = child + 1;
-        if (sw == root)
-            return;
-        t = order[root];
-        order[root] = order[sw];
-        order[sw] = t;
-        root = sw;
-    }
-}
-
-/* Heap sort: the same order without memory (used when the radix sort cannot allocate). */
-static void heap_order(const wsl_pattern_table *T, size_t *order)
-{
-    size_t n = T->n;
-    for (size_t start = n / 2; start-- > 0;)
-        sift_down(T, order, start, n);
-    for (size_t end = n - 1; end > 0; end--) {
-        size_t t = order[0];
-        order[0] = order[end];
-        order[end] = t;
-        sift_down(T, order, 0, end);
-    }
-}
-
 void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order)
 {
     if (!radix_order(T->hashes, T->n, order, &T->alloc, cmp_pattern_cb, T))
-        heap_order(T, order); /* the order is the same; order[] is already 0..n-1 */
+        heap_range(NULL, order, 0, T->n, cmp_pattern_cb, T); /* the same order; order[] is
+                                                                already 0..n-1 */
 }
 
 wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_table **out)
