@@ -702,6 +702,18 @@ START_TEST(test_dependencies)
     WSL_ASSERT_OK(wsl_label_model_cliques(D, sizes, 4, members, 16, &nq, &nm));
     ck_assert_uint_eq(nq, 1);
     ck_assert_mem_eq(members, group, sizeof group);
+    {
+        /* The search's refits stop early; the structure kept is fitted on to tol, and the
+         * report and history are that fit's (the refit of a merge turned down leaves none). */
+        double *h = malloc((size_t)o.max_iter * sizeof *h);
+        size_t nh = 0;
+        WSL_ASSERT_OK(wsl_label_model_history(D, h, (size_t)o.max_iter, &nh));
+        ck_assert_int_eq(r.converged, 1);
+        ck_assert_uint_eq(nh, (size_t)r.iterations);
+        ck_assert_double_eq(h[nh - 1], r.penalized);
+        ck_assert_double_lt(fabs(h[nh - 1] - h[nh - 2]), o.tol);
+        free(h);
+    }
     wsl_label_model_free(D);
 
     /* Bad groups are clear errors. */

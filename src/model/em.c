@@ -806,15 +806,29 @@ static void job_restore(void *c, const double *st)
     wsl__model_refresh_logs(j->model);
 }
 
+static const wsl__em_ops dense_ops = {job_e_step, job_log_prior, job_m_step,
+                                      job_start,  job_save,      job_restore};
+
+static wsl__em_driver dense_driver(em_ctx *x, dense_job *job)
+{
+    wsl__em_driver d = {&dense_ops, job, x->tab_len + (size_t)x->k + job->cl_len + x->m, &x->o,
+                        x->n_rows, x->hist, x->best_hist};
+    return d;
+}
+
 wsl_status wsl__em_fit_starts(em_ctx *x, wsl_label_model *model)
 {
-    static const wsl__em_ops ops = {job_e_step, job_log_prior, job_m_step,
-                                    job_start,  job_save,      job_restore};
     dense_job job = {x, model, model->cl.n ? model->cl.off[model->cl.n] : 0};
-    wsl__em_driver d = {&ops, &job, x->tab_len + (size_t)x->k + job.cl_len + x->m, &x->o,
-                        x->n_rows, x->hist, x->best_hist};
+    wsl__em_driver d = dense_driver(x, &job);
     model->report.abstain = x->mode; /* the scoring cache reads it */
     return wsl__em_race(&d, model);
+}
+
+wsl_status wsl__em_fit_continue(em_ctx *x, wsl_label_model *model)
+{
+    dense_job job = {x, model, model->cl.n ? model->cl.off[model->cl.n] : 0};
+    wsl__em_driver d = dense_driver(x, &job);
+    return wsl__em_continue(&d, model);
 }
 
 /*

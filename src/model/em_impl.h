@@ -91,6 +91,9 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts);
 /* Run every requested start from scratch; the best penalized likelihood is left in model. */
 wsl_status wsl__em_fit_starts(em_ctx *x, wsl_label_model *model);
 
+/* Carry on the model's fit, converged at a looser tolerance, to x->o.tol. */
+wsl_status wsl__em_fit_continue(em_ctx *x, wsl_label_model *model);
+
 /* Free parameters of the model (for BIC). Needs the counts of the last accumulated E-step. */
 double wsl__em_params(const em_ctx *x, const wsl_label_model *model);
 

@@ -135,6 +135,9 @@ wsl_status wsl__em_iterate(const wsl__em_driver *d, int start_id, int it0, int i
  * d->best_hist and model->n_history, the report's iterations, converged, start and
  * likelihoods set. */
 wsl_status wsl__em_race(const wsl__em_driver *d, wsl_label_model *model);
+/* Carry on the fit in place (converged at a looser tolerance than d->o->tol; its history in
+ * d->best_hist) to d->o->tol, the report and history continued. */
+wsl_status wsl__em_continue(const wsl__em_driver *d, wsl_label_model *model);
 
 /* One-coin engine (one_coin.c): fit on a pattern table, refresh the scoring caches (bonus,
  * eff_prior, log_prior) after the parameters changed (returns log sum_c pi_c prod_j P(abstain_j

@@ -111,3 +111,30 @@ done:
     wsl__free(&model->alloc, buf);
     return st;
 }
+
+wsl_status wsl__em_continue(const wsl__em_driver *d, wsl_label_model *model)
+{
+    int it0 = (int)model->n_history, iters, converged;
+    double pen = model->report.penalized, ll;
+    if (!model->report.converged || it0 >= d->o->max_iter)
+        return WSL_OK;         /* the iterations are spent */
+    d->ops->e_step(d->ctx, 1); /* the counts of the parameters in place */
+    d->ops->m_step(d->ctx);
+    memcpy(d->hist, d->best_hist, (size_t)it0 * sizeof *d->hist);
+    WSL_TRY(wsl__em_iterate(d, (int)model->report.start, it0, d->o->max_iter, pen, &iters,
+                            &converged, &pen, &ll));
+    if (!converged) {
+        ll = d->ops->e_step(d->ctx, 0) / d->n_rows;
+        pen = ll + d->ops->log_prior(d->ctx) / d->n_rows;
+    }
+    wsl__log(d->o->log_fn, d->o->log_payload, WSL_LOG_INFO,
+             "start %d: continued to %d iterations, penalized log-likelihood %.6f per row%s",
+             (int)model->report.start, iters, pen, converged ? "" : " (not converged)");
+    memcpy(d->best_hist, d->hist, (size_t)iters * sizeof *d->hist);
+    model->n_history = (size_t)iters;
+    model->report.iterations = iters;
+    model->report.converged = converged;
+    model->report.log_likelihood = ll;
+    model->report.penalized = pen;
+    return WSL_OK;
+}

@@ -19,12 +19,16 @@
 #include <string.h>
 
 #define CANDIDATES 8 /* merges scored per round */
+/* The refits of the search stop at this tolerance (or the user's, if looser): their BIC then
+ * sits within about a nat of convergence at 10^6 rows, against a merge's cost of several nats
+ * per parameter; the structure kept is then fitted on to the user's tolerance. */
+#define SEARCH_TOL 1e-5
 
 typedef struct candidate {
-    size_t i, j;     /* the pair that ranked it */
-    double z;        /* standardized excess co-voting */
-    size_t nu, na;   /* members of the union and of i's unit (the rest are j's) */
-    uint32_t u[64];  /* the union's members, ascending */
+    size_t i, j;    /* the pair that ranked it */
+    double z;       /* standardized excess co-voting */
+    size_t nu, na;  /* members of the union and of i's unit (the rest are j's) */
+    uint32_t u[64]; /* the union's members, ascending */
     uint8_t in_a[64];
     size_t size_u, size_a, size_b;
     double *nu_c, *na_c, *nb_c; /* expected counts per class and outcome */
@@ -62,8 +66,7 @@ static size_t outcomes(size_t K1, size_t members)
 }
 
 /* Build a candidate from the pair (i, j); 0 when its joint table would be too large. */
-static int make_candidate(const wsl_label_model *model, size_t i, size_t j, double z,
-                          candidate *cd)
+static int make_candidate(const wsl_label_model *model, size_t i, size_t j, double z, candidate *cd)
 {
     uint32_t a[64], b[64];
     size_t na, nb, K1 = (size_t)model->k + 1;
@@ -90,8 +93,7 @@ static int make_candidate(const wsl_label_model *model, size_t i, size_t j, doub
 }
 
 /* Expected complete-data log-likelihood of a free table: sum_c sum_o N log(N / N_c). */
-static double table_q(const double *n_c, size_t size, int32_t k, const double *ntot,
-                      double *seen)
+static double table_q(const double *n_c, size_t size, int32_t k, const double *ntot, double *seen)
 {
     double q = 0;
     *seen = 0;
@@ -117,8 +119,10 @@ static double unit_params(const em_ctx *x, const wsl_label_model *model, size_t 
     return wsl__em_source_params(x, j);
 }
 
-/* One pass over the patterns with the current posteriors: the candidates' expected counts. */
-static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, size_t n_cd)
+/* One pass over the patterns with the current posteriors: the candidates' expected counts.
+ * dense: m zeros, scratch (zeros again on return). */
+static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, size_t n_cd,
+                             uint32_t *dense)
 {
     const wsl_pattern_table *T = x->T;
     int32_t k = x->k;
@@ -132,7 +136,8 @@ static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, 
         int32_t gold = WSL_ABSTAIN;
         if (x->gold_col < T->m && nv > 0 && T->cols[s0 + nv - 1] == x->gold_col)
             gold = T->vals[s0 + --nv];
-        wsl__model_scores(model, x->k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s, x->cidx);
+        wsl__model_scores(model, x->k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s,
+                          x->cidx);
         if (gold != WSL_ABSTAIN)
             for (int32_t c = 0; c < k; c++)
                 x->s[c] = c == gold;
@@ -140,16 +145,14 @@ static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, 
             wsl__softmax_inplace(x->s, (size_t)k);
         for (int32_t c = 0; c < k; c++)
             ntot[c] += cnt * x->s[c];
+        /* The pattern's votes by source (outcome 0 = abstain), read once for all candidates. */
+        for (size_t e = s0; e < s0 + nv; e++)
+            dense[T->cols[e]] = (uint32_t)(T->vals[e] + 1);
         for (size_t d = 0; d < n_cd; d++) {
             candidate *cd = cds + d;
-            size_t iu = 0, ia = 0, ib = 0, su = 1, sa = 1, sb = 1, e = s0;
-            /* Votes and members are both ascending: one merge-like walk. */
+            size_t iu = 0, ia = 0, ib = 0, su = 1, sa = 1, sb = 1;
             for (size_t t = 0; t < cd->nu; t++) {
-                size_t v = 0;
-                while (e < s0 + nv && T->cols[e] < cd->u[t])
-                    e++;
-                if (e < s0 + nv && T->cols[e] == cd->u[t])
-                    v = (size_t)T->vals[e] + 1;
+                size_t v = dense[cd->u[t]];
                 iu += v * su;
                 su *= K1;
                 if (cd->in_a[t]) {
@@ -167,6 +170,8 @@ static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, 
                 cd->nb_c[(size_t)c * cd->size_b + ib] += w;
             }
         }
+        for (size_t e = s0; e < s0 + nv; e++)
+            dense[T->cols[e]] = 0;
     }
     for (size_t d = 0; d < n_cd; d++) {
         candidate *cd = cds + d;
@@ -214,7 +219,9 @@ static wsl_status merged_groups(const wsl_label_model *model, const candidate *c
 }
 
 typedef struct snapshot {
-    double *table, *prior;
+    double *table, *prior, *hist;
+    wsl_fit_report report;
+    size_t n_history;
     wsl_label_model holder; /* carries a copy of the cliques */
 } snapshot;
 
@@ -227,10 +234,15 @@ static wsl_status snapshot_take(snapshot *sn, const em_ctx *x, const wsl_label_m
     sn->holder.m = model->m;
     sn->table = wsl__mallocarray(a, x->tab_len, sizeof *sn->table);
     sn->prior = wsl__mallocarray(a, (size_t)x->k, sizeof *sn->prior);
-    if (!sn->table || !sn->prior)
+    sn->hist = wsl__mallocarray(a, (size_t)x->o.max_iter, sizeof *sn->hist);
+    if (!sn->table || !sn->prior || !sn->hist)
         return WSL_ENOMEM;
     memcpy(sn->table, model->table, x->tab_len * sizeof *sn->table);
     memcpy(sn->prior, model->prior, (size_t)x->k * sizeof *sn->prior);
+    /* The fit's account too: a rejected refit must not leave its iterations in the report. */
+    sn->report = model->report;
+    sn->n_history = model->n_history;
+    memcpy(sn->hist, x->best_hist, model->n_history * sizeof *sn->hist);
     return wsl__cliques_copy(&sn->holder, model);
 }
 
@@ -238,6 +250,9 @@ static wsl_status snapshot_restore(const snapshot *sn, const em_ctx *x, wsl_labe
 {
     memcpy(model->table, sn->table, x->tab_len * sizeof *sn->table);
     memcpy(model->prior, sn->prior, (size_t)x->k * sizeof *sn->prior);
+    memcpy(x->best_hist, sn->hist, sn->n_history * sizeof *sn->hist);
+    model->report = sn->report;
+    model->n_history = sn->n_history;
     WSL_TRY(wsl__cliques_copy(model, &sn->holder));
     wsl__model_refresh_logs(model);
     return WSL_OK;
@@ -247,8 +262,9 @@ static void snapshot_free(snapshot *sn)
 {
     wsl__free(&sn->holder.alloc, sn->table);
     wsl__free(&sn->holder.alloc, sn->prior);
+    wsl__free(&sn->holder.alloc, sn->hist);
     wsl__cliques_release(&sn->holder);
-    sn->table = sn->prior = NULL;
+    sn->table = sn->prior = sn->hist = NULL;
 }
 
 /* BIC of the model as it stands (one accumulating E-step refreshes the counts it needs). */
@@ -263,6 +279,7 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
     const wsl_allocator *a = &model->alloc;
     size_t m = x->m, max_rounds = m;
     double *g = NULL, *df = NULL, ll, bic;
+    uint32_t *dense = NULL;
     candidate *cds = NULL;
     snapshot sn;
     wsl__pair_counts pc;
@@ -274,7 +291,8 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
     g = wsl__mallocarray(a, m * m, sizeof *g);
     df = wsl__mallocarray(a, m * m, sizeof *df);
     cds = wsl__calloc(a, CANDIDATES, sizeof *cds);
-    if (!g || !df || !cds) {
+    dense = wsl__calloc(a, m, sizeof *dense);
+    if (!g || !df || !cds || !dense) {
         st = WSL_ENOMEM;
         goto done;
     }
@@ -325,11 +343,12 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
                 st = WSL_ENOMEM;
         }
         if (st == WSL_OK) {
-            score_candidates(x, model, cds, n_cd);
+            score_candidates(x, model, cds, n_cd, dense);
             for (size_t d = 0; d < n_cd; d++)
                 wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_DEBUG,
                          "dependencies: candidate %zu + %zu (%zu sources): excess z %.1f, "
-                         "BIC score %.1f", cds[d].i, cds[d].j, cds[d].nu, cds[d].z, cds[d].score);
+                         "BIC score %.1f",
+                         cds[d].i, cds[d].j, cds[d].nu, cds[d].z, cds[d].score);
             for (size_t d = 0; d < n_cd; d++)
                 if (cds[d].score > 0 && (best == SIZE_MAX || cds[d].score > cds[best].score))
                     best = d;
@@ -343,18 +362,22 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
         }
         if (st != WSL_OK || best == SIZE_MAX)
             goto done;
-        /* Merge, refit from the current parameters, keep it only if BIC improves. */
+        /* Merge, refit, keep it only if BIC improves. */
         snapshot_free(&sn);
         if ((st = snapshot_take(&sn, x, model)) == WSL_OK &&
             (st = wsl__cliques_set(model, members, sizes, n_groups, "wsl_label_model_fit")) ==
                 WSL_OK &&
             (st = wsl__em_ctx_cliques(x, model)) == WSL_OK) {
             /* From scratch (the majority-vote start): a warm start from the model without
-             * the clique can keep the latent class where the undeclared copies pulled it. */
+             * the clique can keep the latent class where the undeclared copies pulled it
+             * (raced against majority vote for one iteration, it wins and stays there). */
             unsigned starts = x->o.starts;
+            double tol = x->o.tol;
             x->o.starts = (starts & WSL_START_MAJORITY) ? WSL_START_MAJORITY : starts;
+            x->o.tol = tol > SEARCH_TOL ? tol : SEARCH_TOL;
             st = wsl__em_fit_starts(x, model);
             x->o.starts = starts;
+            x->o.tol = tol;
         }
         wsl__free(a, members);
         wsl__free(a, sizes);
@@ -373,12 +396,13 @@ wsl_status wsl__em_learn_structure(em_ctx *x, wsl_label_model *model)
         model->report.learned_cliques++;
     }
 done:
-    if (st == WSL_OK)
-        model->report.log_likelihood = wsl__em_e_step(x, model, 1) / x->n_rows;
+    if (st == WSL_OK && model->report.learned_cliques > 0 && x->o.tol < SEARCH_TOL)
+        st = wsl__em_fit_continue(x, model);
     snapshot_free(&sn);
     wsl__pair_counts_release(&pc, a);
     wsl__free(a, g);
     wsl__free(a, df);
     wsl__free(a, cds);
+    wsl__free(a, dense);
     return st;
 }
