@@ -721,8 +721,31 @@ static void set_fallback(em_ctx *x, wsl_label_model *model, const double *fire)
     wsl__cliques_from_marginals(model);
 }
 
+/*
+ * Every pattern's clique outcome indices, when they take at most half as many entries as the
+ * table has votes (else the E-step computes them per pass, as predict does).
+ */
+static void pattern_cliques(em_ctx *x, const wsl_label_model *model)
+{
+    const wsl_pattern_table *T = x->T;
+    const wsl__cliques *cl = &model->cl;
+    size_t cells;
+    wsl__free(ctx_alloc(model), x->pcidx);
+    x->pcidx = NULL;
+    if (!cl->n || !wsl__mul_size(&cells, T->n, cl->n) || cells > T->start[T->n] / 2)
+        return;
+    x->pcidx = wsl__calloc(ctx_alloc(model), cells, sizeof *x->pcidx);
+    for (size_t p = 0; x->pcidx && p < T->n; p++)
+        for (size_t e = T->start[p]; e < T->start[p + 1]; e++) {
+            uint32_t j = T->cols[e];
+            if (j < x->m && cl->of_source[j] >= 0)
+                x->pcidx[p * cl->n + (size_t)cl->of_source[j]] +=
+                    (size_t)(T->vals[e] + 1) * cl->stride[j];
+        }
+}
+
 /* (Re)allocate the clique scratch of the context for the model's current cliques. */
-wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model)
+wsl_status wsl__em_ctx_cliques(em_ctx *x, wsl_label_model *model)
 {
     const wsl_allocator *a = ctx_alloc(model);
     size_t len = model->cl.n ? model->cl.off[model->cl.n] : 1, n = model->cl.n ? model->cl.n : 1;
@@ -732,6 +755,9 @@ wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model)
     x->cidx = wsl__mallocarray(a, n, sizeof *x->cidx);
     if (!x->Nq || !x->cidx)
         return WSL_ENOMEM;
+    pattern_cliques(x, model); /* without memory for them, the E-step computes them */
+    if (model->cl.n)
+        wsl__model_refresh_logs(model); /* the members' scores move to the joint tables */
     return wsl__em_blocks(x, model); /* the blocks' size follows the counts' */
 }
 
@@ -1034,6 +1060,7 @@ done:
     wsl__free(a, x.acc);
     wsl__free(a, x.Nq);
     wsl__free(a, x.cidx);
+    wsl__free(a, x.pcidx);
     wsl__em_blocks_free(&x, model);
     return st;
 }

@@ -30,6 +30,9 @@ typedef struct em_ctx {
     double *best_hist;   /* the winning start's history */
     double *Nq;          /* expected counts of the cliques' outcomes, cl.off[cl.n] */
     size_t *cidx;        /* cl.n: outcome index of each clique for the current pattern */
+    size_t *pcidx;       /* NULL, or T->n x cl.n: every pattern's clique outcome indices, for
+                            the model's cliques (set with them; the E-step's many passes then
+                            skip the members' votes without a test per vote) */
     size_t *block_start; /* n_blocks + 1 pattern offsets: the E-step's units of work */
     size_t n_blocks;
     struct wsl__em_worker *workers; /* the E-step's per-thread scratch and partial sums */
@@ -101,7 +104,7 @@ double wsl__em_params(const em_ctx *x, const wsl_label_model *model);
 double wsl__em_source_params(const em_ctx *x, size_t j);
 
 /* (Re)allocate the clique scratch of the context for the model's current cliques. */
-wsl_status wsl__em_ctx_cliques(em_ctx *x, const wsl_label_model *model);
+wsl_status wsl__em_ctx_cliques(em_ctx *x, wsl_label_model *model);
 
 /*
  * Learn groups of dependent sources (WSL_DEPS_LEARN): greedy merges of the pair that co-votes

@@ -242,8 +242,9 @@ static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k)
         /* The gold column, when present, is the largest column: the last vote. */
         if (x->gold_col < T->m && nv > 0 && T->cols[s0 + nv - 1] == x->gold_col)
             gold = T->vals[s0 + --nv];
-        wsl__model_scores(model, k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, w->s,
-                          w->cidx);
+        const size_t *given = x->pcidx ? x->pcidx + p * model->cl.n : NULL;
+        wsl__model_scores(model, k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, w->s, w->cidx,
+                          given);
         if (gold != WSL_ABSTAIN) {
             w->ll += cnt * w->s[gold];
             for (int32_t c = 0; c < k; c++)
@@ -252,8 +253,8 @@ static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k)
             w->ll += cnt * wsl__softmax_inplace(w->s, (size_t)k);
         }
         if (w->accumulate)
-            wsl__em_accumulate(model, k, w->s, w->cidx, T->cols + s0, T->vals + s0, nv, cnt,
-                               w->ntot, w->nt, w->nq);
+            wsl__em_accumulate(model, k, w->s, given ? given : w->cidx, T->cols + s0, T->vals + s0,
+                               nv, cnt, w->ntot, w->nt, w->nq);
     }
 }
 

@@ -147,15 +147,18 @@ void wsl__model_refresh_logs(wsl_label_model *model)
                 for (int32_t c = 0; c < k; c++)
                     model->log_table[wsl__tab_index(k, j, c, -1)] = 0;
     wsl__cliques_refresh_logs(model);
-    /* The scoring caches: a vote adds delta to each class, a row starts from abstain_log. */
-    for (size_t j = 0; j < model->m; j++)
+    /* The scoring caches: a vote adds delta to each class, a row starts from abstain_log. A
+     * clique's members add 0: their joint table scores them. */
+    for (size_t j = 0; j < model->m; j++) {
+        int member = model->cl.n && model->cl.of_source[j] >= 0;
         for (int32_t c = 0; c < k; c++) {
             const double *row = model->log_table + wsl__tab_index(k, j, c, -1);
             double la = row[0] == -INFINITY ? 0 : row[0];
             for (int32_t v = -1; v < k; v++)
                 model->delta[(j * ((size_t)k + 1) + (size_t)(v + 1)) * (size_t)k + (size_t)c] =
-                    row[v + 1] - la;
+                    member ? 0 : row[v + 1] - la;
         }
+    }
     for (int32_t c = 0; c < k; c++) {
         double sum = 0;
         for (size_t j = 0; j < model->m; j++) {
@@ -346,7 +349,7 @@ static void row_posterior(const wsl_label_model *model, const double *abstain_su
     }
     /* A row with no vote gets the posterior given that every source abstained: the class
      * prior when abstaining says nothing about the class. */
-    wsl__model_scores(model, model->k, abstain_sum, cols, vals, nnz, p, cidx);
+    wsl__model_scores(model, model->k, abstain_sum, cols, vals, nnz, p, cidx, NULL);
     /* Exact ties (a symmetric fit) go the way of the votes: majority vote breaks them. */
     for (size_t e = 0; e < nnz; e++)
         p[vals[e]] += TIE_NUDGE;

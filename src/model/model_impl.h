@@ -157,31 +157,43 @@ void wsl__model_refresh_logs(wsl_label_model *model);
 /*
  * Log joint scores s[c] = log pi_c + sum_j log P(vote_j | c) for one row given by its
  * non-abstain votes. abstain_sum[c] = sum_j log P(abstain_j | c) over sources outside cliques
- * is precomputed. cidx (cl.n entries, may be NULL without cliques) receives each clique's
- * outcome index for the row. k is model->k: inline with a constant k (the E-step's k = 2
- * path), the class loops unroll.
+ * is precomputed. Each clique's outcome index for the row is given (cl.n entries), or, with
+ * given NULL, computed into cidx (cl.n entries, may be NULL without cliques). With given, the
+ * votes of clique members are added from delta, which holds 0 for them (x + 0 is x: the same
+ * bits as skipping them). k is model->k: inline with a constant k (the E-step's k = 2 path),
+ * the class loops unroll.
  */
 static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
                                      const double *abstain_sum, const uint32_t *cols,
-                                     const int32_t *vals, size_t nnz, double *s, size_t *cidx)
+                                     const int32_t *vals, size_t nnz, double *s, size_t *cidx,
+                                     const size_t *given)
 {
     const wsl__cliques *cl = &model->cl;
+    const size_t *ci = given ? given : cidx;
     if (k == 2) {
         /* The sums in registers, not through s: the same additions in the same order. */
         double s0 = model->log_prior[0] + abstain_sum[0], s1 = model->log_prior[1] + abstain_sum[1];
-        for (size_t q = 0; q < cl->n; q++)
-            cidx[q] = 0;
-        for (size_t e = 0; e < nnz; e++) {
-            const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
-            if (cl->n && cl->of_source[cols[e]] >= 0) {
-                cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
-                continue;
+        if (given || !cl->n) {
+            for (size_t e = 0; e < nnz; e++) {
+                const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
+                s0 += d[0];
+                s1 += d[1];
             }
-            s0 += d[0];
-            s1 += d[1];
+        } else {
+            for (size_t q = 0; q < cl->n; q++)
+                cidx[q] = 0;
+            for (size_t e = 0; e < nnz; e++) {
+                const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
+                if (cl->of_source[cols[e]] >= 0) {
+                    cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
+                    continue;
+                }
+                s0 += d[0];
+                s1 += d[1];
+            }
         }
         for (size_t q = 0; q < cl->n; q++) {
-            const double *lt = cl->log_table + cl->off[q] + cidx[q];
+            const double *lt = cl->log_table + cl->off[q] + ci[q];
             s0 += lt[0];
             s1 += lt[cl->size[q]];
         }
@@ -191,13 +203,14 @@ static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
     }
     for (int32_t c = 0; c < k; c++)
         s[c] = model->log_prior[c] + abstain_sum[c];
-    for (size_t q = 0; q < cl->n; q++)
-        cidx[q] = 0; /* every member abstains until a vote says otherwise */
+    if (!given)
+        for (size_t q = 0; q < cl->n; q++)
+            cidx[q] = 0; /* every member abstains until a vote says otherwise */
     for (size_t e = 0; e < nnz; e++) {
         const double *restrict d =
             model->delta + ((size_t)cols[e] * ((size_t)k + 1) + (size_t)(vals[e] + 1)) * (size_t)k;
         double *restrict out = s;
-        if (cl->n && cl->of_source[cols[e]] >= 0) {
+        if (!given && cl->n && cl->of_source[cols[e]] >= 0) {
             cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
             continue;
         }
@@ -205,7 +218,7 @@ static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
             out[c] += d[c];
     }
     for (size_t q = 0; q < cl->n; q++) {
-        const double *lt = cl->log_table + cl->off[q] + cidx[q];
+        const double *lt = cl->log_table + cl->off[q] + ci[q];
         for (int32_t c = 0; c < k; c++)
             s[c] += lt[(size_t)c * cl->size[q]];
     }

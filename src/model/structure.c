@@ -137,7 +137,7 @@ static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, 
         if (x->gold_col < T->m && nv > 0 && T->cols[s0 + nv - 1] == x->gold_col)
             gold = T->vals[s0 + --nv];
         wsl__model_scores(model, x->k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, x->s,
-                          x->cidx);
+                          x->cidx, x->pcidx ? x->pcidx + p * model->cl.n : NULL);
         if (gold != WSL_ABSTAIN)
             for (int32_t c = 0; c < k; c++)
                 x->s[c] = c == gold;
