@@ -377,6 +377,15 @@ if grep -q "ETA" "$TMP/err" || tr -d '\n' < "$TMP/err" | grep -q "$(printf '\r')
   echo "FAIL: progress drawn on a redirected stderr"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 expect 0 "predict without a terminal" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog.csv" -o "$TMP/prog_p.csv"
 if grep -q "ETA" "$TMP/err"; then echo "FAIL: predict progress on a redirected stderr"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
+# threads split the rows (16,384 at least each): the same bytes for any number
+cat "$TMP/prog.csv" "$TMP/prog.csv" "$TMP/prog.csv" > "$TMP/prog3.csv"
+expect 0 "predict -j 1" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog3.csv" -o "$TMP/prog3_1.csv"
+expect 0 "predict -j 3" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog3.csv" -o "$TMP/prog3_3.csv" -j 3
+expect 0 "predict --threads 2" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog3.csv" -o "$TMP/prog3_2.csv" --threads 2
+if cmp -s "$TMP/prog3_1.csv" "$TMP/prog3_3.csv" && cmp -s "$TMP/prog3_1.csv" "$TMP/prog3_2.csv"; then
+  passes=$((passes + 1)); else echo "FAIL: predict on threads wrote other probabilities"; fails=$((fails + 1)); fi
+expect 1 "predict -j 0" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog3.csv" -o "$TMP/q.csv" -j 0
+contains "$TMP/err" "--threads" "predict -j 0 names the option"
 if command -v script >/dev/null 2>&1; then
   on_tty() { # OUT COMMAND...: run under a pseudo-terminal, transcript (stdout + stderr) in OUT
     out=$1; shift
@@ -397,6 +406,9 @@ if command -v script >/dev/null 2>&1; then
   # on a terminal predict scores 8192 rows per call (3 calls here), else all in one call
   if cmp -s "$TMP/prog_p.csv" "$TMP/prog_p_tty.csv"; then passes=$((passes + 1)); else
     echo "FAIL: predict on a terminal (in chunks) wrote other probabilities"; fails=$((fails + 1)); fi
+  on_tty "$TMP/tty_pred3" "$WSL" predict "$TMP/prog.json" "$TMP/prog3.csv" -o "$TMP/prog3_tty.csv" -j 2
+  if cmp -s "$TMP/prog3_1.csv" "$TMP/prog3_tty.csv"; then passes=$((passes + 1)); else
+    echo "FAIL: predict -j 2 on a terminal (in chunks) wrote other probabilities"; fails=$((fails + 1)); fi
   on_tty "$TMP/tty_report" "$WSL" report "$TMP/prog.csv" --model "$TMP/prog.json" -o "$TMP/prog.html"
   contains "$TMP/tty_report" "wsl report: computing the summary, predictions and dependencies \.\.\." "report shows its steps on a terminal"
   on_tty "$TMP/tty_err" "$WSL" predict "$TMP/prog.json" "$TMP/none.csv" -o "$TMP/x.csv"

@@ -825,6 +825,68 @@ START_TEST(test_threads_same_bits)
 }
 END_TEST
 
+START_TEST(test_predict_threads)
+{
+    /* Predict split over threads gives the same bytes, probabilities and coverage, on each of
+     * its paths: a small universe of rows (m = 10), keyed rows (m = 30), rows too wide for a
+     * key (m = 50), and a model with a clique. */
+    const size_t ms[] = {10, 30, 50, 10};
+    const int threads[] = {2, 3, 8};
+    size_t n = 70000;
+    for (size_t c = 0; c < 4; c++) {
+        wsl_synth_options so = WSL_SYNTH_OPTIONS_INIT;
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        const size_t group[] = {1, 2, 3}, group_size[] = {3};
+        wsl_label_matrix *L = NULL;
+        wsl_label_model *M;
+        double *ref = malloc(n * 2 * sizeof *ref), *p = malloc(n * 2 * sizeof *p);
+        uint8_t *cref = malloc(n), *cov = malloc(n);
+        so.n_points = n;
+        so.n_sources = ms[c];
+        so.coverage_min = 0.2;
+        so.coverage_max = 0.5;
+        so.seed = 11 + c;
+        WSL_ASSERT_OK(wsl_synth_generate(&L, &so, NULL, 0, NULL, 0, NULL, 0));
+        if (c == 3) {
+            o.dep_members = group;
+            o.dep_sizes = group_size;
+            o.n_dep_groups = 1;
+        }
+        M = wsl_test_fit(L, &o);
+        WSL_ASSERT_OK(wsl_label_model_set_threads(M, 1));
+        WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, ref, n * 2, cref, n));
+        for (size_t t = 0; t < 3; t++) {
+            WSL_ASSERT_OK(wsl_label_model_set_threads(M, threads[t]));
+            memset(p, 0, n * 2 * sizeof *p);
+            memset(cov, 7, n);
+            WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, n * 2, cov, n));
+            ck_assert_msg(!memcmp(p, ref, n * 2 * sizeof *p), "m = %zu, %d threads", ms[c],
+                          threads[t]);
+            ck_assert_mem_eq(cov, cref, n);
+        }
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+        free(ref);
+        free(p);
+        free(cref);
+        free(cov);
+    }
+}
+END_TEST
+
+START_TEST(test_set_threads_errors)
+{
+    wsl_label_model *M = NULL;
+    WSL_ASSERT_STATUS(wsl_label_model_set_threads(NULL, 2), WSL_EINVAL);
+    WSL_ASSERT_OK(wsl_label_model_create(&M, 2, NULL));
+    WSL_ASSERT_STATUS(wsl_label_model_set_threads(M, 0), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "n_threads must be in 1..1024 (got 0)"));
+    WSL_ASSERT_STATUS(wsl_label_model_set_threads(M, 1025), WSL_EINVAL);
+    WSL_ASSERT_OK(wsl_label_model_set_threads(M, 1024));
+    wsl_label_model_free(M);
+}
+END_TEST
+
 START_TEST(test_symmetry_breaking)
 {
     /* A fit whose latent classes are permuted (the same likelihood) is put back in the
@@ -1997,6 +2059,8 @@ static Suite *label_model_suite(void)
                         (int)(sizeof fit_cases / sizeof fit_cases[0]));
     tcase_add_test(oom, test_oom_patterns_priors_relabel_files);
     tcase_add_test(threads, test_predict_concurrent);
+    tcase_add_test(threads, test_predict_threads);
+    tcase_add_test(errors, test_set_threads_errors);
     tcase_add_test(fuzz, test_fuzz_history_query);
     tcase_add_test(fuzz, test_fuzz_report_counts);
     tcase_add_test(fuzz, test_fuzz_table_sums);

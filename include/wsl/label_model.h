@@ -233,6 +233,17 @@ WSL_API wsl_status wsl_label_model_predict_proba(const wsl_label_model *model,
                                                  size_t covered_len);
 
 /**
+ * Threads for wsl_label_model_predict_proba() and wsl_label_model_predict(): rows are split
+ * into contiguous ranges, one per thread (at least 16,384 rows each). The probabilities do not
+ * depend on it, bit for bit. A fit sets it to opts->n_threads; a loaded model starts at 1.
+ * Set it before predicting, not while another thread predicts with the model. Models of the
+ * one-coin engine (WSL_TABLES_ONE_COIN) predict on one thread.
+ * @return WSL_OK, WSL_EINVAL (NULL model, n_threads outside 1..1024).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_set_threads(wsl_label_model *model, int n_threads);
+
+/**
  * Hard labels of every row of L under a tie policy.
  * @return as wsl_label_model_predict_proba(), WSL_ENOMEM.
  * @since 0.1

@@ -6,7 +6,7 @@
 
 /* Rows predicted per call (at most 4M votes copied at a time): a progress step. */
 #define CHUNK_VOTES ((size_t)1 << 22)
-#define CHUNK_ROWS ((size_t)8192)
+#define CHUNK_ROWS ((size_t)8192) /* per thread: each takes at least 16,384 rows */
 
 /*
  * predict_proba over L; when a progress line is drawn, in chunks of rows so that it moves. Rows
@@ -15,15 +15,16 @@
  * so without a terminal there is one call.)
  */
 static wsl_status predict_rows(const wsl_label_model *model, const wsl_label_matrix *L,
-                               double *probs, uint8_t *covered, wsl_cli_progress *bar)
+                               double *probs, uint8_t *covered, long long threads,
+                               wsl_cli_progress *bar)
 {
     size_t n = wsl_label_matrix_n_points(L), m = wsl_label_matrix_n_sources(L);
     size_t k = (size_t)wsl_label_model_cardinality(model);
-    size_t chunk = CHUNK_VOTES / (m ? m : 1);
+    size_t chunk = CHUNK_VOTES / (m ? m : 1) * (size_t)threads;
     int32_t *buf;
     wsl_status st = WSL_OK;
-    if (chunk > CHUNK_ROWS)
-        chunk = CHUNK_ROWS;
+    if (chunk > CHUNK_ROWS * (size_t)threads) /* enough rows for every thread */
+        chunk = CHUNK_ROWS * (size_t)threads;
     if (chunk < 1)
         chunk = 1;
     if (n <= chunk || !bar->on) /* one call (which also checks the shape when n is 0) */
@@ -53,8 +54,10 @@ static wsl_status predict_rows(const wsl_label_model *model, const wsl_label_mat
 
 static int run(int argc, char **argv)
 {
-    const char *format = NULL, *out = NULL, *labels_out = NULL, *tie = NULL, *pos[2];
+    const char *format = NULL, *out = NULL, *labels_out = NULL, *tie = NULL, *threads = NULL,
+               *pos[2];
     int rc, json = 0, quiet = 0;
+    long long n_threads = 1;
     size_t n_pos, n, n_covered = 0;
     int32_t k;
     wsl_label_model *model = NULL;
@@ -71,6 +74,7 @@ static int run(int argc, char **argv)
         {"--labels-out", NULL, &labels_out, NULL},
         {"--tie", NULL, &tie, NULL},
         {"--json", NULL, NULL, &json},
+        {"--threads", "-j", &threads, NULL},
         {"--quiet", "-q", NULL, &quiet},
     };
     if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 2, 2, &n_pos)))
@@ -82,6 +86,8 @@ static int run(int argc, char **argv)
     }
     if (tie && (rc = wsl_cli_tie_policy("predict", tie, &policy)))
         return rc;
+    if (threads && (rc = wsl_cli_long("predict", "--threads", threads, 1, 1024, &n_threads)))
+        return rc;
     if (wsl_cli_same_file(pos[1], out) || wsl_cli_same_file(pos[0], out) ||
         (labels_out && (wsl_cli_same_file(pos[1], labels_out) ||
                         wsl_cli_same_file(pos[0], labels_out)))) {
@@ -89,7 +95,8 @@ static int run(int argc, char **argv)
         return WSL_EXIT_USAGE;
     }
     wsl_cli_progress_phase(&bar, "reading %s", pos[0]);
-    if ((st = wsl_label_model_load(&model, pos[0], NULL)))
+    if ((st = wsl_label_model_load(&model, pos[0], NULL)) ||
+        (st = wsl_label_model_set_threads(model, (int)n_threads)))
         goto fail;
     k = wsl_label_model_cardinality(model);
     wsl_cli_progress_phase(&bar, "reading %s", pos[1]);
@@ -105,7 +112,7 @@ static int run(int argc, char **argv)
         goto done;
     }
     wsl_cli_progress_phase(&bar, "predicting");
-    if ((st = predict_rows(model, L, probs, covered, &bar)))
+    if ((st = predict_rows(model, L, probs, covered, n_threads, &bar)))
         goto fail;
     wsl_cli_progress_phase(&bar, "writing %s", out);
     if ((st = wsl_probs_write(probs, n, (size_t)k, out, WSL_FORMAT_AUTO)))
@@ -152,14 +159,15 @@ done:
 const wsl_cli_command wsl_cmd_predict = {
     "predict", "probabilistic labels from a fitted model",
     "usage: wsl predict MODEL.json VOTES -o PROBS [--format F] [--labels-out LABELS.csv]\n"
-    "                   [--tie abstain|hash|random|lowest] [--json] [-q]\n"
+    "                   [--tie abstain|hash|random|lowest] [-j N] [--json] [-q]\n"
     "\n"
     "Write the class probabilities of every record: PROBS.csv has n rows of k comma-separated\n"
     "probabilities (no header); PROBS.npy is float64 n x k. Row i is record i (for triples,\n"
     "item i). Records with no vote get the class prior. --labels-out also writes hard labels,\n"
     "one per line, ties broken by --tie (default abstain: -1). --json prints a JSON summary on\n"
     "stdout (instead of the line on stderr); -q prints neither the line nor progress. On a\n"
-    "terminal a progress line counts the rows predicted.\n"
+    "terminal a progress line counts the rows predicted. -j N predicts on N threads (default\n"
+    "1; the probabilities do not depend on it).\n"
     "\n"
     "example:\n"
     "  wsl predict model.json L_test.csv -o probs.csv\n",

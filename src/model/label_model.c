@@ -5,6 +5,7 @@
 #include "votes/row_keys.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 #define TIE_NUDGE WSL__TIE_NUDGE
@@ -210,7 +211,19 @@ static wsl_status fit_table(wsl_label_model *model, const wsl_pattern_table *T, 
     }
     if (st != WSL_OK)
         release_params(model);
+    else
+        model->threads = o.n_threads;
     return st;
+}
+
+wsl_status wsl_label_model_set_threads(wsl_label_model *model, int n_threads)
+{
+    WSL_CHECK_ARG(model != NULL);
+    if (n_threads < 1 || n_threads > 1024)
+        return wsl__error(WSL_EINVAL, "%s: n_threads must be in 1..1024 (got %d)", __func__,
+                          n_threads);
+    model->threads = n_threads;
+    return WSL_OK;
 }
 
 wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L,
@@ -364,7 +377,8 @@ static void row_posterior(const wsl_label_model *model, const double *abstain_su
  * to stay in the caches, so a repeated row costs one lookup and a k-double copy.
  */
 static wsl_status predict_small_universe(const wsl_label_model *model, const wsl_label_matrix *L,
-                                         const wsl__row_coder *rc, const double *abstain_sum,
+                                         size_t r0, size_t r1, const wsl__row_coder *rc,
+                                         const double *abstain_sum,
                                          const uint8_t *impossible,
                                          uint32_t *cols, int32_t *vals, size_t *cidx,
                                          double *probs, uint8_t *covered)
@@ -377,14 +391,14 @@ static wsl_status predict_small_universe(const wsl_label_model *model, const wsl
     uint32_t keys[PREDICT_BLOCK];
     if (!slot)
         return WSL_ENOMEM;
-    for (size_t i = 0; i < L->n; i++) {
+    for (size_t i = r0; i < r1; i++) {
         double *p = probs + i * k;
         uint64_t key;
         const double *src;
-        if (i % PREDICT_BLOCK == 0) /* the keys of a block first: its lookups then overlap */
-            for (size_t r = i; r < L->n && r < i + PREDICT_BLOCK; r++)
+        if ((i - r0) % PREDICT_BLOCK == 0) /* the keys of a block first: its lookups overlap */
+            for (size_t r = i; r < r1 && r < i + PREDICT_BLOCK; r++)
                 keys[r - i] = (uint32_t)wsl__row_code(L, r, rc);
-        key = keys[i % PREDICT_BLOCK];
+        key = keys[(i - r0) % PREDICT_BLOCK];
         if (slot[key]) {
             src = cache + (size_t)(slot[key] - 1) * k;
         } else {
@@ -414,16 +428,175 @@ static wsl_status predict_small_universe(const wsl_label_model *model, const wsl
     return st;
 }
 
+/*
+ * One thread's share of predict: rows (or keys) r0..r1-1. Alone, or when rows are few against
+ * the possible keys, each thread scores its rows with its own scratch and caches (a row's
+ * probabilities depend on its votes alone, so any split gives the same bits). With several
+ * threads and a small universe of keys, the threads first fill one shared table of every key's
+ * probabilities (phase KEYS), then copy from it (phase ROWS): no key is scored twice.
+ */
+enum { PART_OWN, PART_KEYS, PART_ROWS };
+
+typedef struct predict_part {
+    const wsl_label_model *model;
+    const wsl_label_matrix *L;
+    const uint8_t *impossible;
+    const wsl__row_coder *rc;
+    int phase;
+    size_t r0, r1;
+    double *probs, *table; /* table: universe x k, phases KEYS and ROWS */
+    uint8_t *covered;
+    wsl_status st;
+} predict_part;
+
+/* Every key of r0..r1 of the universe scored into the shared table. */
+static wsl_status predict_keys(const predict_part *pp, double *abstain_sum, uint32_t *cols,
+                               int32_t *vals, size_t *cidx)
+{
+    const wsl_label_model *model = pp->model;
+    size_t k = (size_t)model->k;
+    for (size_t key = pp->r0; key < pp->r1; key++) {
+        size_t nnz = wsl__row_decode(key, pp->rc, pp->L->m, model->k, cols, vals);
+        row_posterior(model, abstain_sum, pp->impossible, cols, vals, nnz, pp->table + key * k,
+                      cidx);
+    }
+    return WSL_OK;
+}
+
+/* Rows r0..r1 copied from the shared table. */
+static void predict_from_table(const predict_part *pp)
+{
+    size_t k = (size_t)pp->model->k;
+    uint32_t keys[PREDICT_BLOCK];
+    for (size_t b = pp->r0; b < pp->r1; b += PREDICT_BLOCK) {
+        size_t e = pp->r1 - b < PREDICT_BLOCK ? pp->r1 : b + PREDICT_BLOCK;
+        for (size_t i = b; i < e; i++) /* the keys of a block first: its lookups then overlap */
+            keys[i - b] = (uint32_t)wsl__row_code(pp->L, i, pp->rc);
+        for (size_t i = b; i < e; i++) {
+            const double *src = pp->table + (size_t)keys[i - b] * k;
+            for (size_t c = 0; c < k; c++)
+                pp->probs[i * k + c] = src[c];
+            if (pp->covered)
+                pp->covered[i] = keys[i - b] != 0; /* key 0: every source abstained */
+        }
+    }
+}
+
+static wsl_status predict_part_run(const predict_part *pp)
+{
+    const wsl_label_model *model = pp->model;
+    const wsl_label_matrix *L = pp->L;
+    size_t k = (size_t)model->k;
+    uint32_t *cols = NULL;
+    int32_t *vals = NULL;
+    double *abstain_sum = NULL;
+    size_t *cidx = NULL;
+    wsl__keymap seen = {NULL, NULL, 0, 0, NULL};
+    const wsl__row_coder *rc = pp->rc;
+    wsl_status st = WSL_OK;
+    if (pp->phase == PART_ROWS) {
+        predict_from_table(pp);
+        return WSL_OK;
+    }
+    /* Scratch comes from the model's allocator; const calls keep no state in the model. */
+    cols = wsl__mallocarray(&model->alloc, L->m, sizeof *cols);
+    vals = wsl__mallocarray(&model->alloc, L->m, sizeof *vals);
+    abstain_sum = wsl__mallocarray(&model->alloc, k, sizeof *abstain_sum);
+    cidx = wsl__mallocarray(&model->alloc, model->cl.n ? model->cl.n : 1, sizeof *cidx);
+    if (!cols || !vals || !abstain_sum || !cidx) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
+    wsl__model_abstain_sum(model, abstain_sum);
+    if (pp->phase == PART_KEYS) {
+        st = predict_keys(pp, abstain_sum, cols, vals, cidx);
+        goto done;
+    }
+    if (rc->universe && L->n <= UINT32_MAX) {
+        st = predict_small_universe(model, L, pp->r0, pp->r1, rc, abstain_sum, pp->impossible,
+                                    cols, vals, cidx, pp->probs, pp->covered);
+        goto done;
+    }
+    if (rc->bits && (st = wsl__keymap_init(&seen, &model->alloc, rc->universe)) != WSL_OK)
+        goto done;
+    for (size_t i = pp->r0; i < pp->r1; i++) {
+        double *p = pp->probs + i * k;
+        size_t nnz;
+        uint64_t key = 0;
+        if (rc->bits) {
+            /* A row seen before copies that row's probabilities: the same bits. */
+            size_t first;
+            key = wsl__row_code(L, i, rc);
+            if ((first = wsl__keymap_get(&seen, key)) != SIZE_MAX) {
+                memcpy(p, pp->probs + first * k, k * sizeof *p);
+                if (pp->covered)
+                    pp->covered[i] = key != 0; /* key 0: every source abstained */
+                continue;
+            }
+        }
+        nnz = wsl__lm_row_votes(L, i, cols, vals);
+        if (pp->covered)
+            pp->covered[i] = nnz > 0;
+        row_posterior(model, abstain_sum, pp->impossible, cols, vals, nnz, p, cidx);
+        if (rc->bits && (st = wsl__keymap_put(&seen, key, i)) != WSL_OK)
+            goto done;
+    }
+done:
+    wsl__keymap_release(&seen);
+    wsl__free(&model->alloc, cols);
+    wsl__free(&model->alloc, vals);
+    wsl__free(&model->alloc, abstain_sum);
+    wsl__free(&model->alloc, cidx);
+    return st;
+}
+
+static void *predict_thread(void *arg)
+{
+    predict_part *pp = arg;
+    pp->st = predict_part_run(pp);
+    return NULL;
+}
+
+/* Cut 0..n into n_parts contiguous ranges for phase, and run them: the first on this thread,
+ * the others on threads (on this one, in turn, when a thread cannot start). */
+static wsl_status predict_phase(predict_part *parts, pthread_t *th, size_t n_parts, int phase,
+                                size_t n)
+{
+    size_t started = 0;
+    wsl_status st;
+    for (size_t t = 0; t < n_parts; t++) {
+        parts[t].phase = phase;
+        parts[t].r0 = n / n_parts * t + (t < n % n_parts ? t : n % n_parts);
+        parts[t].r1 = parts[t].r0 + n / n_parts + (t < n % n_parts);
+        parts[t].st = WSL_OK;
+    }
+    for (size_t t = 1; t < n_parts; t++, started++)
+        if (pthread_create(&th[t], NULL, predict_thread, &parts[t]) != 0)
+            break;
+    st = predict_part_run(&parts[0]);
+    for (size_t t = 1; t < n_parts; t++) {
+        if (t <= started)
+            pthread_join(th[t], NULL);
+        else
+            parts[t].st = predict_part_run(&parts[t]);
+        if (st == WSL_OK)
+            st = parts[t].st;
+    }
+    return st;
+}
+
+/* Rows per thread below which another thread costs more than it saves. */
+#define PREDICT_MIN_ROWS 16384
+
 wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl_label_matrix *L,
                                          double *probs, size_t probs_len, uint8_t *covered,
                                          size_t covered_len)
 {
-    uint32_t *cols = NULL;
-    int32_t *vals = NULL;
     uint8_t *impossible = NULL;
-    double *abstain_sum = NULL;
-    size_t cells, *cidx = NULL;
-    wsl__keymap seen = {NULL, NULL, 0, 0, NULL};
+    size_t cells, n_parts;
+    predict_part *parts;
+    pthread_t *th;
+    double *table = NULL;
     wsl__row_coder rc;
     int32_t k;
     wsl_status st = WSL_OK;
@@ -440,54 +613,41 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
                           covered_len, L->n);
     if (model->one_coin)
         return wsl__one_coin_predict(model, L, probs, covered);
-    /* Scratch comes from the model's allocator; const calls keep no state in the model. */
-    cols = wsl__mallocarray(&model->alloc, L->m, sizeof *cols);
-    vals = wsl__mallocarray(&model->alloc, L->m, sizeof *vals);
-    abstain_sum = wsl__mallocarray(&model->alloc, (size_t)k, sizeof *abstain_sum);
-    cidx = wsl__mallocarray(&model->alloc, model->cl.n ? model->cl.n : 1, sizeof *cidx);
-    if (!cols || !vals || !abstain_sum || !cidx ||
-        (st = impossible_votes(model, &impossible)) != WSL_OK) {
+    rc = wsl__row_coder_of(L);
+    /* Contiguous row ranges, one per thread; the calling thread takes the first. */
+    n_parts = model->threads > 1 ? (size_t)model->threads : 1;
+    if (n_parts > L->n / PREDICT_MIN_ROWS)
+        n_parts = L->n / PREDICT_MIN_ROWS > 0 ? L->n / PREDICT_MIN_ROWS : 1;
+    parts = wsl__calloc(&model->alloc, n_parts, sizeof *parts);
+    th = wsl__calloc(&model->alloc, n_parts, sizeof *th);
+    if (!parts || !th || impossible_votes(model, &impossible) != WSL_OK) {
         st = WSL_ENOMEM;
         goto done;
     }
-    wsl__model_abstain_sum(model, abstain_sum);
-    rc = wsl__row_coder_of(L);
-    if (rc.universe && L->n <= UINT32_MAX) {
-        st = predict_small_universe(model, L, &rc, abstain_sum, impossible, cols, vals, cidx,
-                                    probs, covered);
-        goto done;
+    for (size_t t = 0; t < n_parts; t++) {
+        parts[t].model = model;
+        parts[t].L = L;
+        parts[t].impossible = impossible;
+        parts[t].rc = &rc;
+        parts[t].probs = probs;
+        parts[t].covered = covered;
     }
-    if (rc.bits && (st = wsl__keymap_init(&seen, &model->alloc, rc.universe)) != WSL_OK)
-        goto done;
-    for (size_t i = 0; i < L->n; i++) {
-        double *p = probs + i * (size_t)k;
-        size_t nnz;
-        uint64_t key = 0;
-        if (rc.bits) {
-            /* A row seen before copies that row's probabilities: the same bits. */
-            size_t first;
-            key = wsl__row_code(L, i, &rc);
-            if ((first = wsl__keymap_get(&seen, key)) != SIZE_MAX) {
-                memcpy(p, probs + first * (size_t)k, (size_t)k * sizeof *p);
-                if (covered)
-                    covered[i] = key != 0; /* key 0: every source abstained */
-                continue;
-            }
-        }
-        nnz = wsl__lm_row_votes(L, i, cols, vals);
-        if (covered)
-            covered[i] = nnz > 0;
-        row_posterior(model, abstain_sum, impossible, cols, vals, nnz, p, cidx);
-        if (rc.bits && (st = wsl__keymap_put(&seen, key, i)) != WSL_OK)
-            goto done;
+    /* Threads and at most as many possible keys as rows: every key scored once, shared. */
+    if (n_parts > 1 && rc.universe && rc.universe <= L->n &&
+        (table = wsl__mallocarray(&model->alloc, (size_t)rc.universe * (size_t)k,
+                                  sizeof *table)) != NULL) {
+        for (size_t t = 0; t < n_parts; t++)
+            parts[t].table = table;
+        if ((st = predict_phase(parts, th, n_parts, PART_KEYS, (size_t)rc.universe)) == WSL_OK)
+            st = predict_phase(parts, th, n_parts, PART_ROWS, L->n);
+    } else {
+        st = predict_phase(parts, th, n_parts, PART_OWN, L->n);
     }
 done:
-    wsl__keymap_release(&seen);
+    wsl__free(&model->alloc, table);
     wsl__free(&model->alloc, impossible);
-    wsl__free(&model->alloc, cols);
-    wsl__free(&model->alloc, vals);
-    wsl__free(&model->alloc, abstain_sum);
-    wsl__free(&model->alloc, cidx);
+    wsl__free(&model->alloc, parts);
+    wsl__free(&model->alloc, th);
     return st;
 }
 

@@ -39,6 +39,8 @@ struct wsl_label_model {
     int32_t k;
     size_t m;
     int fitted;
+    int threads;        /* predict's threads: wsl_label_model_set_threads, or the last fit's
+                           opts->n_threads; 0 = 1 */
     double *prior;      /* k */
     double *table;      /* m * k * (k + 1): P(v | c) at [(j * k + c) * (k + 1) + v + 1] */
     double *log_table;  /* log of table, -inf where 0 */
