@@ -2,9 +2,10 @@
  * Label-model speed: n x m votes, k = 2, 50% abstain, generated in memory. Times one pass over
  * the votes (a checksum of every vote), the fit and predict_proba, each the median of 5 runs,
  * and reports fit/pass and predict/pass measured in the same run, on 1 and 2 threads (the fit
- * gives the same bits on any number; predict is single-threaded). Then the memory of one fit +
- * predict: the peak resident memory above what the votes and the probabilities (and the
- * program) already hold, read from /proc (VmHWM, reset through clear_refs).
+ * gives the same bits on any number; predict splits its rows over the fit's threads, with the
+ * same bits too). Then the memory of one fit + predict on one thread: the peak resident
+ * memory above what the votes and the probabilities (and the program) already hold, read from
+ * /proc (VmHWM, reset through clear_refs).
  * usage: speed [N [M]]
  */
 #include "wsl/wsl.h"

@@ -223,7 +223,7 @@ wsl_status wsl__em_blocks(em_ctx *x, const wsl_label_model *model)
 }
 
 /* One block's patterns; k is x->k, a constant where run_block specializes it. */
-static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k)
+static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k, int indexed)
 {
     em_ctx *x = w->x;
     const wsl_pattern_table *T = x->T;
@@ -242,7 +242,7 @@ static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k)
         /* The gold column, when present, is the largest column: the last vote. */
         if (x->gold_col < T->m && nv > 0 && T->cols[s0 + nv - 1] == x->gold_col)
             gold = T->vals[s0 + --nv];
-        const size_t *given = x->pcidx ? x->pcidx + p * model->cl.n : NULL;
+        const size_t *given = indexed ? x->pcidx + p * model->cl.n : NULL;
         wsl__model_scores(model, k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, w->s, w->cidx,
                           given);
         if (gold != WSL_ABSTAIN) {
@@ -259,13 +259,19 @@ static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k)
 }
 
 /* Two classes, the common case, get a copy of the loop with k a constant: the class loops
- * unroll. The arithmetic is the same, so are the bits. */
+ * unroll. The arithmetic is the same, so are the bits. Models with cliques indexed per pattern
+ * get their own copies, so that the loop without cliques stays as lean as it was. */
 static void run_block(worker *w)
 {
-    if (w->x->k == 2)
-        run_patterns(w, 2);
+    int indexed = w->x->pcidx != NULL;
+    if (w->x->k == 2 && !indexed)
+        run_patterns(w, 2, 0);
+    else if (w->x->k == 2)
+        run_patterns(w, 2, 1);
+    else if (!indexed)
+        run_patterns(w, w->x->k, 0);
     else
-        run_patterns(w, w->x->k);
+        run_patterns(w, w->x->k, 1);
 }
 
 static void add(double *to, const double *from, size_t n)

@@ -175,7 +175,7 @@ static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
     if (k == 2) {
         /* The sums in registers, not through s: the same additions in the same order. */
         double s0 = model->log_prior[0] + abstain_sum[0], s1 = model->log_prior[1] + abstain_sum[1];
-        if (given || !cl->n) {
+        if (given) {
             for (size_t e = 0; e < nnz; e++) {
                 const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
                 s0 += d[0];
@@ -186,7 +186,7 @@ static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
                 cidx[q] = 0;
             for (size_t e = 0; e < nnz; e++) {
                 const double *d = model->delta + ((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2;
-                if (cl->of_source[cols[e]] >= 0) {
+                if (cl->n && cl->of_source[cols[e]] >= 0) {
                     cidx[cl->of_source[cols[e]]] += (size_t)(vals[e] + 1) * cl->stride[cols[e]];
                     continue;
                 }
