@@ -406,6 +406,7 @@ if command -v script >/dev/null 2>&1; then
   # on a terminal predict scores 8192 rows per call (3 calls here), else all in one call
   if cmp -s "$TMP/prog_p.csv" "$TMP/prog_p_tty.csv"; then passes=$((passes + 1)); else
     echo "FAIL: predict on a terminal (in chunks) wrote other probabilities"; fails=$((fails + 1)); fi
+  # 60,000 rows: with -j 2 two calls of 32,768 and 27,232 rows, the first split over two threads
   on_tty "$TMP/tty_pred3" "$WSL" predict "$TMP/prog.json" "$TMP/prog3.csv" -o "$TMP/prog3_tty.csv" -j 2
   if cmp -s "$TMP/prog3_1.csv" "$TMP/prog3_tty.csv"; then passes=$((passes + 1)); else
     echo "FAIL: predict -j 2 on a terminal (in chunks) wrote other probabilities"; fails=$((fails + 1)); fi

@@ -609,8 +609,16 @@ static wsl_label_matrix *gen_copies(size_t n, size_t copy_source, uint64_t seed,
     return L;
 }
 
+/* Log callback: counts the fits carried on to tol after the dependency search. */
+static void note_continued(wsl_log_level level, const char *msg, void *payload)
+{
+    (void)level;
+    *(int *)payload += strstr(msg, "continued to") != NULL;
+}
+
 START_TEST(test_dependencies)
 {
+    int continued = 0;
     size_t n = 30000, sizes[4], members[16], nq = 99, nm = 99, outcomes = 0;
     int32_t *gold = malloc(n * sizeof *gold);
     wsl_label_matrix *L = gen_copies(n, 2, 3, gold);
@@ -695,8 +703,12 @@ START_TEST(test_dependencies)
     /* Learned: finds the same group. */
     o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
     o.deps = WSL_DEPS_LEARN;
+    o.abstain = WSL_ABSTAIN_BY_POLARITY; /* no co-firing refit after the search */
+    o.log_fn = note_continued;
+    o.log_payload = &continued;
     wsl_label_model_free(D);
     D = wsl_test_fit(L, &o);
+    ck_assert_int_eq(continued, 1);
     WSL_ASSERT_OK(wsl_label_model_report(D, &r));
     ck_assert_uint_ge(r.learned_cliques, 1);
     WSL_ASSERT_OK(wsl_label_model_cliques(D, sizes, 4, members, 16, &nq, &nm));
@@ -709,6 +721,7 @@ START_TEST(test_dependencies)
         size_t nh = 0;
         WSL_ASSERT_OK(wsl_label_model_history(D, h, (size_t)o.max_iter, &nh));
         ck_assert_int_eq(r.converged, 1);
+        ck_assert_uint_ge(nh, 2);
         ck_assert_uint_eq(nh, (size_t)r.iterations);
         ck_assert_double_eq(h[nh - 1], r.penalized);
         ck_assert_double_lt(fabs(h[nh - 1] - h[nh - 2]), o.tol);
@@ -828,12 +841,13 @@ END_TEST
 START_TEST(test_predict_threads)
 {
     /* Predict split over threads gives the same bytes, probabilities and coverage, on each of
-     * its paths: a small universe of rows (m = 10), keyed rows (m = 30), rows too wide for a
-     * key (m = 50), and a model with a clique. */
-    const size_t ms[] = {10, 30, 50, 10};
+     * its paths: a small universe of rows (m = 10) shared by the threads (70,000 rows, more
+     * than the 59,049 possible) or cached by each (50,000 rows), keyed rows (m = 30), rows too
+     * wide for a key (m = 50), and a model with a clique. */
+    const size_t ms[] = {10, 10, 30, 50, 10}, ns[] = {70000, 50000, 70000, 70000, 70000};
     const int threads[] = {2, 3, 8};
-    size_t n = 70000;
-    for (size_t c = 0; c < 4; c++) {
+    for (size_t c = 0; c < 5; c++) {
+        size_t n = ns[c];
         wsl_synth_options so = WSL_SYNTH_OPTIONS_INIT;
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         const size_t group[] = {1, 2, 3}, group_size[] = {3};
@@ -847,7 +861,7 @@ START_TEST(test_predict_threads)
         so.coverage_max = 0.5;
         so.seed = 11 + c;
         WSL_ASSERT_OK(wsl_synth_generate(&L, &so, NULL, 0, NULL, 0, NULL, 0));
-        if (c == 3) {
+        if (c == 4) {
             o.dep_members = group;
             o.dep_sizes = group_size;
             o.n_dep_groups = 1;

@@ -105,7 +105,9 @@ WSL_API wsl_status wsl_set_error(wsl_status status, const char *fmt, ...)
  * A memory allocator with a user payload. Objects copy it at creation and use it for everything
  * they own for their whole life; children inherit it. NULL anywhere an allocator is taken means
  * the C library's malloc/realloc/free. Allocations inside OpenBLAS and transient cJSON trees are
- * out of scope (they use their own hooks, which belong to the application).
+ * out of scope (they use their own hooks, which belong to the application). A label model that
+ * predicts on several threads (wsl_label_model_set_threads) calls it from each of them: it must
+ * then be thread-safe.
  */
 typedef struct wsl_allocator {
     void *(*malloc_fn)(size_t size, void *payload);

@@ -237,7 +237,9 @@ WSL_API wsl_status wsl_label_model_predict_proba(const wsl_label_model *model,
  * into contiguous ranges, one per thread (at least 16,384 rows each). The probabilities do not
  * depend on it, bit for bit. A fit sets it to opts->n_threads; a loaded model starts at 1.
  * Set it before predicting, not while another thread predicts with the model. Models of the
- * one-coin engine (WSL_TABLES_ONE_COIN) predict on one thread.
+ * one-coin engine (WSL_TABLES_ONE_COIN) predict on one thread, and so does any L of fewer than
+ * 32,768 rows. With more than one thread, the model's allocator is called from those threads:
+ * it must be thread-safe (the C library's is).
  * @return WSL_OK, WSL_EINVAL (NULL model, n_threads outside 1..1024).
  * @since 0.1
  */

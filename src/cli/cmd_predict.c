@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows predicted per call (at most 4M votes copied at a time): a progress step. */
+/* Rows predicted per call (at most 4M votes copied at a time): a progress step. With threads,
+ * a call needs 16,384 rows per thread (the library's least share), up to 16M votes copied. */
 #define CHUNK_VOTES ((size_t)1 << 22)
-#define CHUNK_ROWS ((size_t)8192) /* per thread: each takes at least 16,384 rows */
+#define CHUNK_ROWS         ((size_t)8192)
+#define THREAD_ROWS        ((size_t)16384)
+#define THREAD_CHUNK_VOTES ((size_t)1 << 24)
 
 /*
  * predict_proba over L; when a progress line is drawn, in chunks of rows so that it moves. Rows
@@ -20,13 +23,17 @@ static wsl_status predict_rows(const wsl_label_model *model, const wsl_label_mat
 {
     size_t n = wsl_label_matrix_n_points(L), m = wsl_label_matrix_n_sources(L);
     size_t k = (size_t)wsl_label_model_cardinality(model);
-    size_t chunk = CHUNK_VOTES / (m ? m : 1) * (size_t)threads;
+    size_t chunk = CHUNK_VOTES / (m ? m : 1);
     int32_t *buf;
     wsl_status st = WSL_OK;
-    if (chunk > CHUNK_ROWS * (size_t)threads) /* enough rows for every thread */
-        chunk = CHUNK_ROWS * (size_t)threads;
+    if (chunk > CHUNK_ROWS)
+        chunk = CHUNK_ROWS;
     if (chunk < 1)
         chunk = 1;
+    if (threads > 1) /* every thread its share per call, else one call (threads <= 1024) */
+        chunk = THREAD_ROWS * (size_t)threads <= THREAD_CHUNK_VOTES / (m ? m : 1)
+                    ? THREAD_ROWS * (size_t)threads
+                    : n;
     if (n <= chunk || !bar->on) /* one call (which also checks the shape when n is 0) */
         return wsl_label_model_predict_proba(model, L, probs, n * k, covered, n);
     buf = malloc(chunk * m * sizeof *buf);
@@ -157,7 +164,8 @@ done:
 }
 
 const wsl_cli_command wsl_cmd_predict = {
-    "predict", "probabilistic labels from a fitted model",
+    "predict",
+    "probabilistic labels from a fitted model",
     "usage: wsl predict MODEL.json VOTES -o PROBS [--format F] [--labels-out LABELS.csv]\n"
     "                   [--tie abstain|hash|random|lowest] [-j N] [--json] [-q]\n"
     "\n"
@@ -167,7 +175,7 @@ const wsl_cli_command wsl_cmd_predict = {
     "one per line, ties broken by --tie (default abstain: -1). --json prints a JSON summary on\n"
     "stdout (instead of the line on stderr); -q prints neither the line nor progress. On a\n"
     "terminal a progress line counts the rows predicted. -j N predicts on N threads (default\n"
-    "1; the probabilities do not depend on it).\n"
+    "1; 16,384 rows at least each; the probabilities do not depend on it).\n"
     "\n"
     "example:\n"
     "  wsl predict model.json L_test.csv -o probs.csv\n",

@@ -46,7 +46,8 @@ struct wsl_label_model {
     double *log_table;  /* log of table, -inf where 0 */
     double *log_prior;  /* k */
     double *delta;      /* scoring cache: log P(v | c) - log P(abstain | c) (0 when a source
-                           never abstains) at [(j * (k + 1) + v + 1) * k + c], c contiguous */
+                           never abstains, and for a clique's members, whose joint table scores
+                           them) at [(j * (k + 1) + v + 1) * k + c], c contiguous */
     double *abstain_log; /* scoring cache: sum over sources outside cliques of log P(abstain | c) */
     wsl_fit_report report;
     double *history;    /* penalized log-likelihood per row, per iteration of the winner */

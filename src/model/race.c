@@ -116,8 +116,13 @@ wsl_status wsl__em_continue(const wsl__em_driver *d, wsl_label_model *model)
 {
     int it0 = (int)model->n_history, iters, converged;
     double pen = model->report.penalized, ll;
-    if (!model->report.converged || it0 >= d->o->max_iter)
-        return WSL_OK;         /* the iterations are spent */
+    if (!model->report.converged)
+        return WSL_OK;           /* the iterations are spent */
+    if (it0 >= d->o->max_iter) { /* converged at the looser tolerance on its last iteration */
+        model->report.converged =
+            it0 >= 2 && fabs(d->best_hist[it0 - 1] - d->best_hist[it0 - 2]) < d->o->tol;
+        return WSL_OK;
+    }
     d->ops->e_step(d->ctx, 1); /* the counts of the parameters in place */
     d->ops->m_step(d->ctx);
     memcpy(d->hist, d->best_hist, (size_t)it0 * sizeof *d->hist);
