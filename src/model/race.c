@@ -34,6 +34,32 @@ wsl_status wsl__em_iterate(const wsl__em_driver *d, int start_id, int it0, int i
     return WSL_OK;
 }
 
+/* Run EM on from iteration iters (unless converged) to convergence or max_iter; log it and
+ * record the history and report of the fit (what: words before the count in the log). */
+static wsl_status run_to_end(const wsl__em_driver *d, wsl_label_model *model, wsl_lm_start id,
+                             int iters, int converged, double pen, double ll, const char *what)
+{
+    if (!converged) {
+        WSL_TRY(
+            wsl__em_iterate(d, (int)id, iters, d->o->max_iter, pen, &iters, &converged, &pen, &ll));
+        if (!converged) { /* the likelihood of the parameters the last M-step left */
+            ll = d->ops->e_step(d->ctx, 0) / d->n_rows;
+            pen = ll + d->ops->log_prior(d->ctx) / d->n_rows;
+        }
+    }
+    wsl__log(d->o->log_fn, d->o->log_payload, WSL_LOG_INFO,
+             "start %d: %s%d iterations, penalized log-likelihood %.6f per row%s", (int)id, what,
+             iters, pen, converged ? "" : " (not converged)");
+    memcpy(d->best_hist, d->hist, (size_t)iters * sizeof *d->hist);
+    model->n_history = (size_t)iters;
+    model->report.iterations = iters;
+    model->report.converged = converged;
+    model->report.start = id;
+    model->report.log_likelihood = ll;
+    model->report.penalized = pen;
+    return WSL_OK;
+}
+
 /* A start's state after its first iterations. */
 typedef struct race_start {
     wsl_lm_start id;
@@ -83,29 +109,9 @@ wsl_status wsl__em_race(const wsl__em_driver *d, wsl_label_model *model)
     }
     {
         race_start *s = &sts[best];
-        int iters = s->iters, converged = s->converged;
-        double pen = s->pen, ll = s->ll;
         d->ops->restore(d->ctx, s->state);
-        memcpy(d->hist, s->hist, (size_t)iters * sizeof *s->hist);
-        if (!converged) {
-            if ((st = wsl__em_iterate(d, (int)s->id, iters, d->o->max_iter, pen, &iters, &converged,
-                                      &pen, &ll)) != WSL_OK)
-                goto done;
-            if (!converged) { /* the likelihood of the parameters the last M-step left */
-                ll = d->ops->e_step(d->ctx, 0) / d->n_rows;
-                pen = ll + d->ops->log_prior(d->ctx) / d->n_rows;
-            }
-        }
-        wsl__log(d->o->log_fn, d->o->log_payload, WSL_LOG_INFO,
-                 "start %d: %d iterations, penalized log-likelihood %.6f per row%s", (int)s->id,
-                 iters, pen, converged ? "" : " (not converged)");
-        memcpy(d->best_hist, d->hist, (size_t)iters * sizeof *d->hist);
-        model->n_history = (size_t)iters;
-        model->report.iterations = iters;
-        model->report.converged = converged;
-        model->report.start = s->id;
-        model->report.log_likelihood = ll;
-        model->report.penalized = pen;
+        memcpy(d->hist, s->hist, (size_t)s->iters * sizeof *s->hist);
+        st = run_to_end(d, model, s->id, s->iters, s->converged, s->pen, s->ll, "");
     }
 done:
     wsl__free(&model->alloc, buf);
@@ -114,8 +120,7 @@ done:
 
 wsl_status wsl__em_continue(const wsl__em_driver *d, wsl_label_model *model)
 {
-    int it0 = (int)model->n_history, iters, converged;
-    double pen = model->report.penalized, ll;
+    int it0 = (int)model->n_history;
     if (!model->report.converged)
         return WSL_OK;           /* the iterations are spent */
     if (it0 >= d->o->max_iter) { /* converged at the looser tolerance on its last iteration */
@@ -126,20 +131,6 @@ wsl_status wsl__em_continue(const wsl__em_driver *d, wsl_label_model *model)
     d->ops->e_step(d->ctx, 1); /* the counts of the parameters in place */
     d->ops->m_step(d->ctx);
     memcpy(d->hist, d->best_hist, (size_t)it0 * sizeof *d->hist);
-    WSL_TRY(wsl__em_iterate(d, (int)model->report.start, it0, d->o->max_iter, pen, &iters,
-                            &converged, &pen, &ll));
-    if (!converged) {
-        ll = d->ops->e_step(d->ctx, 0) / d->n_rows;
-        pen = ll + d->ops->log_prior(d->ctx) / d->n_rows;
-    }
-    wsl__log(d->o->log_fn, d->o->log_payload, WSL_LOG_INFO,
-             "start %d: continued to %d iterations, penalized log-likelihood %.6f per row%s",
-             (int)model->report.start, iters, pen, converged ? "" : " (not converged)");
-    memcpy(d->best_hist, d->hist, (size_t)iters * sizeof *d->hist);
-    model->n_history = (size_t)iters;
-    model->report.iterations = iters;
-    model->report.converged = converged;
-    model->report.log_likelihood = ll;
-    model->report.penalized = pen;
-    return WSL_OK;
+    return run_to_end(d, model, model->report.start, it0, 0, model->report.penalized, NAN,
+                      "continued to ");
 }
