@@ -3,9 +3,11 @@
  * the votes (a checksum of every vote), the fit and predict_proba, each the median of 5 runs,
  * and reports fit/pass and predict/pass measured in the same run, on 1 and 2 threads (the fit
  * gives the same bits on any number; predict splits its rows over the fit's threads, with the
- * same bits too). Then the memory of one fit + predict on one thread: the peak resident
- * memory above what the votes and the probabilities (and the program) already hold, read from
- * /proc (VmHWM, reset through clear_refs).
+ * same bits too); and the one call that fits and predicts the same rows
+ * (wsl_label_model_fit_predict_proba: the same bits, each row read once). Then the memory of
+ * one fit + predict on one thread, both ways: the peak resident memory above what the votes
+ * and the probabilities (and the program) already hold, read from /proc (VmHWM, reset through
+ * clear_refs).
  * usage: speed [N [M]]
  */
 #include "wsl/wsl.h"
@@ -52,8 +54,9 @@ static long status_kib(const char *key)
     return v;
 }
 
-/* Peak resident memory of one fit + predict above what was resident before it, in KiB. */
-static long extra_kib(const wsl_label_matrix *L, double *probs, size_t n)
+/* Peak resident memory of one fit + predict (fused: in one call) above what was resident
+ * before it, in KiB. */
+static long extra_kib(const wsl_label_matrix *L, double *probs, size_t n, int fused)
 {
     FILE *f = fopen("/proc/self/clear_refs", "w");
     wsl_label_model *M = NULL;
@@ -64,8 +67,9 @@ static long extra_kib(const wsl_label_matrix *L, double *probs, size_t n)
     fclose(f);
     base = status_kib("VmRSS");
     wsl_label_model_create(&M, 2, NULL);
-    if (wsl_label_model_fit(M, L, NULL) != WSL_OK ||
-        wsl_label_model_predict_proba(M, L, probs, n * 2, NULL, 0) != WSL_OK)
+    if (fused ? wsl_label_model_fit_predict_proba(M, L, NULL, probs, n * 2, NULL, 0) != WSL_OK
+              : (wsl_label_model_fit(M, L, NULL) != WSL_OK ||
+                 wsl_label_model_predict_proba(M, L, probs, n * 2, NULL, 0) != WSL_OK))
         return -1;
     wsl_label_model_free(M);
     return status_kib("VmHWM") - base;
@@ -79,9 +83,9 @@ int main(int argc, char **argv)
     wsl_label_matrix *L = NULL;
     int32_t *buf = NULL;
     double *probs = malloc(n * 2 * sizeof *probs);
-    double t_pass[RUNS], t_fit[RUNS], t_pred[RUNS];
+    double t_pass[RUNS], t_fit[RUNS], t_pred[RUNS], t_both[RUNS];
     uint64_t checksum = 0;
-    long extra;
+    long extra, extra_fused;
     so.n_points = n;
     so.n_sources = m;
     so.coverage_min = so.coverage_max = 0.5;
@@ -95,9 +99,11 @@ int main(int argc, char **argv)
      * would otherwise hide part of the peak. The probabilities are touched so that they are
      * resident before, like the votes. */
     memset(probs, 0, n * 2 * sizeof *probs);
-    extra = extra_kib(L, probs, n);
-    printf("| n x m | threads | pass (s) | fit (s) | predict (s) | fit + predict (s) | fit / pass | "
-           "predict / pass |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    extra = extra_kib(L, probs, n, 0);
+    extra_fused = extra_kib(L, probs, n, 1);
+    printf("| n x m | threads | pass (s) | fit (s) | predict (s) | fit + predict (s) | one call "
+           "(s) | fit / pass | predict / pass | one call / pass |\n"
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int threads = 1; threads <= 2; threads++) {
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         o.n_threads = threads;
@@ -122,21 +128,36 @@ int main(int argc, char **argv)
             wsl_label_model_predict_proba(M, L, probs, n * 2, NULL, 0);
             t_pred[r] = now() - t0;
             wsl_label_model_free(M);
+            M = NULL;
+            wsl_label_model_create(&M, 2, NULL);
+            t0 = now();
+            if (wsl_label_model_fit_predict_proba(M, L, &o, probs, n * 2, NULL, 0) != WSL_OK) {
+                fprintf(stderr, "speed: %s\n", wsl_last_error());
+                return 1;
+            }
+            t_both[r] = now() - t0;
+            wsl_label_model_free(M);
         }
         {
             double pass = median(t_pass), fit = median(t_fit), pred = median(t_pred);
-            printf("| %zu x %zu | %d | %.4f | %.4f | %.4f | %.4f | %.1f | %.1f |\n", n, m, threads,
-                   pass, fit, pred, fit + pred, fit / pass, pred / pass);
+            double both = median(t_both);
+            printf("| %zu x %zu | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.1f | %.1f | %.1f |\n",
+                   n, m, threads, pass, fit, pred, fit + pred, both, fit / pass, pred / pass,
+                   both / pass);
         }
     }
     {
         /* Votes: the cells the matrix holds (dense, one byte each at k = 2); probabilities:
          * n x 2 doubles. */
         double votes_mib = (double)(n * m) / 1048576.0, probs_mib = (double)(n * 2 * 8) / 1048576.0;
-        printf("\nmemory of one fit + predict at %zu x %zu: votes %.1f MiB, probabilities %.1f MiB, "
-               "peak resident memory %.1f MiB above them (%.0f%% of votes + probabilities)\n",
-               n, m, votes_mib, probs_mib, (double)extra / 1024.0,
-               100.0 * ((double)extra / 1024.0) / (votes_mib + probs_mib));
+        printf(
+            "\nmemory of one fit + predict at %zu x %zu: votes %.1f MiB, probabilities %.1f MiB, "
+            "peak resident memory %.1f MiB above them (%.0f%% of votes + probabilities); "
+            "in one call %.1f MiB (%.0f%%)\n",
+            n, m, votes_mib, probs_mib, (double)extra / 1024.0,
+            100.0 * ((double)extra / 1024.0) / (votes_mib + probs_mib),
+            (double)extra_fused / 1024.0,
+            100.0 * ((double)extra_fused / 1024.0) / (votes_mib + probs_mib));
     }
     fprintf(stderr, "(checksum %llu)\n", (unsigned long long)checksum);
     free(buf);

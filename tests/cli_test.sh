@@ -386,6 +386,20 @@ if cmp -s "$TMP/prog3_1.csv" "$TMP/prog3_3.csv" && cmp -s "$TMP/prog3_1.csv" "$T
   passes=$((passes + 1)); else echo "FAIL: predict on threads wrote other probabilities"; fails=$((fails + 1)); fi
 expect 1 "predict -j 0" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog3.csv" -o "$TMP/q.csv" -j 0
 contains "$TMP/err" "--threads" "predict -j 0 names the option"
+# fit --probs-out: the same model and the same probabilities as fit then predict
+expect 0 "fit --probs-out" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/prog_fp.json" --probs-out "$TMP/prog_fp.csv" --json
+contains "$TMP/out" '"probs_out": ".*prog_fp.csv"' "fit --json names the probabilities"
+if cmp -s "$TMP/prog.json" "$TMP/prog_fp.json" && cmp -s "$TMP/prog_p.csv" "$TMP/prog_fp.csv"; then
+  passes=$((passes + 1)); else echo "FAIL: fit --probs-out differs from fit + predict"; fails=$((fails + 1)); fi
+expect 0 "fit --probs-out npy, one-coin" -- "$WSL" fit "$DATA/cli_small.csv" -k 2 -o "$TMP/fp2.json" --probs-out "$TMP/fp2.npy" --tables one-coin
+expect 0 "predict npy for --probs-out" -- "$WSL" predict "$TMP/fp2.json" "$DATA/cli_small.csv" -o "$TMP/fp2p.npy"
+if cmp -s "$TMP/fp2.npy" "$TMP/fp2p.npy"; then passes=$((passes + 1)); else
+  echo "FAIL: fit --probs-out (one-coin, npy) differs from predict"; fails=$((fails + 1)); fi
+expect 1 "fit --probs-out onto the model" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/same.json" --probs-out "$TMP/same.json"
+contains "$TMP/err" "name the same file" "fit --probs-out onto -o named"
+expect 1 "fit --probs-out onto the votes" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/x.json" --probs-out "$TMP/prog.csv"
+expect 1 "fit --probs-out with a bad extension" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/x.json" --probs-out "$TMP/x.txt"
+contains "$TMP/err" "written as .csv or .npy" "fit --probs-out names the formats"
 if command -v script >/dev/null 2>&1; then
   on_tty() { # OUT COMMAND...: run under a pseudo-terminal, transcript (stdout + stderr) in OUT
     out=$1; shift

@@ -1072,6 +1072,87 @@ START_TEST(test_pattern_paths_same_bits)
 }
 END_TEST
 
+/* One call's fit and probabilities against fit, then predict_proba: the same model (its saved
+ * bytes) and the same probabilities and covered flags, bit for bit. */
+static void check_fit_predict(const wsl_label_matrix *L, const wsl_fit_options *o)
+{
+    size_t n = wsl_label_matrix_n_points(L), k = (size_t)wsl_label_matrix_cardinality(L);
+    wsl_label_model *A = wsl_test_fit(L, o), *B = NULL;
+    double *pa = malloc(n * k * sizeof *pa), *pb = malloc(n * k * sizeof *pb);
+    uint8_t *ca = malloc(n), *cb = malloc(n);
+    wsl_buf ja = WSL_BUF_INIT, jb = WSL_BUF_INIT;
+    ck_assert(pa && pb && ca && cb);
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(A, L, pa, n * k, ca, n));
+    WSL_ASSERT_OK(wsl_label_model_create(&B, (int32_t)k, NULL));
+    memset(pb, 0x5a, n * k * sizeof *pb);
+    WSL_ASSERT_OK(wsl_label_model_fit_predict_proba(B, L, o, pb, n * k, cb, n));
+    ck_assert_mem_eq(pa, pb, n * k * sizeof *pa);
+    ck_assert_mem_eq(ca, cb, n);
+    WSL_ASSERT_OK(wsl_label_model_save_buf(A, &ja));
+    WSL_ASSERT_OK(wsl_label_model_save_buf(B, &jb));
+    ck_assert_uint_eq(ja.size, jb.size);
+    ck_assert_mem_eq(ja.ptr, jb.ptr, ja.size);
+    /* covered may be NULL */
+    WSL_ASSERT_OK(wsl_label_model_fit_predict_proba(B, L, o, pb, n * k, NULL, 0));
+    ck_assert_mem_eq(pa, pb, n * k * sizeof *pa);
+    wsl_buf_dispose(&ja);
+    wsl_buf_dispose(&jb);
+    free(pa);
+    free(pb);
+    free(ca);
+    free(cb);
+    wsl_label_model_free(A);
+    wsl_label_model_free(B);
+}
+
+START_TEST(test_fit_predict_same_bits)
+{
+    /* (m, k, n): direct keys (one with rows of no vote), packed keys, row bytes (1-byte and
+     * 2-byte cells) */
+    static const size_t shapes[][3] = {{6, 2, 4000}, {12, 4, 4000}, {40, 2, 2000}, {9, 130, 600}};
+    double acc[40], cov[40];
+    int32_t gold[4000];
+    for (size_t j = 0; j < 40; j++) {
+        acc[j] = 0.55 + 0.04 * (double)(j % 10);
+        cov[j] = 0.1 + 0.05 * (double)(j % 11);
+    }
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        size_t n = shapes[s][2], m = shapes[s][0];
+        int32_t k = (int32_t)shapes[s][1];
+        wsl_label_matrix *L = gen(n, m, k, acc, cov, 17 + s, gold), *S = NULL;
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        o.max_iter = 25; /* bounds the k = 130 fit */
+        check_fit_predict(L, &o);
+        WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
+        check_fit_predict(S, &o); /* sparse: predicted row by row after the fit */
+        if (s < 2) {
+            o.n_threads = 2;
+            check_fit_predict(L, &o);
+            o.n_threads = 1;
+            o.tables = WSL_TABLES_ONE_COIN; /* its own predict */
+            check_fit_predict(L, &o);
+            o.tables = WSL_TABLES_DEFAULT;
+            for (size_t i = 50; i < n; i++)
+                gold[i] = WSL_ABSTAIN;
+            o.gold = gold; /* gold rides in the table: predicted row by row */
+            o.gold_len = n;
+            check_fit_predict(L, &o);
+        }
+        wsl_label_matrix_free(L);
+        wsl_label_matrix_free(S);
+    }
+    {
+        /* a clique model (learned dependencies) */
+        int32_t g[3000];
+        wsl_label_matrix *L = gen_copies(3000, 1, 5, g);
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        o.deps = WSL_DEPS_LEARN;
+        check_fit_predict(L, &o);
+        wsl_label_matrix_free(L);
+    }
+}
+END_TEST
+
 START_TEST(test_semi_supervised_gold)
 {
     const double acc[] = {0.9, 0.6, 0.7};
@@ -1733,6 +1814,59 @@ START_TEST(test_iteration_callback)
 END_TEST
 
 /* A failed fit leaves the model unfitted (predict: WSL_ESTATE), and a retried fit works. */
+START_TEST(test_fit_predict_errors)
+{
+    const double acc[] = {0.9, 0.6, 0.7};
+    const double cov[] = {0.5, 0.6, 0.7};
+    wsl_label_matrix *L = gen(100, 3, 2, acc, cov, 4, NULL),
+                     *K3 = gen(100, 3, 3, acc, cov, 4, NULL);
+    wsl_label_matrix *E = NULL;
+    wsl_label_model *M = NULL;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    double p[200];
+    uint8_t cov8[100];
+    int32_t gold[99] = {0};
+    int calls = 0;
+    WSL_ASSERT_OK(wsl_label_model_create(&M, 2, NULL));
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(NULL, L, NULL, p, 200, NULL, 0),
+                      WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, NULL, NULL, p, 200, NULL, 0),
+                      WSL_EINVAL);
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, L, NULL, NULL, 200, NULL, 0),
+                      WSL_EINVAL);
+    /* Every failure leaves the model unfitted, buffers checked before the fit. */
+    WSL_ASSERT_OK(wsl_label_model_fit(M, L, NULL));
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, L, NULL, p, 199, NULL, 0), WSL_EBUFS);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "probs holds 199"));
+    ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+    WSL_ASSERT_OK(wsl_label_model_fit(M, L, NULL));
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, L, NULL, p, 200, cov8, 99), WSL_EBUFS);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "covered holds 99"));
+    ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, K3, NULL, p, 200, NULL, 0), WSL_EDIM);
+    o.max_iter = 0;
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, L, &o, p, 200, NULL, 0), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "max_iter"));
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.gold = gold;
+    o.gold_len = 99;
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, L, &o, p, 200, NULL, 0), WSL_EDIM);
+    o = (wsl_fit_options)WSL_FIT_OPTIONS_INIT;
+    o.iter_fn = stop_at_2;
+    o.iter_payload = &calls;
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, L, &o, p, 200, NULL, 0), WSL_ECALLBACK);
+    ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&E, NULL, 0, 3, 3, 2, WSL_STORAGE_DENSE, NULL));
+    WSL_ASSERT_STATUS(wsl_label_model_fit_predict_proba(M, E, NULL, p, 200, NULL, 0), WSL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(wsl_last_error(), "no rows"));
+    ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+    wsl_label_model_free(M);
+    wsl_label_matrix_free(L);
+    wsl_label_matrix_free(K3);
+    wsl_label_matrix_free(E);
+}
+END_TEST
+
 static wsl_status fit_or_retry(wsl_label_model *M, const wsl_label_matrix *L,
                                const wsl_fit_options *o)
 {
@@ -1757,6 +1891,21 @@ static wsl_status oom_fit_predict_on(const wsl_allocator *a, const wsl_label_mat
         st = fit_or_retry(M, L, o);
     if (st == WSL_OK)
         st = wsl_label_model_predict_proba(M, L, p, len, NULL, 0);
+    wsl_label_model_free(M);
+    return st;
+}
+
+/* The same through wsl_label_model_fit_predict_proba: a failure leaves the model unfitted. */
+static wsl_status oom_fused_on(const wsl_allocator *a, const wsl_label_matrix *L, double *p,
+                               size_t len)
+{
+    wsl_label_model *M = NULL;
+    wsl_status st = wsl_label_model_create(&M, wsl_label_matrix_cardinality(L), a);
+    if (st == WSL_OK) {
+        st = wsl_label_model_fit_predict_proba(M, L, NULL, p, len, NULL, 0);
+        if (st != WSL_OK)
+            ck_assert_int_eq(wsl_label_model_is_fitted(M), 0);
+    }
     wsl_label_model_free(M);
     return st;
 }
@@ -1954,7 +2103,7 @@ static wsl_status oom_pattern_paths(const wsl_allocator *a, void *ctx)
     static const double acc[] = {0.9, 0.6, 0.7, 0.8, 0.75, 0.85, 0.6, 0.7, 0.8, 0.9, 0.65, 0.7};
     static const double cov[] = {0.5, 0.6, 0.7, 0.4, 0.5, 0.3, 0.6, 0.5, 0.4, 0.3, 0.5, 0.6};
     double acc40[40], cov40[40], p[300 * 4];
-    wsl_label_matrix *L = gen(300, 12, 4, acc, cov, 5, NULL), *S = NULL, *W;
+    wsl_label_matrix *L = gen(300, 12, 4, acc, cov, 5, NULL), *S = NULL, *W, *D;
     wsl_status st;
     (void)ctx;
     for (size_t j = 0; j < 40; j++) {
@@ -1962,15 +2111,26 @@ static wsl_status oom_pattern_paths(const wsl_allocator *a, void *ctx)
         cov40[j] = cov[j % 12];
     }
     W = gen(300, 40, 2, acc40, cov40, 8, NULL); /* 40 sources x 2 bits: too wide for a key */
+    D = gen(300, 6, 2, acc, cov, 9, NULL);      /* 3^6 possible rows: direct keys */
     WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
     st = oom_fit_predict_on(a, L, NULL, p, sizeof p / sizeof p[0]); /* 5^12: packed keys */
     if (st == WSL_OK)
         st = oom_fit_predict_on(a, S, NULL, p, sizeof p / sizeof p[0]);
     if (st == WSL_OK)
         st = oom_fit_predict_on(a, W, NULL, p, sizeof p / sizeof p[0]);
+    /* the three ways a fit records each row's pattern, and sparse (row by row) */
+    if (st == WSL_OK)
+        st = oom_fused_on(a, L, p, sizeof p / sizeof p[0]);
+    if (st == WSL_OK)
+        st = oom_fused_on(a, S, p, sizeof p / sizeof p[0]);
+    if (st == WSL_OK)
+        st = oom_fused_on(a, W, p, sizeof p / sizeof p[0]);
+    if (st == WSL_OK)
+        st = oom_fused_on(a, D, p, sizeof p / sizeof p[0]);
     wsl_label_matrix_free(L);
     wsl_label_matrix_free(S);
     wsl_label_matrix_free(W);
+    wsl_label_matrix_free(D);
     return st;
 }
 
@@ -2063,6 +2223,8 @@ static Suite *label_model_suite(void)
     tcase_add_test(core, test_dependencies_not_invented);
     tcase_add_test(edge, test_deterministic_bits);
     tcase_add_test(edge, test_pattern_paths_same_bits);
+    tcase_add_test(edge, test_fit_predict_same_bits);
+    tcase_add_test(errors, test_fit_predict_errors);
     tcase_add_test(edge, test_softmax_two_classes);
     tcase_add_test(threads, test_threads_same_bits);
     tcase_set_timeout(threads, 300); /* fits under ThreadSanitizer are slow */

@@ -233,6 +233,24 @@ WSL_API wsl_status wsl_label_model_predict_proba(const wsl_label_model *model,
                                                  size_t covered_len);
 
 /**
+ * Fit on L and predict L's rows in one call: the same model as wsl_label_model_fit(L, opts)
+ * and the same probabilities, bit for bit, as wsl_label_model_predict_proba(L) after it, but
+ * each row is read once: the fit remembers which vote pattern every row has (in probs itself,
+ * so no memory is added), and predict then scores each distinct pattern once and copies. The
+ * usual workflow (fit on the training votes, then label those same rows) costs about a fit.
+ * probs and covered are as for wsl_label_model_predict_proba(); on failure the model is
+ * unfitted and probs holds no probabilities.
+ * @return as wsl_label_model_fit(), WSL_EINVAL (NULL probs), WSL_EBUFS (probs_len < n*k or
+ *         covered_len < n; checked before the fit).
+ * @since 0.1
+ */
+WSL_API wsl_status wsl_label_model_fit_predict_proba(wsl_label_model *model,
+                                                     const wsl_label_matrix *L,
+                                                     const wsl_fit_options *opts, double *probs,
+                                                     size_t probs_len, uint8_t *covered,
+                                                     size_t covered_len);
+
+/**
  * Threads for wsl_label_model_predict_proba() and wsl_label_model_predict(): rows are split
  * into contiguous ranges, one per thread (at least 16,384 rows each). The probabilities do not
  * depend on it, bit for bit. A fit sets it to opts->n_threads; a loaded model starts at 1.

@@ -113,11 +113,11 @@ static int run(int argc, char **argv)
     const char *format = NULL, *ktext = NULL, *out = NULL, *tables = NULL, *abstain = NULL,
                *prior = NULL, *pc = NULL, *iters = NULL, *tol = NULL, *gold_path = NULL,
                *threads = NULL, *sp_path = NULL, *sp_strength = NULL, *deps = NULL,
-               *names_path = NULL, *pos[1];
+               *names_path = NULL, *probs_out = NULL, *pos[1];
     int rc, verbose = 0, json = 0, quiet = 0;
     size_t n_pos, n_gold = 0;
     long long k = 0;
-    double *prior_buf = NULL;
+    double *prior_buf = NULL, *probs = NULL;
     int32_t *gold = NULL;
     wsl_label_matrix *L = NULL;
     wsl_label_model *model = NULL;
@@ -129,17 +129,25 @@ static int run(int argc, char **argv)
     char **names = NULL;
     size_t *dep_members = NULL, *dep_sizes = NULL, n_groups = 0;
     const wsl_cli_opt opts[] = {
-        {"--format", NULL, &format, NULL},   {"--cardinality", "-k", &ktext, NULL},
-        {"--output", "-o", &out, NULL},      {"--tables", NULL, &tables, NULL},
-        {"--abstain", NULL, &abstain, NULL}, {"--prior", NULL, &prior, NULL},
-        {"--pseudo-count", NULL, &pc, NULL}, {"--max-iter", NULL, &iters, NULL},
-        {"--tol", NULL, &tol, NULL},         {"--gold", NULL, &gold_path, NULL},
-        {"--threads", "-j", &threads, NULL}, {"--verbose", "-v", NULL, &verbose},
+        {"--format", NULL, &format, NULL},
+        {"--cardinality", "-k", &ktext, NULL},
+        {"--output", "-o", &out, NULL},
+        {"--tables", NULL, &tables, NULL},
+        {"--abstain", NULL, &abstain, NULL},
+        {"--prior", NULL, &prior, NULL},
+        {"--pseudo-count", NULL, &pc, NULL},
+        {"--max-iter", NULL, &iters, NULL},
+        {"--tol", NULL, &tol, NULL},
+        {"--gold", NULL, &gold_path, NULL},
+        {"--threads", "-j", &threads, NULL},
+        {"--verbose", "-v", NULL, &verbose},
         {"--json", NULL, NULL, &json},
         {"--source-priors", NULL, &sp_path, NULL},
         {"--source-prior-strength", NULL, &sp_strength, NULL},
-        {"--deps", NULL, &deps, NULL},       {"--names", NULL, &names_path, NULL},
+        {"--deps", NULL, &deps, NULL},
+        {"--names", NULL, &names_path, NULL},
         {"--quiet", "-q", NULL, &quiet},
+        {"--probs-out", NULL, &probs_out, NULL},
     };
     memset(&fp, 0, sizeof fp);
     if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &n_pos)))
@@ -152,8 +160,18 @@ static int run(int argc, char **argv)
     }
     if ((rc = wsl_cli_long("fit", "-k", ktext, 2, WSL_MAX_CARDINALITY, &k)))
         return rc;
-    if (wsl_cli_same_file(pos[0], out)) {
+    if (wsl_cli_same_file(pos[0], out) || (probs_out && wsl_cli_same_file(pos[0], probs_out))) {
         wsl_cli_errorf("fit", "refusing to overwrite the input %s", pos[0]);
+        return WSL_EXIT_USAGE;
+    }
+    if (probs_out && wsl_cli_same_file(out, probs_out)) {
+        wsl_cli_errorf("fit", "-o and --probs-out name the same file %s", out);
+        return WSL_EXIT_USAGE;
+    }
+    if (probs_out && wsl_format_from_path(probs_out) != WSL_FORMAT_CSV &&
+        wsl_format_from_path(probs_out) != WSL_FORMAT_NPY) { /* before the fit, not after */
+        wsl_cli_errorf("fit", "--probs-out %s: probabilities are written as .csv or .npy",
+                       probs_out);
         return WSL_EXIT_USAGE;
     }
     prior_buf = calloc((size_t)k, sizeof *prior_buf);
@@ -208,17 +226,45 @@ static int run(int argc, char **argv)
         o.gold = gold;
         o.gold_len = n_gold;
     }
-    wsl_cli_progress_phase(&fp.bar, "EM");
-    if ((st = wsl_label_model_create(&model, (int32_t)k, NULL)) ||
-        (st = wsl_label_model_fit(model, L, &o)) || (st = wsl_label_model_report(model, &rep)))
+    if (probs_out) {
+        size_t cells = wsl_label_matrix_n_points(L) * (size_t)k;
+        if (!(probs = malloc(cells * sizeof *probs))) {
+            wsl_cli_errorf("fit", "out of memory for %zu x %lld probabilities",
+                           wsl_label_matrix_n_points(L), k);
+            rc = WSL_EXIT_INPUT;
+            goto done;
+        }
+        /* One call: each row is read once for the fit and its probabilities. */
+        wsl_cli_progress_phase(&fp.bar, "EM");
+        if ((st = wsl_label_model_create(&model, (int32_t)k, NULL)) ||
+            (st = wsl_label_model_fit_predict_proba(model, L, &o, probs, cells, NULL, 0)))
+            goto fail;
+    } else {
+        wsl_cli_progress_phase(&fp.bar, "EM");
+        if ((st = wsl_label_model_create(&model, (int32_t)k, NULL)) ||
+            (st = wsl_label_model_fit(model, L, &o)))
+            goto fail;
+    }
+    if ((st = wsl_label_model_report(model, &rep)))
         goto fail;
     wsl_cli_progress_phase(&fp.bar, "writing %s", out);
     if ((st = wsl_label_model_save(model, out)))
         goto fail;
+    if (probs_out) {
+        wsl_cli_progress_phase(&fp.bar, "writing %s", probs_out);
+        if ((st = wsl_probs_write(probs, wsl_label_matrix_n_points(L), (size_t)k, probs_out,
+                                  WSL_FORMAT_AUTO)))
+            goto fail;
+    }
     wsl_cli_progress_end(&fp.bar);
     if (json) {
         printf("{\"model\": ");
         wsl_cli_json_string(stdout, out);
+        printf(", \"probs_out\": ");
+        if (probs_out)
+            wsl_cli_json_string(stdout, probs_out);
+        else
+            printf("null");
         printf(", \"n\": %zu, \"m\": %zu, \"k\": %lld, \"patterns\": %zu, "
                "\"iterations\": %d, \"converged\": %s, \"log_likelihood\": %.9g, "
                "\"fallback\": %s, \"tables\": \"%s\", \"abstain\": \"%s\"}\n",
@@ -246,6 +292,7 @@ done:
     wsl_label_matrix_free(L);
     wsl_array_free(gold, NULL);
     free(prior_buf);
+    free(probs);
     wsl_cli_source_priors_free(&sp);
     free(dep_members);
     free(dep_sizes);
@@ -280,6 +327,8 @@ const wsl_cli_command wsl_cmd_fit = {
     "  -v, --verbose       log every EM iteration and the fit's decisions to stderr\n"
     "  --json              print a JSON summary on stdout (instead of the line on stderr)\n"
     "  -q, --quiet         no progress line and no summary on stderr\n"
+    "  --probs-out PROBS   also write the probabilities of VOTES' rows, as 'wsl predict\n"
+    "                      MODEL.json VOTES -o PROBS' would (.csv or .npy), in the same pass\n"
     "\n"
     "On a terminal, a progress line on stderr counts EM iterations (start s of 3, rate,\n"
     "an estimated ETA); with stderr redirected, -q or -v there is none.\n"

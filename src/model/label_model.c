@@ -226,27 +226,40 @@ wsl_status wsl_label_model_set_threads(wsl_label_model *model, int n_threads)
     return WSL_OK;
 }
 
-wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L,
-                               const wsl_fit_options *opts)
+/* The arguments of a fit on a label matrix, checked (fn names the public call). */
+static wsl_status check_fit(const char *fn, wsl_label_model *model, const wsl_label_matrix *L,
+                            const wsl_fit_options *opts)
+{
+    if (L->k != model->k)
+        return wsl__error(WSL_EDIM, "%s: votes have %ld classes, the model %ld", fn, (long)L->k,
+                          (long)model->k);
+    if (L->n == 0)
+        return wsl__error(WSL_EINVAL, "%s: the label matrix has no rows", fn);
+    WSL_TRY(wsl_fit_options_validate(opts, model->k));
+    if (opts && opts->gold && opts->gold_len != L->n)
+        return wsl__error(WSL_EDIM, "%s: opts->gold has %zu labels, the votes %zu rows", fn,
+                          opts->gold_len, L->n);
+    return WSL_OK;
+}
+
+/*
+ * The fit on L's rows (arguments checked). *T_out receives the table it fitted, for the
+ * caller to free, or NULL on failure. rp (or NULL) records each row's pattern when the table is
+ * built from the rows alone.
+ */
+static wsl_status fit_rows(wsl_label_model *model, const wsl_label_matrix *L,
+                           const wsl_fit_options *opts, wsl__row_patterns *rp,
+                           wsl_pattern_table **T_out)
 {
     wsl_pattern_table *T = NULL;
     wsl_status st;
     size_t gold_col;
-    WSL_CHECK_ARG(model != NULL);
-    release_params(model); /* a failed fit leaves the model unfitted */
-    WSL_CHECK_ARG(L != NULL);
-    if (L->k != model->k)
-        return wsl__error(WSL_EDIM, "%s: votes have %ld classes, the model %ld", __func__,
-                          (long)L->k, (long)model->k);
-    if (L->n == 0)
-        return wsl__error(WSL_EINVAL, "%s: the label matrix has no rows", __func__);
-    WSL_TRY(wsl_fit_options_validate(opts, model->k));
-    if (opts && opts->gold && opts->gold_len != L->n)
-        return wsl__error(WSL_EDIM, "%s: opts->gold has %zu labels, the votes %zu rows",
-                          __func__, opts->gold_len, L->n);
+    *T_out = NULL;
     if (!(opts && opts->gold)) {
         /* Built straight in canonical order: the fit needs no copy. */
-        if ((st = wsl__patterns_of_rows(L, &model->alloc, &T)) != WSL_OK)
+        st = rp ? wsl__patterns_of_rows_ids(L, &model->alloc, &T, rp)
+                : wsl__patterns_of_rows(L, &model->alloc, &T);
+        if (st != WSL_OK)
             return st;
         gold_col = SIZE_MAX;
     } else {
@@ -277,6 +290,24 @@ wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L
         st = fit_table(model, T, gold_col, opts);
     else
         release_params(model);
+    if (st != WSL_OK) {
+        wsl_pattern_table_free(T);
+        T = NULL;
+    }
+    *T_out = T;
+    return st;
+}
+
+wsl_status wsl_label_model_fit(wsl_label_model *model, const wsl_label_matrix *L,
+                               const wsl_fit_options *opts)
+{
+    wsl_pattern_table *T = NULL;
+    wsl_status st;
+    WSL_CHECK_ARG(model != NULL);
+    release_params(model); /* a failed fit leaves the model unfitted */
+    WSL_CHECK_ARG(L != NULL);
+    WSL_TRY(check_fit(__func__, model, L, opts));
+    st = fit_rows(model, L, opts, NULL, &T);
     wsl_pattern_table_free(T);
     return st;
 }
@@ -648,6 +679,103 @@ done:
     wsl__free(&model->alloc, impossible);
     wsl__free(&model->alloc, parts);
     wsl__free(&model->alloc, th);
+    return st;
+}
+
+/*
+ * The probabilities of the rows a fit recorded in rp, from the table T it fitted: each
+ * pattern's posterior once, in the table's order (as predict scores a row with those votes:
+ * the same bits), then a lookup and a copy per row. T is freed once its votes are scored.
+ */
+static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label_matrix *L,
+                                   wsl_pattern_table **T, const wsl__row_patterns *rp,
+                                   double *probs, uint8_t *covered)
+{
+    const wsl_allocator *a = &model->alloc;
+    size_t k = (size_t)model->k, n_pat = (*T)->n, empty = SIZE_MAX;
+    uint32_t *cols = wsl__mallocarray(a, L->m ? L->m : 1, sizeof *cols);
+    int32_t *vals = wsl__mallocarray(a, L->m ? L->m : 1, sizeof *vals);
+    double *abstain_sum = wsl__mallocarray(a, k, sizeof *abstain_sum);
+    size_t *cidx = wsl__mallocarray(a, model->cl.n ? model->cl.n : 1, sizeof *cidx);
+    double *post = wsl__mallocarray(a, n_pat ? n_pat * k : 1, sizeof *post), *by_id = NULL;
+    const uint32_t *map = rp->map;
+    uint8_t *impossible = NULL;
+    wsl_status st = WSL_ENOMEM;
+    if (!cols || !vals || !abstain_sum || !cidx || !post ||
+        impossible_votes(model, &impossible) != WSL_OK)
+        goto done;
+    wsl__model_abstain_sum(model, abstain_sum);
+    for (size_t p = 0; p < n_pat; p++) {
+        size_t s0 = (*T)->start[p], nnz = (*T)->start[p + 1] - s0;
+        if (nnz == 0)
+            empty = p; /* every source abstained: not covered */
+        /* Through the scratch: row_posterior drops impossible votes in place. */
+        memcpy(cols, (*T)->cols + s0, nnz * sizeof *cols);
+        memcpy(vals, (*T)->vals + s0, nnz * sizeof *vals);
+        row_posterior(model, abstain_sum, impossible, cols, vals, nnz, post + p * k, cidx);
+    }
+    wsl_pattern_table_free(*T);
+    *T = NULL;
+    /* Few ids (a small universe of row keys): the posteriors by id, so that a row costs one
+     * lookup in a table that stays in the caches. */
+    if (rp->map_len <= WSL__DIRECT_KEYS &&
+        (by_id = wsl__mallocarray(a, rp->map_len ? rp->map_len * k : 1, sizeof *by_id)))
+        for (size_t id = 0; id < rp->map_len; id++)
+            if (map[id] != UINT32_MAX)
+                memcpy(by_id + id * k, post + (size_t)map[id] * k, k * sizeof *by_id);
+    /* The ids are packed at the start of probs: from the last row back, row i's probabilities
+     * only overwrite the ids of rows from 2ki on, already copied (row 0's own id is read
+     * first). Copies are loops, not memcpy: a library call a row. */
+    for (size_t i = L->n; i-- > 0;) {
+        uint32_t id = rp->ids[i];
+        double *dst = probs + i * k;
+        const double *from = by_id ? by_id + (size_t)id * k : post + (size_t)map[id] * k;
+        for (size_t c = 0; c < k; c++)
+            dst[c] = from[c];
+        if (covered)
+            covered[i] = map[id] != empty;
+    }
+    st = WSL_OK;
+done:
+    wsl__free(a, cols);
+    wsl__free(a, vals);
+    wsl__free(a, abstain_sum);
+    wsl__free(a, cidx);
+    wsl__free(a, post);
+    wsl__free(a, by_id);
+    wsl__free(a, impossible);
+    return st;
+}
+
+wsl_status wsl_label_model_fit_predict_proba(wsl_label_model *model, const wsl_label_matrix *L,
+                                             const wsl_fit_options *opts, double *probs,
+                                             size_t probs_len, uint8_t *covered, size_t covered_len)
+{
+    wsl_pattern_table *T = NULL;
+    wsl__row_patterns rp = {(uint32_t *)(void *)probs, NULL, 0};
+    size_t cells;
+    wsl_status st;
+    WSL_CHECK_ARG(model != NULL);
+    release_params(model); /* a failed fit leaves the model unfitted */
+    WSL_CHECK_ARG(L != NULL);
+    WSL_CHECK_ARG(probs != NULL);
+    WSL_TRY(check_fit(__func__, model, L, opts));
+    if (!wsl__mul_size(&cells, L->n, (size_t)model->k) || probs_len < cells)
+        return wsl__error(WSL_EBUFS, "%s: probs holds %zu values, needs %zu x %ld", __func__,
+                          probs_len, L->n, (long)model->k);
+    if (covered && covered_len < L->n)
+        return wsl__error(WSL_EBUFS, "%s: covered holds %zu flags, needs %zu", __func__,
+                          covered_len, L->n);
+    /* Each row's pattern is kept in probs while the model fits (n ids in n x k doubles). */
+    st = fit_rows(model, L, opts, &rp, &T);
+    if (st == WSL_OK && rp.map && !model->one_coin)
+        st = predict_patterns(model, L, &T, &rp, probs, covered);
+    else if (st == WSL_OK)
+        st = wsl_label_model_predict_proba(model, L, probs, probs_len, covered, covered_len);
+    if (st != WSL_OK)
+        release_params(model);
+    wsl_pattern_table_free(T);
+    wsl__free(&model->alloc, rp.map);
     return st;
 }
 

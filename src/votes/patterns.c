@@ -631,6 +631,13 @@ static int cmp_keys_cb(const void *ctx, size_t a, size_t b)
     return cmp_votes(c->ca, c->va, na, c->cb, c->vb, nb);
 }
 
+/* Row i's id for a fused fit and predict (rp NULL: not recorded). */
+static inline void put_row_id(const wsl__row_patterns *rp, size_t i, uint32_t id)
+{
+    if (rp)
+        rp->ids[i] = id;
+}
+
 static uint64_t hash_bytes(const unsigned char *p, size_t len)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
@@ -652,7 +659,8 @@ static uint64_t hash_bytes(const unsigned char *p, size_t len)
  * in *keys and its count in *counts. Votes are read only later, once per distinct row.
  */
 static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_allocator *a,
-                                      uint64_t **keys_out, uint64_t **counts_out, size_t *n_out)
+                                      const wsl__row_patterns *rp, uint64_t **keys_out,
+                                      uint64_t **counts_out, size_t *n_out)
 {
     size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, *slots;
     const unsigned char *cells = L->cells;
@@ -672,6 +680,7 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
         }
         if (slots[s]) {
             counts[slots[s] - 1]++;
+            put_row_id(rp, i, (uint32_t)(slots[s] - 1));
             continue;
         }
         if (n == cap) {
@@ -691,6 +700,7 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
         keys[n] = i;
         counts[n] = 1;
         rowh[n] = h;
+        put_row_id(rp, i, (uint32_t)n);
         slots[s] = ++n;
         if (2 * n > n_slots) { /* load at most 1/2 */
             size_t *ns = wsl__calloc(a, 2 * n_slots, sizeof *ns);
@@ -722,8 +732,8 @@ done:
     return st;
 }
 
-wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
-                                 wsl_pattern_table **out)
+static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
+                          wsl_pattern_table **out, wsl__row_patterns *rp)
 {
     wsl__row_coder rc = wsl__row_coder_of(L);
     wsl__keymap map = {NULL, NULL, 0, 0, NULL};
@@ -731,6 +741,8 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
     wsl_allocator al = wsl__allocator(alloc); /* outlives T on failure */
     const wsl_allocator *a = &al;
     uint64_t *keys = NULL, *u;
+    uint32_t *hits = NULL; /* direct keys: rows per possible key, then with rp each key's
+                              pattern */
     size_t n = 0, cap = 0, n_votes = 0, *order = NULL;
     int hashed = 0; /* the direct keys' pass hashes as it goes */
     uint32_t *cols = NULL;
@@ -739,36 +751,42 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
     *out = NULL;
     key_votes kv = {L, rc.bits ? &rc : NULL};
     WSL_TRY(wsl_pattern_table_create(&T, L->m, L->k, alloc));
+    if (rp && L->n > UINT32_MAX)
+        rp = NULL; /* ids would not fit: the caller predicts row by row */
     if (!rc.bits && L->storage != WSL_STORAGE_DENSE) {
+        rp = NULL;
         if ((st = wsl_pattern_table_add(T, L, NULL, 0)) == WSL_OK &&
             (st = wsl__patterns_canonicalize(T)) == WSL_OK)
             goto done;
         goto fail;
     }
     if (!rc.bits) {
-        if ((st = count_rows_by_bytes(L, a, &keys, &T->counts, &n)) != WSL_OK)
+        if ((st = count_rows_by_bytes(L, a, rp, &keys, &T->counts, &n)) != WSL_OK)
             goto fail;
     } else if (rc.universe && L->n <= UINT32_MAX) {
         /* Few possible rows: one counter per possible row, a table that stays in the cache
          * (a row costs one increment), then the rows that occurred, in key order. */
-        uint32_t *hits = wsl__calloc(a, (size_t)rc.universe, sizeof *hits);
-        if (!hits)
+        if (!(hits = wsl__calloc(a, (size_t)rc.universe, sizeof *hits)))
             goto oom;
-        for (size_t i = 0; i < L->n; i++)
-            hits[wsl__row_code(L, i, &rc)]++;
+        if (rp) {
+            for (size_t i = 0; i < L->n; i++) {
+                uint32_t key = (uint32_t)wsl__row_code(L, i, &rc);
+                hits[key]++;
+                put_row_id(rp, i, key);
+            }
+        } else {
+            for (size_t i = 0; i < L->n; i++)
+                hits[wsl__row_code(L, i, &rc)]++;
+        }
         for (uint64_t key = 0; key < rc.universe; key++)
             n += hits[key] != 0;
         keys = wsl__mallocarray(a, n ? n : 1, sizeof *keys);
         T->counts = wsl__mallocarray(a, n ? n : 1, sizeof *T->counts);
-        if (!keys || !T->counts) {
-            wsl__free(a, hits);
+        if (!keys || !T->counts)
             goto oom;
-        }
         T->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *T->hashes);
-        if (!T->hashes) {
-            wsl__free(a, hits);
+        if (!T->hashes)
             goto oom;
-        }
         {
             /* The keys in order, each one's votes kept as digits counting up (an odometer, no
              * division), hashed as the pass below would (m <= 17 here). */
@@ -795,7 +813,10 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
             }
         }
         hashed = 1;
-        wsl__free(a, hits);
+        if (!rp) {
+            wsl__free(a, hits);
+            hits = NULL;
+        }
     } else {
         /* Count the distinct rows by key. */
         if ((st = wsl__keymap_init(&map, a, rc.universe)) != WSL_OK)
@@ -805,6 +826,7 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
             size_t p = wsl__keymap_get(&map, key);
             if (p != SIZE_MAX) {
                 T->counts[p]++;
+                put_row_id(rp, i, (uint32_t)p);
                 continue;
             }
             if (n == cap) {
@@ -820,6 +842,7 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
             }
             keys[n] = key;
             T->counts[n] = 1;
+            put_row_id(rp, i, (uint32_t)n);
             if ((st = wsl__keymap_put(&map, key, n++)) != WSL_OK)
                 goto fail;
         }
@@ -844,6 +867,20 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
         key_cmp kc = {keys, &kv, cols, cols + L->m, vals, vals + L->m};
         if (!radix_order(T->hashes, n, order, a, cmp_keys_cb, &kc))
             goto oom;
+    }
+    if (rp && hits) { /* a row's id is its key; keys no row has map to UINT32_MAX */
+        memset(hits, 0xff, (size_t)rc.universe * sizeof *hits);
+        for (size_t c = 0; c < n; c++)
+            hits[keys[order[c]]] = (uint32_t)c;
+        rp->map = hits;
+        rp->map_len = (size_t)rc.universe;
+        hits = NULL;
+    } else if (rp) { /* a row's id is its pattern's place before the reordering */
+        if (!(rp->map = wsl__mallocarray(a, n ? n : 1, sizeof *rp->map)))
+            goto oom;
+        for (size_t c = 0; c < n; c++)
+            rp->map[order[c]] = (uint32_t)c;
+        rp->map_len = n;
     }
     /* Everything per pattern into canonical order, one array at a time. */
     if (!(u = permuted_u64(a, keys, order, n)))
@@ -884,11 +921,30 @@ fail:
     wsl__keymap_release(&map);
     wsl_pattern_table_free(T);
     T = NULL;
+    if (rp) {
+        wsl__free(&al, rp->map);
+        rp->map = NULL;
+    }
 done:
+    wsl__free(&al, hits);
     wsl__free(&al, keys);
     wsl__free(&al, order);
     wsl__free(&al, cols);
     wsl__free(&al, vals);
     *out = T;
     return st;
+}
+
+wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
+                                 wsl_pattern_table **out)
+{
+    return of_rows(L, alloc, out, NULL);
+}
+
+wsl_status wsl__patterns_of_rows_ids(const wsl_label_matrix *L, const wsl_allocator *alloc,
+                                     wsl_pattern_table **out, wsl__row_patterns *rp)
+{
+    rp->map = NULL;
+    rp->map_len = 0;
+    return of_rows(L, alloc, out, rp);
 }

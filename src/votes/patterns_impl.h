@@ -53,4 +53,22 @@ wsl_status wsl__patterns_canonicalize(wsl_pattern_table *T);
 wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
                                  wsl_pattern_table **out);
 
+/*
+ * Each row's pattern, for a fit that predicts the rows it fitted: ids[i] is row i's id (the
+ * ids live in the caller's probabilities, overwritten later: no memory of their own), and
+ * map[id] is the index of its pattern in the canonical table (UINT32_MAX for an id no row has). map
+ * is set by wsl__patterns_of_rows_ids (allocated with the table's allocator, map_len entries), or
+ * left NULL when the rows took a path that does not record them (sparse storage, more than
+ * UINT32_MAX rows): the caller then predicts them row by row.
+ */
+typedef struct wsl__row_patterns {
+    uint32_t *ids;
+    uint32_t *map;
+    size_t map_len;
+} wsl__row_patterns;
+
+/* wsl__patterns_of_rows, recording each row's pattern into *rp (rp->map NULL on entry). */
+wsl_status wsl__patterns_of_rows_ids(const wsl_label_matrix *L, const wsl_allocator *alloc,
+                                     wsl_pattern_table **out, wsl__row_patterns *rp);
+
 #endif
