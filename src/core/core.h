@@ -61,7 +61,14 @@ void wsl__rng_seed(wsl__rng *rng, uint64_t seed);
 uint64_t wsl__rng_next(wsl__rng *rng);
 double wsl__rng_uniform(wsl__rng *rng);          /* [0, 1) */
 uint64_t wsl__rng_below(wsl__rng *rng, uint64_t n); /* [0, n), n > 0 */
-uint64_t wsl__splitmix64(uint64_t x);
+/* Inline: it is the step of the pattern tables' hashes, a chain per row in their hot loops. */
+static inline uint64_t wsl__splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
 
 /* 64-bit hash of bytes. */
 uint64_t wsl__hash_bytes(const void *data, size_t len, uint64_t seed);

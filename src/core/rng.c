@@ -2,14 +2,6 @@
 
 #include <string.h>
 
-uint64_t wsl__splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 void wsl__rng_seed(wsl__rng *rng, uint64_t seed)
 {
     uint64_t x = seed;

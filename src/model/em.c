@@ -32,7 +32,8 @@ static const double *given_prior(const em_ctx *x, size_t j)
     return x->o.source_priors ? x->o.source_priors[j] : NULL;
 }
 
-/* Empirical firing rate and vote shares of each source, from the pattern counts. */
+/* Empirical firing rate and vote shares of each source, from the pattern counts, and which
+ * classes each source emits (x->emits, zeroed before). */
 static void source_stats(const em_ctx *x, double *fire, double *share)
 {
     const wsl_pattern_table *T = x->T;
@@ -46,6 +47,7 @@ static void source_stats(const em_ctx *x, double *fire, double *share)
                 continue;
             fire[j] += cnt;
             share[j * (size_t)x->k + (size_t)T->vals[e]] += cnt;
+            x->emits[j * (size_t)x->k + (size_t)T->vals[e]] = 1;
         }
     }
     for (size_t j = 0; j < x->m; j++) {
@@ -935,9 +937,7 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
         goto done;
     }
     memset(x.all, 1, (size_t)k);
-    for (size_t e = 0; e < T->n_votes; e++)
-        if (T->cols[e] < x.m)
-            x.emits[(size_t)T->cols[e] * (size_t)k + (size_t)T->vals[e]] = 1;
+    source_stats(&x, x.fire, x.share); /* also the classes each source emits */
     for (size_t j = 0; j < x.m; j++) {
         int n_emit = 0;
         x.single[j] = -1;
@@ -968,7 +968,6 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
             }
         }
     }
-    source_stats(&x, x.fire, x.share);
     build_priors(&x, x.fire, x.share);
     /* Declared groups are checked before any work, and fitted after the independent model:
      * whether the votes identify a class at all is asked of that simpler model, so that a

@@ -615,6 +615,16 @@ static size_t votes_of(const key_votes *kv, uint64_t key, uint32_t *cols, int32_
     return wsl__lm_row_votes(kv->L, (size_t)key, cols, vals);
 }
 
+/* Patterns ahead whose rows are prefetched when their votes are read from the matrix. */
+#define ROW_PREFETCH 16
+/* Rows hashed ahead of their probes. */
+#define HASH_BLOCK 64
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH_READ(p) __builtin_prefetch((p), 0, 0)
+#else
+#define PREFETCH_READ(p) ((void)(p))
+#endif
+
 /* Ties of the hashes (rare) are broken by the votes, as cmp_pattern does. */
 typedef struct key_cmp {
     const uint64_t *keys;
@@ -665,14 +675,25 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
     size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, *slots;
     const unsigned char *cells = L->cells;
     uint64_t *keys = NULL, *counts = NULL, *rowh = NULL;
+    uint64_t hb[HASH_BLOCK];
     wsl_status st = WSL_OK;
     slots = wsl__calloc(a, n_slots, sizeof *slots);
     if (!slots)
         return WSL_ENOMEM;
     for (size_t i = 0; i < L->n; i++) {
         const unsigned char *row = cells + i * bytes;
-        uint64_t h = hash_bytes(row, bytes);
-        size_t s = (size_t)h & (n_slots - 1);
+        uint64_t h;
+        size_t s;
+        if (i % HASH_BLOCK == 0) {
+            /* A block's hashes first, and their slots asked for: the probes' cache misses
+             * (one a row, nearly every row distinct when rows are this wide) then overlap. */
+            for (size_t r = i; r < L->n && r < i + HASH_BLOCK; r++) {
+                hb[r - i] = hash_bytes(cells + r * bytes, bytes);
+                PREFETCH_READ(&slots[(size_t)hb[r - i] & (n_slots - 1)]);
+            }
+        }
+        h = hb[i % HASH_BLOCK];
+        s = (size_t)h & (n_slots - 1);
         for (; slots[s]; s = (s + 1) & (n_slots - 1)) {
             size_t p = slots[s] - 1;
             if (rowh[p] == h && memcmp(cells + keys[p] * bytes, row, bytes) == 0)
@@ -904,7 +925,15 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
     for (size_t i = 0; i < n; i++) {
         /* Through the scratch: reading a row may write up to m entries before it knows which
          * are votes, more than the pattern's place holds. */
-        size_t nnz = votes_of(&kv, keys[i], cols, vals);
+        size_t nnz;
+        if (!kv.rc && i + ROW_PREFETCH < n) {
+            /* Rows by their first occurrence, in canonical (hash) order: a random read each,
+             * so ask for the rows a few patterns ahead (both ends: a row may span two lines). */
+            const char *ahead = (const char *)L->cells + keys[i + ROW_PREFETCH] * L->m * L->elem;
+            PREFETCH_READ(ahead);
+            PREFETCH_READ(ahead + L->m * L->elem - 1);
+        }
+        nnz = votes_of(&kv, keys[i], cols, vals);
         if (nnz) {
             memcpy(T->cols + T->start[i], cols, nnz * sizeof *cols);
             memcpy(T->vals + T->start[i], vals, nnz * sizeof *vals);
