@@ -6,7 +6,11 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define TIE_NUDGE WSL__TIE_NUDGE
 
@@ -726,6 +730,24 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
     /* The ids are packed at the start of probs: from the last row back, row i's probabilities
      * only overwrite the ids of rows from 2ki on, already copied (row 0's own id is read
      * first). Copies are loops, not memcpy: a library call a row. */
+#if defined(__SSE2__)
+    if (k % 2 == 0 && by_id && ((uintptr_t)probs & 15) == 0) {
+        /* Streaming stores: the rows' lines are written whole, so they need not be read first
+         * (most of probs is not in the caches), and the stores no longer wait on those reads. */
+        for (size_t i = L->n; i-- > 0;) {
+            uint32_t id = rp->ids[i];
+            if (k == 2) /* the usual case, without the loop */
+                _mm_stream_pd(probs + 2 * i, _mm_load_pd(by_id + 2 * (size_t)id));
+            else
+                for (size_t c = 0; c < k; c += 2)
+                    _mm_stream_pd(probs + i * k + c, _mm_load_pd(by_id + (size_t)id * k + c));
+            if (covered)
+                covered[i] = map[id] != empty;
+        }
+        _mm_sfence();
+        goto copied;
+    }
+#endif
     for (size_t i = L->n; i-- > 0;) {
         uint32_t id = rp->ids[i];
         double *dst = probs + i * k;
@@ -735,6 +757,9 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
         if (covered)
             covered[i] = map[id] != empty;
     }
+#if defined(__SSE2__)
+copied:
+#endif
     st = WSL_OK;
 done:
     wsl__free(a, cols);
