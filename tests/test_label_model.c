@@ -843,7 +843,8 @@ START_TEST(test_predict_threads)
     /* Predict split over threads gives the same bytes, probabilities and coverage, on each of
      * its paths: a small universe of rows (m = 10) shared by the threads (70,000 rows, more
      * than the 59,049 possible) or cached by each (50,000 rows), keyed rows (m = 30), rows too
-     * wide for a key (m = 50), and a model with a clique. */
+     * wide for a key (m = 50), and a model with a clique; and the one call that fits and
+     * predicts. */
     const size_t ms[] = {10, 10, 30, 50, 10}, ns[] = {70000, 50000, 70000, 70000, 70000};
     const int threads[] = {2, 3, 8};
     for (size_t c = 0; c < 5; c++) {
@@ -878,6 +879,12 @@ START_TEST(test_predict_threads)
                           threads[t]);
             ck_assert_mem_eq(cov, cref, n);
         }
+        /* The one call scores its patterns on the fit's threads (m = 30, 50: more than
+         * 32,768 patterns), with the same bytes. */
+        o.n_threads = 3;
+        WSL_ASSERT_OK(wsl_label_model_fit_predict_proba(M, L, &o, p, n * 2, cov, n));
+        ck_assert_msg(!memcmp(p, ref, n * 2 * sizeof *p), "m = %zu, one call", ms[c]);
+        ck_assert_mem_eq(cov, cref, n);
         wsl_label_model_free(M);
         wsl_label_matrix_free(L);
         free(ref);

@@ -238,8 +238,10 @@ WSL_API wsl_status wsl_label_model_predict_proba(const wsl_label_model *model,
  * each row is read once: the fit remembers which vote pattern every row has (in probs itself,
  * so no memory is added), and predict then scores each distinct pattern once and copies. The
  * usual workflow (fit on the training votes, then label those same rows) costs about a fit.
- * probs and covered are as for wsl_label_model_predict_proba(); on failure the model is
- * unfitted and probs holds no probabilities.
+ * The patterns are scored on opts->n_threads threads, the rows copied on one. Sparse votes,
+ * opts->gold and the one-coin engine read the rows again, as predict would. probs and covered
+ * are as for wsl_label_model_predict_proba(); on failure the model is unfitted and probs holds
+ * no probabilities.
  * @return as wsl_label_model_fit(), WSL_EINVAL (NULL probs), WSL_EBUFS (probs_len < n*k or
  *         covered_len < n; checked before the fit).
  * @since 0.1

@@ -470,7 +470,7 @@ static wsl_status predict_small_universe(const wsl_label_model *model, const wsl
  * threads and a small universe of keys, the threads first fill one shared table of every key's
  * probabilities (phase KEYS), then copy from it (phase ROWS): no key is scored twice.
  */
-enum { PART_OWN, PART_KEYS, PART_ROWS };
+enum { PART_OWN, PART_KEYS, PART_ROWS, PART_PATTERNS };
 
 typedef struct predict_part {
     const wsl_label_model *model;
@@ -479,7 +479,8 @@ typedef struct predict_part {
     const wsl__row_coder *rc;
     int phase;
     size_t r0, r1;
-    double *probs, *table; /* table: universe x k, phases KEYS and ROWS */
+    double *probs, *table;      /* table: universe x k, phases KEYS and ROWS; patterns x k */
+    const wsl_pattern_table *T; /* phase PATTERNS: score T's patterns r0..r1 into table */
     uint8_t *covered;
     wsl_status st;
 } predict_part;
@@ -496,6 +497,23 @@ static wsl_status predict_keys(const predict_part *pp, double *abstain_sum, uint
                       cidx);
     }
     return WSL_OK;
+}
+
+/* Patterns r0..r1 of T scored into the shared table, as predict scores a row with those
+ * votes (the same bits). */
+static void predict_table_patterns(const predict_part *pp, double *abstain_sum, uint32_t *cols,
+                                   int32_t *vals, size_t *cidx)
+{
+    const wsl_pattern_table *T = pp->T;
+    size_t k = (size_t)pp->model->k;
+    for (size_t p = pp->r0; p < pp->r1; p++) {
+        size_t s0 = T->start[p], nnz = T->start[p + 1] - s0;
+        /* Through the scratch: row_posterior drops impossible votes in place. */
+        memcpy(cols, T->cols + s0, nnz * sizeof *cols);
+        memcpy(vals, T->vals + s0, nnz * sizeof *vals);
+        row_posterior(pp->model, abstain_sum, pp->impossible, cols, vals, nnz, pp->table + p * k,
+                      cidx);
+    }
 }
 
 /* Rows r0..r1 copied from the shared table. */
@@ -545,6 +563,10 @@ static wsl_status predict_part_run(const predict_part *pp)
     wsl__model_abstain_sum(model, abstain_sum);
     if (pp->phase == PART_KEYS) {
         st = predict_keys(pp, abstain_sum, cols, vals, cidx);
+        goto done;
+    }
+    if (pp->phase == PART_PATTERNS) {
+        predict_table_patterns(pp, abstain_sum, cols, vals, cidx);
         goto done;
     }
     if (rc->universe && L->n <= UINT32_MAX) {
@@ -689,35 +711,40 @@ done:
 /*
  * The probabilities of the rows a fit recorded in rp, from the table T it fitted: each
  * pattern's posterior once, in the table's order (as predict scores a row with those votes:
- * the same bits), then a lookup and a copy per row. T is freed once its votes are scored.
+ * the same bits; on the model's threads, as predict), then a lookup and a copy per row. T is
+ * freed once its votes are scored.
  */
 static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label_matrix *L,
                                    wsl_pattern_table **T, const wsl__row_patterns *rp,
                                    double *probs, uint8_t *covered)
 {
     const wsl_allocator *a = &model->alloc;
-    size_t k = (size_t)model->k, n_pat = (*T)->n, empty = SIZE_MAX;
-    uint32_t *cols = wsl__mallocarray(a, L->m ? L->m : 1, sizeof *cols);
-    int32_t *vals = wsl__mallocarray(a, L->m ? L->m : 1, sizeof *vals);
-    double *abstain_sum = wsl__mallocarray(a, k, sizeof *abstain_sum);
-    size_t *cidx = wsl__mallocarray(a, model->cl.n ? model->cl.n : 1, sizeof *cidx);
+    size_t k = (size_t)model->k, n_pat = (*T)->n, empty = SIZE_MAX, n_parts;
     double *post = wsl__mallocarray(a, n_pat ? n_pat * k : 1, sizeof *post), *by_id = NULL;
     const uint32_t *map = rp->map;
     uint8_t *impossible = NULL;
+    predict_part *parts = NULL;
+    pthread_t *th = NULL;
     wsl_status st = WSL_ENOMEM;
-    if (!cols || !vals || !abstain_sum || !cidx || !post ||
-        impossible_votes(model, &impossible) != WSL_OK)
+    n_parts = model->threads > 1 ? (size_t)model->threads : 1;
+    if (n_parts > n_pat / PREDICT_MIN_ROWS)
+        n_parts = n_pat / PREDICT_MIN_ROWS > 0 ? n_pat / PREDICT_MIN_ROWS : 1;
+    parts = wsl__calloc(a, n_parts, sizeof *parts);
+    th = wsl__calloc(a, n_parts, sizeof *th);
+    if (!post || !parts || !th || impossible_votes(model, &impossible) != WSL_OK)
         goto done;
-    wsl__model_abstain_sum(model, abstain_sum);
-    for (size_t p = 0; p < n_pat; p++) {
-        size_t s0 = (*T)->start[p], nnz = (*T)->start[p + 1] - s0;
-        if (nnz == 0)
-            empty = p; /* every source abstained: not covered */
-        /* Through the scratch: row_posterior drops impossible votes in place. */
-        memcpy(cols, (*T)->cols + s0, nnz * sizeof *cols);
-        memcpy(vals, (*T)->vals + s0, nnz * sizeof *vals);
-        row_posterior(model, abstain_sum, impossible, cols, vals, nnz, post + p * k, cidx);
+    for (size_t t = 0; t < n_parts; t++) {
+        parts[t].model = model;
+        parts[t].L = L;
+        parts[t].impossible = impossible;
+        parts[t].T = *T;
+        parts[t].table = post;
     }
+    if ((st = predict_phase(parts, th, n_parts, PART_PATTERNS, n_pat)) != WSL_OK)
+        goto done;
+    for (size_t p = 0; p < n_pat && empty == SIZE_MAX; p++)
+        if ((*T)->start[p + 1] == (*T)->start[p])
+            empty = p; /* every source abstained: not covered */
     wsl_pattern_table_free(*T);
     *T = NULL;
     /* Few ids (a small universe of row keys): the posteriors by id, so that a row costs one
@@ -762,13 +789,11 @@ copied:
 #endif
     st = WSL_OK;
 done:
-    wsl__free(a, cols);
-    wsl__free(a, vals);
-    wsl__free(a, abstain_sum);
-    wsl__free(a, cidx);
     wsl__free(a, post);
     wsl__free(a, by_id);
     wsl__free(a, impossible);
+    wsl__free(a, parts);
+    wsl__free(a, th);
     return st;
 }
 
