@@ -3,7 +3,8 @@
  * that loads has consistent counts and votes in range; saved again it loads to the same
  * table, whose bytes are a fixed point; merged into an empty table it gives the same bytes;
  * and a small one fits a label model (which orders its patterns canonically) that predicts
- * finite rows summing to 1.
+ * finite rows summing to 1; its patterns as rows, fitted and predicted in one call, give the
+ * same bytes as a fit on them, then predict.
  */
 #include "harness.h"
 
@@ -76,6 +77,24 @@ static void check_fit(const wsl_pattern_table *T)
             sum += probs[p * (size_t)k + (size_t)c];
         }
         FUZZ_CHECK(fabs(sum - 1) < 1e-9);
+    }
+    {
+        /* The one call on those rows: the same bytes as a fit on them, then predict. */
+        double *p2 = malloc(n * (size_t)k * sizeof *p2);
+        uint8_t *c1 = malloc(n), *c2 = malloc(n);
+        FUZZ_CHECK(p2 && c1 && c2);
+        st = wsl_label_model_fit(M, L, &o);
+        FUZZ_CHECK(st == WSL_OK || st == WSL_EINVAL);
+        if (st == WSL_OK) {
+            FUZZ_CHECK(wsl_label_model_predict_proba(M, L, probs, n * (size_t)k, c1, n) == WSL_OK);
+            FUZZ_CHECK(wsl_label_model_fit_predict_proba(M, L, &o, p2, n * (size_t)k, c2, n) ==
+                       WSL_OK);
+            FUZZ_CHECK(memcmp(probs, p2, n * (size_t)k * sizeof *p2) == 0);
+            FUZZ_CHECK(memcmp(c1, c2, n) == 0);
+        }
+        free(p2);
+        free(c1);
+        free(c2);
     }
     wsl_label_matrix_free(L);
     free(row);
