@@ -1858,6 +1858,60 @@ START_TEST(test_iteration_callback)
 END_TEST
 
 /* A failed fit leaves the model unfitted (predict: WSL_ESTATE), and a retried fit works. */
+/* An allocator whose blocks are 8 bytes past a 16-byte boundary (a size header in front, as
+ * some allocators do): nothing in the library may assume more than 8-byte alignment. */
+static void *off8_malloc(size_t size, void *p)
+{
+    char *b = malloc(size + 8); /* 16-aligned (the C library's): the block is 8 past it */
+    (void)p;
+    if (!b)
+        return NULL;
+    memcpy(b, &size, sizeof size);
+    return b + 8;
+}
+
+static void off8_free(void *ptr, void *p)
+{
+    (void)p;
+    if (ptr)
+        free((char *)ptr - 8);
+}
+
+static void *off8_realloc(void *ptr, size_t size, void *p)
+{
+    char *n;
+    size_t old;
+    if (!ptr)
+        return off8_malloc(size, p);
+    memcpy(&old, (char *)ptr - 8, sizeof old);
+    if (!(n = off8_malloc(size, p)))
+        return NULL;
+    memcpy(n, ptr, old < size ? old : size);
+    off8_free(ptr, p);
+    return n;
+}
+
+START_TEST(test_fit_predict_unaligned_allocator)
+{
+    static const double acc[] = {0.9, 0.6, 0.7, 0.8, 0.75, 0.85, 0.6, 0.7, 0.8, 0.9};
+    static const double cov[] = {0.5, 0.6, 0.7, 0.4, 0.5, 0.3, 0.6, 0.5, 0.4, 0.3};
+    const wsl_allocator al = {off8_malloc, off8_realloc, off8_free, NULL};
+    wsl_label_matrix *L = gen(5000, 10, 2, acc, cov, 12, NULL);
+    wsl_label_model *A = wsl_test_fit(L, NULL), *B = NULL;
+    double *pa = wsl_test_proba(A, L), *pb = malloc(5000 * 2 * sizeof *pb);
+    ck_assert_ptr_nonnull(pb);
+    ck_assert_uint_eq((uintptr_t)pb % 16, 0); /* the streaming copy's case */
+    WSL_ASSERT_OK(wsl_label_model_create(&B, 2, &al));
+    WSL_ASSERT_OK(wsl_label_model_fit_predict_proba(B, L, NULL, pb, 5000 * 2, NULL, 0));
+    ck_assert_mem_eq(pa, pb, 5000 * 2 * sizeof *pa);
+    wsl_label_model_free(A);
+    wsl_label_model_free(B);
+    wsl_label_matrix_free(L);
+    free(pa);
+    free(pb);
+}
+END_TEST
+
 START_TEST(test_fit_predict_errors)
 {
     const double acc[] = {0.9, 0.6, 0.7};
@@ -2270,6 +2324,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_pattern_paths_same_bits);
     tcase_add_test(edge, test_fit_predict_same_bits);
     tcase_add_test(errors, test_fit_predict_errors);
+    tcase_add_test(edge, test_fit_predict_unaligned_allocator);
     tcase_add_test(edge, test_softmax_two_classes);
     tcase_add_test(threads, test_threads_same_bits);
     tcase_set_timeout(threads, 300); /* fits under ThreadSanitizer are slow */

@@ -235,9 +235,10 @@ WSL_API wsl_status wsl_label_model_predict_proba(const wsl_label_model *model,
 /**
  * Fit on L and predict L's rows in one call: the same model as wsl_label_model_fit(L, opts)
  * and the same probabilities, bit for bit, as wsl_label_model_predict_proba(L) after it, but
- * each row is read once: the fit remembers which vote pattern every row has (in probs itself,
- * so no memory is added), and predict then scores each distinct pattern once and copies. The
- * usual workflow (fit on the training votes, then label those same rows) costs about a fit.
+ * the rows are not read again: the fit remembers which vote pattern every row has (in probs
+ * itself, so nothing is allocated per row), and predict then scores each distinct pattern
+ * once (holding their probabilities, as predict's caches do) and copies. The usual workflow
+ * (fit on the training votes, then label those same rows) costs about a fit.
  * The patterns are scored on opts->n_threads threads, the rows copied on one. Sparse votes,
  * opts->gold and the one-coin engine read the rows again, as predict would. probs and covered
  * are as for wsl_label_model_predict_proba(); on failure the model is unfitted and probs holds

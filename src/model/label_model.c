@@ -708,6 +708,9 @@ done:
     return st;
 }
 
+/* Doubles of posteriors by row id at most (1 MiB): beyond, the lookups go through the map. */
+#define BY_ID_MAX ((size_t)1 << 17)
+
 /*
  * The probabilities of the rows a fit recorded in rp, from the table T it fitted: each
  * pattern's posterior once, in the table's order (as predict scores a row with those votes:
@@ -747,9 +750,9 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
             empty = p; /* every source abstained: not covered */
     wsl_pattern_table_free(*T);
     *T = NULL;
-    /* Few ids (a small universe of row keys): the posteriors by id, so that a row costs one
-     * lookup in a table that stays in the caches. */
-    if (rp->map_len <= WSL__DIRECT_KEYS &&
+    /* Few ids (a small universe of row keys, and k small): the posteriors by id, so that a
+     * row costs one lookup in a table that stays in the caches. */
+    if (rp->map_len <= WSL__DIRECT_KEYS && rp->map_len <= BY_ID_MAX / k &&
         (by_id = wsl__mallocarray(a, rp->map_len ? rp->map_len * k : 1, sizeof *by_id)))
         for (size_t id = 0; id < rp->map_len; id++)
             if (map[id] != UINT32_MAX)
@@ -758,16 +761,16 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
      * only overwrite the ids of rows from 2ki on, already copied (row 0's own id is read
      * first). Copies are loops, not memcpy: a library call a row. */
 #if defined(__SSE2__)
-    if (k % 2 == 0 && by_id && ((uintptr_t)probs & 15) == 0) {
+    if (k % 2 == 0 && by_id && ((uintptr_t)probs & 15) == 0) { /* by_id: maybe 8-aligned */
         /* Streaming stores: the rows' lines are written whole, so they need not be read first
          * (most of probs is not in the caches), and the stores no longer wait on those reads. */
         for (size_t i = L->n; i-- > 0;) {
-            uint32_t id = rp->ids[i];
+            uint32_t id = wsl__row_id(rp, i);
             if (k == 2) /* the usual case, without the loop */
-                _mm_stream_pd(probs + 2 * i, _mm_load_pd(by_id + 2 * (size_t)id));
+                _mm_stream_pd(probs + 2 * i, _mm_loadu_pd(by_id + 2 * (size_t)id));
             else
                 for (size_t c = 0; c < k; c += 2)
-                    _mm_stream_pd(probs + i * k + c, _mm_load_pd(by_id + (size_t)id * k + c));
+                    _mm_stream_pd(probs + i * k + c, _mm_loadu_pd(by_id + (size_t)id * k + c));
             if (covered)
                 covered[i] = map[id] != empty;
         }
@@ -776,7 +779,7 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
     }
 #endif
     for (size_t i = L->n; i-- > 0;) {
-        uint32_t id = rp->ids[i];
+        uint32_t id = wsl__row_id(rp, i);
         double *dst = probs + i * k;
         const double *from = by_id ? by_id + (size_t)id * k : post + (size_t)map[id] * k;
         for (size_t c = 0; c < k; c++)
@@ -802,7 +805,7 @@ wsl_status wsl_label_model_fit_predict_proba(wsl_label_model *model, const wsl_l
                                              size_t probs_len, uint8_t *covered, size_t covered_len)
 {
     wsl_pattern_table *T = NULL;
-    wsl__row_patterns rp = {(uint32_t *)(void *)probs, NULL, 0};
+    wsl__row_patterns rp = {(unsigned char *)probs, NULL, 0};
     size_t cells;
     wsl_status st;
     WSL_CHECK_ARG(model != NULL);

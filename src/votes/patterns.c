@@ -645,7 +645,7 @@ static int cmp_keys_cb(const void *ctx, size_t a, size_t b)
 static inline void put_row_id(const wsl__row_patterns *rp, size_t i, uint32_t id)
 {
     if (rp)
-        rp->ids[i] = id;
+        memcpy(rp->ids + i * sizeof id, &id, sizeof id);
 }
 
 static uint64_t hash_bytes(const unsigned char *p, size_t len)

@@ -5,6 +5,8 @@
 #include "core/core.h"
 #include "wsl/votes.h"
 
+#include <string.h>
+
 struct wsl_pattern_table {
     wsl_allocator alloc;
     size_t m;
@@ -62,10 +64,18 @@ wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator 
  * UINT32_MAX rows): the caller then predicts them row by row.
  */
 typedef struct wsl__row_patterns {
-    uint32_t *ids;
+    unsigned char *ids; /* n uint32_t values, through memcpy: the bytes belong to doubles */
     uint32_t *map;
     size_t map_len;
 } wsl__row_patterns;
+
+/* Row i's id in rp->ids. */
+static inline uint32_t wsl__row_id(const wsl__row_patterns *rp, size_t i)
+{
+    uint32_t id;
+    memcpy(&id, rp->ids + i * sizeof id, sizeof id);
+    return id;
+}
 
 /* wsl__patterns_of_rows, recording each row's pattern into *rp (rp->map NULL on entry). */
 wsl_status wsl__patterns_of_rows_ids(const wsl_label_matrix *L, const wsl_allocator *alloc,
