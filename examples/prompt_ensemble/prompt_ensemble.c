@@ -261,8 +261,7 @@ static double model_accuracy(const wsl_label_matrix *L, const int32_t *gold, wsl
     o.dep_sizes = sizes;
     o.n_dep_groups = n_groups;
     CHECK_WSL(wsl_label_model_create(&M, K, NULL));
-    CHECK_WSL(wsl_label_model_fit(M, L, &o));
-    CHECK_WSL(wsl_label_model_predict_proba(M, L, probs, n * K, NULL, 0));
+    CHECK_WSL(wsl_label_model_fit_predict_proba(M, L, &o, probs, n * K, NULL, 0));
     acc = accuracy(probs, gold, n);
     if (keep)
         *keep = M;

@@ -347,14 +347,13 @@ int main(int argc, char **argv)
         return EXIT_FAILURE;
     for (size_t i = 0; i < n_train; i++)
         gold[i] = train[i].label;
+    /* The fit, and in the same call the probabilistic labels of the train comments and which
+     * ones some LF covered (the same as a fit, then predict on Ltrain); the end model learns
+     * from them and labels the test comments from their text alone. */
     CHECK_WSL(wsl_label_model_create(&model, 2, NULL));
-    CHECK_WSL(wsl_label_model_fit(model, Ltrain, NULL));
+    CHECK_WSL(wsl_label_model_fit_predict_proba(model, Ltrain, NULL, train_probs, n_train * 2,
+                                                covered, n_train));
     print_summary(lfs, Ltrain, gold, n_train, model);
-
-    /* Probabilistic labels of the train comments, and which ones some LF covered; the end
-     * model learns from them and labels the test comments from their text alone. */
-    CHECK_WSL(wsl_label_model_predict_proba(model, Ltrain, train_probs, n_train * 2, covered,
-                                            n_train));
     printf("\n");
     end_model(train, n_train, train_probs, covered, test, n_test, end_probs);
 
