@@ -14,6 +14,53 @@
 
 #define TIE_NUDGE WSL__TIE_NUDGE
 
+/* Whether rows of k probabilities at probs can be written with streaming stores: k even and
+ * probs 16-byte aligned (then every row is). */
+static int can_stream(const double *probs, size_t k)
+{
+#if defined(__SSE2__)
+    return k % 2 == 0 && ((uintptr_t)probs & 15) == 0;
+#else
+    (void)probs;
+    (void)k;
+    return 0;
+#endif
+}
+
+/*
+ * A row's k probabilities from src (any 8-byte alignment: the model's allocator promises no
+ * more). With stream (can_stream), streaming stores: rows are written whole and most of probs
+ * is not in the caches, so its lines need not be read first (the copies were store-bound).
+ * Not memcpy: a library call a row.
+ */
+static inline void copy_row(double *dst, const double *src, size_t k, int stream)
+{
+#if defined(__SSE2__)
+    if (stream && k == 2) { /* the usual case, without the loop */
+        _mm_stream_pd(dst, _mm_loadu_pd(src));
+        return;
+    }
+    if (stream) {
+        for (size_t c = 0; c < k; c += 2)
+            _mm_stream_pd(dst + c, _mm_loadu_pd(src + c));
+        return;
+    }
+#endif
+    (void)stream;
+    for (size_t c = 0; c < k; c++)
+        dst[c] = src[c];
+}
+
+/* After streaming stores, before anyone reads them. */
+static void stream_done(int stream)
+{
+#if defined(__SSE2__)
+    if (stream)
+        _mm_sfence();
+#endif
+    (void)stream;
+}
+
 wsl_status wsl_label_model_create(wsl_label_model **out, int32_t k, const wsl_allocator *alloc)
 {
     wsl_allocator a = wsl__allocator(alloc);
@@ -453,8 +500,7 @@ static wsl_status predict_small_universe(const wsl_label_model *model, const wsl
                           cidx);
             slot[key] = (uint32_t)++n_seen;
         }
-        for (size_t c = 0; c < k; c++)
-            p[c] = src[c];
+        copy_row(p, src, k, 0); /* (streaming stores: no faster here, where keys are computed) */
         if (covered)
             covered[i] = key != 0; /* key 0: every source abstained */
     }
@@ -526,9 +572,7 @@ static void predict_from_table(const predict_part *pp)
         for (size_t i = b; i < e; i++) /* the keys of a block first: its lookups then overlap */
             keys[i - b] = (uint32_t)wsl__row_code(pp->L, i, pp->rc);
         for (size_t i = b; i < e; i++) {
-            const double *src = pp->table + (size_t)keys[i - b] * k;
-            for (size_t c = 0; c < k; c++)
-                pp->probs[i * k + c] = src[c];
+            copy_row(pp->probs + i * k, pp->table + (size_t)keys[i - b] * k, k, 0);
             if (pp->covered)
                 pp->covered[i] = keys[i - b] != 0; /* key 0: every source abstained */
         }
@@ -723,6 +767,7 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
 {
     const wsl_allocator *a = &model->alloc;
     size_t k = (size_t)model->k, n_pat = (*T)->n, empty = SIZE_MAX, n_parts;
+    int stream;
     double *post = wsl__mallocarray(a, n_pat ? n_pat * k : 1, sizeof *post), *by_id = NULL;
     const uint32_t *map = rp->map;
     uint8_t *impossible = NULL;
@@ -759,37 +804,16 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
                 memcpy(by_id + id * k, post + (size_t)map[id] * k, k * sizeof *by_id);
     /* The ids are packed at the start of probs: from the last row back, row i's probabilities
      * only overwrite the ids of rows from 2ki on, already copied (row 0's own id is read
-     * first). Copies are loops, not memcpy: a library call a row. */
-#if defined(__SSE2__)
-    if (k % 2 == 0 && by_id && ((uintptr_t)probs & 15) == 0) { /* by_id: maybe 8-aligned */
-        /* Streaming stores: the rows' lines are written whole, so they need not be read first
-         * (most of probs is not in the caches), and the stores no longer wait on those reads. */
-        for (size_t i = L->n; i-- > 0;) {
-            uint32_t id = wsl__row_id(rp, i);
-            if (k == 2) /* the usual case, without the loop */
-                _mm_stream_pd(probs + 2 * i, _mm_loadu_pd(by_id + 2 * (size_t)id));
-            else
-                for (size_t c = 0; c < k; c += 2)
-                    _mm_stream_pd(probs + i * k + c, _mm_loadu_pd(by_id + (size_t)id * k + c));
-            if (covered)
-                covered[i] = map[id] != empty;
-        }
-        _mm_sfence();
-        goto copied;
-    }
-#endif
+     * first). */
+    stream = can_stream(probs, k);
     for (size_t i = L->n; i-- > 0;) {
         uint32_t id = wsl__row_id(rp, i);
-        double *dst = probs + i * k;
-        const double *from = by_id ? by_id + (size_t)id * k : post + (size_t)map[id] * k;
-        for (size_t c = 0; c < k; c++)
-            dst[c] = from[c];
+        copy_row(probs + i * k, by_id ? by_id + (size_t)id * k : post + (size_t)map[id] * k, k,
+                 stream);
         if (covered)
             covered[i] = map[id] != empty;
     }
-#if defined(__SSE2__)
-copied:
-#endif
+    stream_done(stream);
     st = WSL_OK;
 done:
     wsl__free(a, post);
