@@ -396,10 +396,21 @@ expect 0 "predict npy for --probs-out" -- "$WSL" predict "$TMP/fp2.json" "$DATA/
 if cmp -s "$TMP/fp2.npy" "$TMP/fp2p.npy"; then passes=$((passes + 1)); else
   echo "FAIL: fit --probs-out (one-coin, npy) differs from predict"; fails=$((fails + 1)); fi
 expect 1 "fit --probs-out onto the model" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/same.json" --probs-out "$TMP/same.json"
-contains "$TMP/err" "name the same file" "fit --probs-out onto -o named"
+contains "$TMP/err" "must name different files" "fit --probs-out onto -o named"
 expect 1 "fit --probs-out onto the votes" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/x.json" --probs-out "$TMP/prog.csv"
 expect 1 "fit --probs-out with a bad extension" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/x.json" --probs-out "$TMP/x.txt"
 contains "$TMP/err" "written as .csv or .npy" "fit --probs-out names the formats"
+# fit --labels-out: the hard labels predict --labels-out writes, ties by --tie
+expect 0 "predict labels for fit --labels-out" -- "$WSL" predict "$TMP/prog.json" "$TMP/prog.csv" -o "$TMP/prog_pl.csv" --labels-out "$TMP/prog_l.csv" --tie hash
+expect 0 "fit --labels-out" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/prog_fl.json" --labels-out "$TMP/prog_fl.csv" --tie hash --json
+contains "$TMP/out" '"labels_out": ".*prog_fl.csv"' "fit --json names the labels"
+if cmp -s "$TMP/prog_l.csv" "$TMP/prog_fl.csv"; then passes=$((passes + 1)); else
+  echo "FAIL: fit --labels-out differs from predict --labels-out"; fails=$((fails + 1)); fi
+expect 1 "fit --tie without --labels-out" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/x.json" --tie hash
+contains "$TMP/err" "--labels-out" "fit --tie alone names --labels-out"
+expect 1 "fit --labels-out bad tie" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/x.json" --labels-out "$TMP/x.csv" --tie sometimes
+expect 1 "fit --labels-out onto --probs-out" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/x.json" --probs-out "$TMP/same.csv" --labels-out "$TMP/same.csv"
+expect 1 "fit --labels-out onto the votes" -- "$WSL" fit "$TMP/prog.csv" -k 2 -o "$TMP/x.json" --labels-out "$TMP/prog.csv"
 if command -v script >/dev/null 2>&1; then
   on_tty() { # OUT COMMAND...: run under a pseudo-terminal, transcript (stdout + stderr) in OUT
     out=$1; shift

@@ -113,12 +113,13 @@ static int run(int argc, char **argv)
     const char *format = NULL, *ktext = NULL, *out = NULL, *tables = NULL, *abstain = NULL,
                *prior = NULL, *pc = NULL, *iters = NULL, *tol = NULL, *gold_path = NULL,
                *threads = NULL, *sp_path = NULL, *sp_strength = NULL, *deps = NULL,
-               *names_path = NULL, *probs_out = NULL, *pos[1];
+               *names_path = NULL, *probs_out = NULL, *labels_out = NULL, *tie = NULL, *pos[1];
     int rc, verbose = 0, json = 0, quiet = 0;
     size_t n_pos, n_gold = 0;
     long long k = 0;
     double *prior_buf = NULL, *probs = NULL;
-    int32_t *gold = NULL;
+    int32_t *gold = NULL, *labels = NULL;
+    wsl_tie_policy policy = WSL_TIE_ABSTAIN;
     wsl_label_matrix *L = NULL;
     wsl_label_model *model = NULL;
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
@@ -148,6 +149,8 @@ static int run(int argc, char **argv)
         {"--names", NULL, &names_path, NULL},
         {"--quiet", "-q", NULL, &quiet},
         {"--probs-out", NULL, &probs_out, NULL},
+        {"--labels-out", NULL, &labels_out, NULL},
+        {"--tie", NULL, &tie, NULL},
     };
     memset(&fp, 0, sizeof fp);
     if ((rc = wsl_cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 1, 1, &n_pos)))
@@ -160,14 +163,23 @@ static int run(int argc, char **argv)
     }
     if ((rc = wsl_cli_long("fit", "-k", ktext, 2, WSL_MAX_CARDINALITY, &k)))
         return rc;
-    if (wsl_cli_same_file(pos[0], out) || (probs_out && wsl_cli_same_file(pos[0], probs_out))) {
+    if (wsl_cli_same_file(pos[0], out) || (probs_out && wsl_cli_same_file(pos[0], probs_out)) ||
+        (labels_out && wsl_cli_same_file(pos[0], labels_out))) {
         wsl_cli_errorf("fit", "refusing to overwrite the input %s", pos[0]);
         return WSL_EXIT_USAGE;
     }
-    if (probs_out && wsl_cli_same_file(out, probs_out)) {
-        wsl_cli_errorf("fit", "-o and --probs-out name the same file %s", out);
+    if ((probs_out && wsl_cli_same_file(out, probs_out)) ||
+        (labels_out && wsl_cli_same_file(out, labels_out)) ||
+        (probs_out && labels_out && wsl_cli_same_file(probs_out, labels_out))) {
+        wsl_cli_errorf("fit", "-o, --probs-out and --labels-out must name different files");
         return WSL_EXIT_USAGE;
     }
+    if (tie && !labels_out) {
+        wsl_cli_errorf("fit", "--tie breaks the ties of --labels-out, which is not given");
+        return WSL_EXIT_USAGE;
+    }
+    if (tie && (rc = wsl_cli_tie_policy("fit", tie, &policy)))
+        return rc;
     if (probs_out && wsl_format_from_path(probs_out) != WSL_FORMAT_CSV &&
         wsl_format_from_path(probs_out) != WSL_FORMAT_NPY) { /* before the fit, not after */
         wsl_cli_errorf("fit", "--probs-out %s: probabilities are written as .csv or .npy",
@@ -226,7 +238,7 @@ static int run(int argc, char **argv)
         o.gold = gold;
         o.gold_len = n_gold;
     }
-    if (probs_out) {
+    if (probs_out || labels_out) {
         size_t cells = wsl_label_matrix_n_points(L) * (size_t)k;
         if (!(probs = malloc(cells * sizeof *probs))) {
             wsl_cli_errorf("fit", "out of memory for %zu x %lld probabilities",
@@ -256,6 +268,18 @@ static int run(int argc, char **argv)
                                   WSL_FORMAT_AUTO)))
             goto fail;
     }
+    if (labels_out) {
+        size_t n = wsl_label_matrix_n_points(L);
+        wsl_cli_progress_phase(&fp.bar, "writing %s", labels_out);
+        if (!(labels = malloc((n ? n : 1) * sizeof *labels))) {
+            st = WSL_ENOMEM;
+            goto fail;
+        }
+        /* As wsl predict --labels-out: the same ties, the same seed. */
+        if ((st = wsl_probs_to_labels(probs, n, (size_t)k, policy, 0, labels, n)) ||
+            (st = wsl_gold_write(labels, n, labels_out)))
+            goto fail;
+    }
     wsl_cli_progress_end(&fp.bar);
     if (json) {
         printf("{\"model\": ");
@@ -263,6 +287,11 @@ static int run(int argc, char **argv)
         printf(", \"probs_out\": ");
         if (probs_out)
             wsl_cli_json_string(stdout, probs_out);
+        else
+            printf("null");
+        printf(", \"labels_out\": ");
+        if (labels_out)
+            wsl_cli_json_string(stdout, labels_out);
         else
             printf("null");
         printf(", \"n\": %zu, \"m\": %zu, \"k\": %lld, \"patterns\": %zu, "
@@ -293,6 +322,7 @@ done:
     wsl_array_free(gold, NULL);
     free(prior_buf);
     free(probs);
+    free(labels);
     wsl_cli_source_priors_free(&sp);
     free(dep_members);
     free(dep_sizes);
@@ -300,7 +330,8 @@ done:
 }
 
 const wsl_cli_command wsl_cmd_fit = {
-    "fit", "fit the label model to votes (no gold labels needed)",
+    "fit",
+    "fit the label model to votes (no gold labels needed)",
     "usage: wsl fit VOTES -k K -o MODEL.json [options]\n"
     "\n"
     "Learn how accurate each source is, without gold labels, and save the model as JSON.\n"
@@ -312,7 +343,8 @@ const wsl_cli_command wsl_cmd_fit = {
     "  --abstain A         default (auto), informative, random, never, by-polarity,\n"
     "                      votes-only, auto\n"
     "  --prior P           learned (default), uniform, or K comma-separated probabilities\n"
-    "  --pseudo-count X    strength of the prior on the sources' tables in pseudo-votes (default 2)\n"
+    "  --pseudo-count X    strength of the prior on the sources' tables in pseudo-votes (default "
+    "2)\n"
     "  --max-iter N        EM iterations per start (default 500)\n"
     "  --tol T             convergence tolerance (default 1e-7)\n"
     "  --gold Y.csv        gold labels for some rows (-1 = unknown), clamped during the fit\n"
@@ -329,6 +361,9 @@ const wsl_cli_command wsl_cmd_fit = {
     "  -q, --quiet         no progress line and no summary on stderr\n"
     "  --probs-out PROBS   also write the probabilities of VOTES' rows, as 'wsl predict\n"
     "                      MODEL.json VOTES -o PROBS' would (.csv or .npy), in the same pass\n"
+    "  --labels-out Y.csv  also write their hard labels, one per line, as 'wsl predict\n"
+    "                      --labels-out' would; ties by --tie abstain|hash|random|lowest\n"
+    "                      (default abstain: -1)\n"
     "\n"
     "On a terminal, a progress line on stderr counts EM iterations (start s of 3, rate,\n"
     "an estimated ETA); with stderr redirected, -q or -v there is none.\n"
