@@ -156,6 +156,10 @@ int wsl_cli_same_file(const char *a, const char *b)
 
 void wsl_cli_json_string(FILE *f, const char *s)
 {
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
     fputc('"', f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')

@@ -36,7 +36,8 @@ int wsl_cli_read_votes(const char *cmd, const char *path, const char *format, in
  * or, when not both exist, the same name in the same (resolved) directory. */
 int wsl_cli_same_file(const char *a, const char *b);
 
-/* Print s to f as a JSON string, quotes included, escaping what JSON requires. */
+/* Print s to f as a JSON string, quotes included, escaping what JSON requires; NULL prints
+ * null (an output not asked for). */
 void wsl_cli_json_string(FILE *f, const char *s);
 
 /* Print v to f with "%.6f", or null when it is not finite (JSON has no NaN). */

@@ -57,10 +57,7 @@ static void print_json(const wsl_plugin *t, const char *const *pos, const char *
     printf("{\"lfs\": ");
     wsl_cli_json_string(stdout, pos[0]);
     printf(", \"plugin_name\": ");
-    if (t->name)
-        wsl_cli_json_string(stdout, t->name);
-    else
-        printf("null");
+    wsl_cli_json_string(stdout, t->name);
     printf(", \"records\": ");
     wsl_cli_json_string(stdout, pos[1]);
     printf(", \"format\": \"%s\", \"output\": ",

@@ -105,15 +105,9 @@ static int run(int argc, char **argv)
                "\"gold\": ",
                wsl_format_name(out_fmt), wsl_label_matrix_n_points(L),
                wsl_label_matrix_n_sources(L), (long)wsl_label_matrix_cardinality(L));
-        if (gold_in)
-            wsl_cli_json_string(stdout, gold_in);
-        else
-            printf("null");
+        wsl_cli_json_string(stdout, gold_in);
         printf(", \"gold_out\": ");
-        if (gold_out)
-            wsl_cli_json_string(stdout, gold_out);
-        else
-            printf("null");
+        wsl_cli_json_string(stdout, gold_out);
         printf("}\n");
     } else if (rc == WSL_EXIT_OK && !quiet)
         fprintf(stderr, "wsl convert: %zu x %zu votes, k = %ld: %s (%s) -> %s (%s)\n",

@@ -285,15 +285,9 @@ static int run(int argc, char **argv)
         printf("{\"model\": ");
         wsl_cli_json_string(stdout, out);
         printf(", \"probs_out\": ");
-        if (probs_out)
-            wsl_cli_json_string(stdout, probs_out);
-        else
-            printf("null");
+        wsl_cli_json_string(stdout, probs_out);
         printf(", \"labels_out\": ");
-        if (labels_out)
-            wsl_cli_json_string(stdout, labels_out);
-        else
-            printf("null");
+        wsl_cli_json_string(stdout, labels_out);
         printf(", \"n\": %zu, \"m\": %zu, \"k\": %lld, \"patterns\": %zu, "
                "\"iterations\": %d, \"converged\": %s, \"log_likelihood\": %.9g, "
                "\"fallback\": %s, \"tables\": \"%s\", \"abstain\": \"%s\"}\n",
@@ -330,8 +324,7 @@ done:
 }
 
 const wsl_cli_command wsl_cmd_fit = {
-    "fit",
-    "fit the label model to votes (no gold labels needed)",
+    "fit", "fit the label model to votes (no gold labels needed)",
     "usage: wsl fit VOTES -k K -o MODEL.json [options]\n"
     "\n"
     "Learn how accurate each source is, without gold labels, and save the model as JSON.\n"
@@ -343,8 +336,7 @@ const wsl_cli_command wsl_cmd_fit = {
     "  --abstain A         default (auto), informative, random, never, by-polarity,\n"
     "                      votes-only, auto\n"
     "  --prior P           learned (default), uniform, or K comma-separated probabilities\n"
-    "  --pseudo-count X    strength of the prior on the sources' tables in pseudo-votes (default "
-    "2)\n"
+    "  --pseudo-count X    strength of the prior on the sources' tables in pseudo-votes (default 2)\n"
     "  --max-iter N        EM iterations per start (default 500)\n"
     "  --tol T             convergence tolerance (default 1e-7)\n"
     "  --gold Y.csv        gold labels for some rows (-1 = unknown), clamped during the fit\n"

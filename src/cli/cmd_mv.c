@@ -92,10 +92,7 @@ static int run(int argc, char **argv)
             printf(", \"output\": ");
             wsl_cli_json_string(stdout, out);
             printf(", \"labels_out\": ");
-            if (labels_out)
-                wsl_cli_json_string(stdout, labels_out);
-            else
-                printf("null");
+            wsl_cli_json_string(stdout, labels_out);
             printf(", \"n\": %zu, \"k\": %ld, \"weighted\": %s, \"uncovered\": %zu}\n", n,
                    (long)kk, weights ? "true" : "false", unc);
         } else if (!quiet) {

@@ -139,10 +139,7 @@ static int run(int argc, char **argv)
         printf(", \"output\": ");
         wsl_cli_json_string(stdout, out);
         printf(", \"labels_out\": ");
-        if (labels_out)
-            wsl_cli_json_string(stdout, labels_out);
-        else
-            printf("null");
+        wsl_cli_json_string(stdout, labels_out);
         printf(", \"n\": %zu, \"k\": %ld, \"covered\": %zu, \"uncovered\": %zu}\n", n,
                (long)k, n_covered, n - n_covered);
     } else if (!quiet) {

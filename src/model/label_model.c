@@ -689,14 +689,53 @@ static wsl_status predict_phase(predict_part *parts, pthread_t *th, size_t n_par
 /* Rows per thread below which another thread costs more than it saves. */
 #define PREDICT_MIN_ROWS 16384
 
+/*
+ * The parts of predict's phases over n items (rows or patterns): one per thread, each with
+ * PREDICT_MIN_ROWS items at least, sharing model, L and the votes read as abstains. Returns how
+ * many, or 0 when out of memory (what *parts, *th and *impossible hold is then to be freed).
+ */
+static size_t parts_new(const wsl_label_model *model, const wsl_label_matrix *L, size_t n,
+                        predict_part **parts, pthread_t **th, uint8_t **impossible)
+{
+    size_t n_parts = model->threads > 1 ? (size_t)model->threads : 1;
+    if (n_parts > n / PREDICT_MIN_ROWS)
+        n_parts = n / PREDICT_MIN_ROWS > 0 ? n / PREDICT_MIN_ROWS : 1;
+    *parts = wsl__calloc(&model->alloc, n_parts, sizeof **parts);
+    *th = wsl__calloc(&model->alloc, n_parts, sizeof **th);
+    *impossible = NULL;
+    if (!*parts || !*th || impossible_votes(model, impossible) != WSL_OK)
+        return 0;
+    for (size_t t = 0; t < n_parts; t++) {
+        (*parts)[t].model = model;
+        (*parts)[t].L = L;
+        (*parts)[t].impossible = *impossible;
+    }
+    return n_parts;
+}
+
+/* The output buffers of a predict on L, checked (fn names the public call). */
+static wsl_status check_buffers(const char *fn, const wsl_label_model *model,
+                                const wsl_label_matrix *L, size_t probs_len, const uint8_t *covered,
+                                size_t covered_len)
+{
+    size_t cells;
+    if (!wsl__mul_size(&cells, L->n, (size_t)model->k) || probs_len < cells)
+        return wsl__error(WSL_EBUFS, "%s: probs holds %zu values, needs %zu x %ld", fn, probs_len,
+                          L->n, (long)model->k);
+    if (covered && covered_len < L->n)
+        return wsl__error(WSL_EBUFS, "%s: covered holds %zu flags, needs %zu", fn, covered_len,
+                          L->n);
+    return WSL_OK;
+}
+
 wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl_label_matrix *L,
                                          double *probs, size_t probs_len, uint8_t *covered,
                                          size_t covered_len)
 {
     uint8_t *impossible = NULL;
-    size_t cells, n_parts;
-    predict_part *parts;
-    pthread_t *th;
+    size_t n_parts;
+    predict_part *parts = NULL;
+    pthread_t *th = NULL;
     double *table = NULL;
     wsl__row_coder rc;
     int32_t k;
@@ -705,30 +744,17 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
     WSL_CHECK_ARG(L != NULL);
     WSL_CHECK_ARG(probs != NULL || L->n == 0);
     WSL_TRY(check_predict(__func__, model, L));
+    WSL_TRY(check_buffers(__func__, model, L, probs_len, covered, covered_len));
     k = model->k;
-    if (!wsl__mul_size(&cells, L->n, (size_t)k) || probs_len < cells)
-        return wsl__error(WSL_EBUFS, "%s: probs holds %zu values, needs %zu x %ld", __func__,
-                          probs_len, L->n, (long)k);
-    if (covered && covered_len < L->n)
-        return wsl__error(WSL_EBUFS, "%s: covered holds %zu flags, needs %zu", __func__,
-                          covered_len, L->n);
     if (model->one_coin)
         return wsl__one_coin_predict(model, L, probs, covered);
     rc = wsl__row_coder_of(L);
     /* Contiguous row ranges, one per thread; the calling thread takes the first. */
-    n_parts = model->threads > 1 ? (size_t)model->threads : 1;
-    if (n_parts > L->n / PREDICT_MIN_ROWS)
-        n_parts = L->n / PREDICT_MIN_ROWS > 0 ? L->n / PREDICT_MIN_ROWS : 1;
-    parts = wsl__calloc(&model->alloc, n_parts, sizeof *parts);
-    th = wsl__calloc(&model->alloc, n_parts, sizeof *th);
-    if (!parts || !th || impossible_votes(model, &impossible) != WSL_OK) {
+    if (!(n_parts = parts_new(model, L, L->n, &parts, &th, &impossible))) {
         st = WSL_ENOMEM;
         goto done;
     }
     for (size_t t = 0; t < n_parts; t++) {
-        parts[t].model = model;
-        parts[t].L = L;
-        parts[t].impossible = impossible;
         parts[t].rc = &rc;
         parts[t].probs = probs;
         parts[t].covered = covered;
@@ -774,17 +800,9 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
     predict_part *parts = NULL;
     pthread_t *th = NULL;
     wsl_status st = WSL_ENOMEM;
-    n_parts = model->threads > 1 ? (size_t)model->threads : 1;
-    if (n_parts > n_pat / PREDICT_MIN_ROWS)
-        n_parts = n_pat / PREDICT_MIN_ROWS > 0 ? n_pat / PREDICT_MIN_ROWS : 1;
-    parts = wsl__calloc(a, n_parts, sizeof *parts);
-    th = wsl__calloc(a, n_parts, sizeof *th);
-    if (!post || !parts || !th || impossible_votes(model, &impossible) != WSL_OK)
+    if (!(n_parts = parts_new(model, L, n_pat, &parts, &th, &impossible)) || !post)
         goto done;
     for (size_t t = 0; t < n_parts; t++) {
-        parts[t].model = model;
-        parts[t].L = L;
-        parts[t].impossible = impossible;
         parts[t].T = *T;
         parts[t].table = post;
     }
@@ -830,19 +848,13 @@ wsl_status wsl_label_model_fit_predict_proba(wsl_label_model *model, const wsl_l
 {
     wsl_pattern_table *T = NULL;
     wsl__row_patterns rp = {(unsigned char *)probs, NULL, 0};
-    size_t cells;
     wsl_status st;
     WSL_CHECK_ARG(model != NULL);
     release_params(model); /* a failed fit leaves the model unfitted */
     WSL_CHECK_ARG(L != NULL);
     WSL_CHECK_ARG(probs != NULL);
     WSL_TRY(check_fit(__func__, model, L, opts));
-    if (!wsl__mul_size(&cells, L->n, (size_t)model->k) || probs_len < cells)
-        return wsl__error(WSL_EBUFS, "%s: probs holds %zu values, needs %zu x %ld", __func__,
-                          probs_len, L->n, (long)model->k);
-    if (covered && covered_len < L->n)
-        return wsl__error(WSL_EBUFS, "%s: covered holds %zu flags, needs %zu", __func__,
-                          covered_len, L->n);
+    WSL_TRY(check_buffers(__func__, model, L, probs_len, covered, covered_len));
     /* Each row's pattern is kept in probs while the model fits (n ids in n x k doubles). */
     st = fit_rows(model, L, opts, &rp, &T);
     if (st == WSL_OK && rp.map && !model->one_coin)
