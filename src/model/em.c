@@ -33,26 +33,31 @@ static const double *given_prior(const em_ctx *x, size_t j)
 }
 
 /* Empirical firing rate and vote shares of each source, from the pattern counts, and which
- * classes each source emits (x->emits, zeroed before). */
-static void source_stats(const em_ctx *x, double *fire, double *share)
+ * classes each source emits (x->emits, zeroed before). The counts are summed as integers in
+ * votes (m x k scratch: the same values as summing them as doubles below 2^53 rows, one
+ * read-modify-write a vote instead of two), then turned into rates. */
+static void source_stats(const em_ctx *x, uint64_t *votes, double *fire, double *share)
 {
     const wsl_pattern_table *T = x->T;
-    memset(fire, 0, x->m * sizeof *fire);
-    memset(share, 0, x->m * (size_t)x->k * sizeof *share);
+    size_t k = (size_t)x->k;
+    memset(votes, 0, x->m * k * sizeof *votes);
     for (size_t p = 0; p < T->n; p++) {
-        double cnt = (double)T->counts[p];
+        uint64_t cnt = T->counts[p];
         for (size_t e = T->start[p]; e < T->start[p + 1]; e++) {
             size_t j = T->cols[e];
             if (j >= x->m)
                 continue;
-            fire[j] += cnt;
-            share[j * (size_t)x->k + (size_t)T->vals[e]] += cnt;
-            x->emits[j * (size_t)x->k + (size_t)T->vals[e]] = 1;
+            votes[j * k + (size_t)T->vals[e]] += cnt;
+            x->emits[j * k + (size_t)T->vals[e]] = 1;
         }
     }
     for (size_t j = 0; j < x->m; j++) {
-        for (int32_t v = 0; v < x->k; v++)
-            share[j * (size_t)x->k + (size_t)v] = fire[j] > 0 ? share[j * (size_t)x->k + (size_t)v] / fire[j] : 0;
+        uint64_t f = 0;
+        for (size_t v = 0; v < k; v++)
+            f += votes[j * k + v];
+        fire[j] = (double)f;
+        for (size_t v = 0; v < k; v++)
+            share[j * k + v] = f > 0 ? (double)votes[j * k + v] / fire[j] : 0;
         fire[j] = x->n_rows > 0 ? fire[j] / x->n_rows : 0;
     }
 }
@@ -937,7 +942,15 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
         goto done;
     }
     memset(x.all, 1, (size_t)k);
-    source_stats(&x, x.fire, x.share); /* also the classes each source emits */
+    {
+        uint64_t *votes = wsl__mallocarray(a, x.m * (size_t)k, sizeof *votes);
+        if (!votes) {
+            st = WSL_ENOMEM;
+            goto done;
+        }
+        source_stats(&x, votes, x.fire, x.share); /* also the classes each source emits */
+        wsl__free(a, votes);
+    }
     for (size_t j = 0; j < x.m; j++) {
         int n_emit = 0;
         x.single[j] = -1;
