@@ -1063,16 +1063,32 @@ START_TEST(test_softmax_two_classes)
 }
 END_TEST
 
+/* Two models saved to the same bytes. */
+static void assert_same_saved(const wsl_label_model *A, const wsl_label_model *B)
+{
+    wsl_buf ja = WSL_BUF_INIT, jb = WSL_BUF_INIT;
+    WSL_ASSERT_OK(wsl_label_model_save_buf(A, &ja));
+    WSL_ASSERT_OK(wsl_label_model_save_buf(B, &jb));
+    ck_assert_uint_eq(ja.size, jb.size);
+    ck_assert_mem_eq(ja.ptr, jb.ptr, ja.size);
+    wsl_buf_dispose(&ja);
+    wsl_buf_dispose(&jb);
+}
+
 /* Dense rows become patterns through their packed keys (a direct table when (k + 1)^m is
- * small, 64-bit keys otherwise) or, when too wide for a key, their bytes; sparse rows and
- * pattern tables through the hash table, a user's table in the order its rows came: every way
- * gives the same bits. */
+ * small, 64-bit keys otherwise) or, when too wide for a key, their bytes (hashed from their
+ * cells); sparse rows and pattern tables through the hash table, a user's table in the order
+ * its rows came: every way gives the same bits. */
 START_TEST(test_pattern_paths_same_bits)
 {
-    /* (m, k, n): direct keys, packed keys, row bytes (1-byte and 2-byte cells) */
-    static const size_t shapes[][3] = {{6, 2, 4000}, {12, 4, 4000}, {40, 2, 2000}, {9, 130, 600}};
-    double acc[40], cov[40];
-    for (size_t j = 0; j < 40; j++) {
+    /* (m, k, n): direct keys, packed keys, row bytes (1-byte and 2-byte cells, and rows too
+     * wide for a table of their votes' hashes) */
+    static const size_t shapes[][3] = {
+        {6, 2, 4000}, {12, 4, 4000}, {40, 2, 2000}, {9, 130, 600}, {22000, 2, 60}};
+    const size_t max_m = 22000;
+    double *acc = malloc(max_m * sizeof *acc), *cov = malloc(max_m * sizeof *cov);
+    ck_assert(acc && cov);
+    for (size_t j = 0; j < max_m; j++) {
         acc[j] = 0.55 + 0.04 * (double)(j % 10);
         cov[j] = 0.2 + 0.05 * (double)(j % 11);
     }
@@ -1102,6 +1118,9 @@ START_TEST(test_pattern_paths_same_bits)
         pc = wsl_test_proba(C, L);
         ck_assert_mem_eq(pa, pb, n * (size_t)k * sizeof *pa);
         ck_assert_mem_eq(pa, pc, n * (size_t)k * sizeof *pa);
+        /* Wide rows' probabilities are 0 or 1: the tables must agree too. */
+        assert_same_saved(A, B);
+        assert_same_saved(A, C);
         free(pa);
         free(pb);
         free(pc);
@@ -1113,6 +1132,8 @@ START_TEST(test_pattern_paths_same_bits)
         wsl_label_matrix_free(L);
         wsl_label_matrix_free(S);
     }
+    free(acc);
+    free(cov);
 }
 END_TEST
 
@@ -1124,7 +1145,6 @@ static void check_fit_predict(const wsl_label_matrix *L, const wsl_fit_options *
     wsl_label_model *A = wsl_test_fit(L, o), *B = NULL;
     double *pa = malloc(n * k * sizeof *pa), *pb = malloc(n * k * sizeof *pb);
     uint8_t *ca = malloc(n), *cb = malloc(n);
-    wsl_buf ja = WSL_BUF_INIT, jb = WSL_BUF_INIT;
     ck_assert(pa && pb && ca && cb);
     WSL_ASSERT_OK(wsl_label_model_predict_proba(A, L, pa, n * k, ca, n));
     WSL_ASSERT_OK(wsl_label_model_create(&B, (int32_t)k, NULL));
@@ -1132,15 +1152,10 @@ static void check_fit_predict(const wsl_label_matrix *L, const wsl_fit_options *
     WSL_ASSERT_OK(wsl_label_model_fit_predict_proba(B, L, o, pb, n * k, cb, n));
     ck_assert_mem_eq(pa, pb, n * k * sizeof *pa);
     ck_assert_mem_eq(ca, cb, n);
-    WSL_ASSERT_OK(wsl_label_model_save_buf(A, &ja));
-    WSL_ASSERT_OK(wsl_label_model_save_buf(B, &jb));
-    ck_assert_uint_eq(ja.size, jb.size);
-    ck_assert_mem_eq(ja.ptr, jb.ptr, ja.size);
+    assert_same_saved(A, B);
     /* covered may be NULL */
     WSL_ASSERT_OK(wsl_label_model_fit_predict_proba(B, L, o, pb, n * k, NULL, 0));
     ck_assert_mem_eq(pa, pb, n * k * sizeof *pa);
-    wsl_buf_dispose(&ja);
-    wsl_buf_dispose(&jb);
     free(pa);
     free(pb);
     free(ca);

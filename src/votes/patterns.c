@@ -48,14 +48,27 @@ void wsl_pattern_table_free(wsl_pattern_table *T)
     wsl__free(&a, T);
 }
 
+/*
+ * A pattern's hash: the sum of its votes' mixes, mixed. The votes' mixes do not wait on each
+ * other (a chain of mixes would cost the mix's latency a vote), and a dense row is hashed by
+ * looking its cells up in a table of mixes (hash_row), with no list of votes made first.
+ */
+static inline uint64_t vote_mix(uint32_t col, int32_t val)
+{
+    return wsl__splitmix64(((uint64_t)col << 32) | (uint32_t)val);
+}
+
+static inline uint64_t hash_finish(uint64_t sum)
+{
+    return wsl__splitmix64(sum ^ 0x243f6a8885a308d3ULL);
+}
+
 static uint64_t hash_votes(const uint32_t *cols, const int32_t *vals, size_t nnz)
 {
-    uint64_t h = 0x243f6a8885a308d3ULL ^ nnz;
-    for (size_t i = 0; i < nnz; i++) {
-        uint64_t w = ((uint64_t)cols[i] << 32) | (uint32_t)vals[i];
-        h = wsl__splitmix64(h ^ w);
-    }
-    return h;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < nnz; i++)
+        sum += vote_mix(cols[i], vals[i]);
+    return hash_finish(sum);
 }
 
 static wsl_status rehash(wsl_pattern_table *T, size_t n_slots)
@@ -648,38 +661,72 @@ static inline void put_row_id(const wsl__row_patterns *rp, size_t i, uint32_t id
         memcpy(rp->ids + i * sizeof id, &id, sizeof id);
 }
 
-static uint64_t hash_bytes(const unsigned char *p, size_t len)
+/* Largest table of vote mixes (m x (k + 1) entries) hash_row looks cells up in. */
+#define MIX_TABLE_MAX 65536
+
+/* The table of vote mixes for L's cells: entry j (k + 1) + v + 1 is vote v of source j's mix,
+ * 0 for an abstain. NULL when too large or out of memory: hash_row then mixes each vote. */
+static uint64_t *mix_table(const wsl_label_matrix *L, const wsl_allocator *a)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
-    for (; len >= 8; p += 8, len -= 8) {
-        memcpy(&w, p, 8);
-        h = wsl__splitmix64(h ^ w);
+    size_t K1 = (size_t)L->k + 1;
+    uint64_t *mix;
+    if (L->m > MIX_TABLE_MAX / K1 || !(mix = wsl__mallocarray(a, L->m * K1, sizeof *mix)))
+        return NULL;
+    for (size_t j = 0; j < L->m; j++) {
+        mix[j * K1] = 0;
+        for (size_t v = 0; v + 1 < K1; v++)
+            mix[j * K1 + v + 1] = vote_mix((uint32_t)j, (int32_t)v);
     }
-    if (len) {
-        w = 0;
-        memcpy(&w, p, len);
-        h = wsl__splitmix64(h ^ w);
+    return mix;
+}
+
+/* hash_votes of dense row i, from its cells; *nnz receives its number of votes. */
+static uint64_t hash_row(const wsl_label_matrix *L, size_t i, const uint64_t *mix, size_t *nnz)
+{
+    size_t K1 = (size_t)L->k + 1, votes = 0;
+    uint64_t sum = 0;
+    if (mix && L->elem == 1) {
+        const int8_t *row = (const int8_t *)L->cells + i * L->m;
+        for (size_t j = 0; j < L->m; j++) {
+            sum += mix[j * K1 + (size_t)(row[j] + 1)];
+            votes += row[j] != WSL_ABSTAIN;
+        }
+    } else {
+        for (size_t j = 0; j < L->m; j++) {
+            int32_t v = wsl__load_vote(L->cells, L->elem, i * L->m + j);
+            if (mix)
+                sum += mix[j * K1 + (size_t)(v + 1)];
+            else
+                sum += v != WSL_ABSTAIN ? vote_mix((uint32_t)j, v) : 0;
+            votes += v != WSL_ABSTAIN;
+        }
     }
-    return h;
+    *nnz = votes;
+    return hash_finish(sum);
 }
 
 /*
- * Dense rows too wide for a 64-bit key: the distinct rows by their bytes (a hash of the row's
- * cells, equal rows confirmed by comparing them), as the index of each one's first occurrence
- * in *keys and its count in *counts. Votes are read only later, once per distinct row.
+ * Dense rows too wide for a 64-bit key: the distinct rows by their bytes (found by their
+ * hash_votes, computed from the cells, equal rows confirmed by comparing them), as the index
+ * of each one's first occurrence in *keys, its count in *counts and its hash in *hashes (the
+ * table's canonical order needs no other), and their votes' number in *n_votes. Votes are
+ * read only later, once per distinct row.
  */
 static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_allocator *a,
                                       const wsl__row_patterns *rp, uint64_t **keys_out,
-                                      uint64_t **counts_out, size_t *n_out)
+                                      uint64_t **counts_out, uint64_t **hashes_out, size_t *n_out,
+                                      size_t *n_votes)
 {
-    size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, *slots;
+    size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, *slots, nb[HASH_BLOCK];
     const unsigned char *cells = L->cells;
-    uint64_t *keys = NULL, *counts = NULL, *rowh = NULL;
+    uint64_t *keys = NULL, *counts = NULL, *rowh = NULL, *mix = mix_table(L, a);
     uint64_t hb[HASH_BLOCK];
     wsl_status st = WSL_OK;
     slots = wsl__calloc(a, n_slots, sizeof *slots);
-    if (!slots)
+    if (!slots) {
+        wsl__free(a, mix);
         return WSL_ENOMEM;
+    }
     for (size_t i = 0; i < L->n; i++) {
         const unsigned char *row = cells + i * bytes;
         uint64_t h;
@@ -688,7 +735,7 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
             /* A block's hashes first, and their slots asked for: the probes' cache misses
              * (one a row, nearly every row distinct when rows are this wide) then overlap. */
             for (size_t r = i; r < L->n && r < i + HASH_BLOCK; r++) {
-                hb[r - i] = hash_bytes(cells + r * bytes, bytes);
+                hb[r - i] = hash_row(L, r, mix, &nb[r - i]);
                 PREFETCH_READ(&slots[(size_t)hb[r - i] & (n_slots - 1)]);
             }
         }
@@ -721,6 +768,7 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
         keys[n] = i;
         counts[n] = 1;
         rowh[n] = h;
+        *n_votes += nb[i % HASH_BLOCK];
         put_row_id(rp, i, (uint32_t)n);
         slots[s] = ++n;
         if (2 * n > n_slots) { /* load at most 1/2 */
@@ -743,12 +791,14 @@ oom:
     st = WSL_ENOMEM;
     wsl__free(a, keys);
     wsl__free(a, counts);
-    keys = counts = NULL;
+    wsl__free(a, rowh);
+    keys = counts = rowh = NULL;
 done:
     wsl__free(a, slots);
-    wsl__free(a, rowh);
+    wsl__free(a, mix);
     *keys_out = keys;
     *counts_out = counts;
+    *hashes_out = rowh;
     *n_out = n;
     return st;
 }
@@ -782,8 +832,10 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
         goto fail;
     }
     if (!rc.bits) {
-        if ((st = count_rows_by_bytes(L, a, rp, &keys, &T->counts, &n)) != WSL_OK)
+        if ((st = count_rows_by_bytes(L, a, rp, &keys, &T->counts, &T->hashes, &n, &n_votes)) !=
+            WSL_OK)
             goto fail;
+        hashed = 1;
     } else if (rc.universe && L->n <= UINT32_MAX) {
         /* Few possible rows: one counter per possible row, a table that stays in the cache
          * (a row costs one increment), then the rows that occurred, in key order. */
