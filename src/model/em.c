@@ -39,16 +39,21 @@ static const double *given_prior(const em_ctx *x, size_t j)
 static void source_stats(const em_ctx *x, uint64_t *votes, double *fire, double *share)
 {
     const wsl_pattern_table *T = x->T;
-    size_t k = (size_t)x->k;
-    memset(votes, 0, x->m * k * sizeof *votes);
+    /* Locals: a store through emits (bytes) may alias anything reached through x or T. */
+    const size_t k = (size_t)x->k, m = x->m, *start = T->start;
+    const uint32_t *cols = T->cols;
+    const int32_t *vals = T->vals;
+    const uint64_t *counts = T->counts;
+    unsigned char *emits = x->emits;
+    memset(votes, 0, m * k * sizeof *votes);
     for (size_t p = 0; p < T->n; p++) {
-        uint64_t cnt = T->counts[p];
-        for (size_t e = T->start[p]; e < T->start[p + 1]; e++) {
-            size_t j = T->cols[e];
-            if (j >= x->m)
+        uint64_t cnt = counts[p];
+        for (size_t e = start[p]; e < start[p + 1]; e++) {
+            size_t j = cols[e];
+            if (j >= m)
                 continue;
-            votes[j * k + (size_t)T->vals[e]] += cnt;
-            x->emits[j * k + (size_t)T->vals[e]] = 1;
+            votes[j * k + (size_t)vals[e]] += cnt;
+            emits[j * k + (size_t)vals[e]] = 1;
         }
     }
     for (size_t j = 0; j < x->m; j++) {
@@ -478,6 +483,14 @@ static void start_majority(em_ctx *x, const wsl_label_model *model)
             nv = nnz - 1;
             x->s[T->vals[s0 + nv]] = 1;
             total = 1;
+        } else if (k == 2) {
+            /* Votes for class 1 summed in a register, not through memory (the same counts). */
+            size_t ones = 0;
+            for (size_t e = s0; e < s0 + nv; e++)
+                ones += (size_t)T->vals[e];
+            x->s[0] = (double)(nv - ones);
+            x->s[1] = (double)ones;
+            total = (double)nv;
         } else {
             for (size_t e = s0; e < s0 + nv; e++) {
                 x->s[T->vals[e]] += 1;
