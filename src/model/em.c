@@ -505,8 +505,12 @@ static void start_majority(em_ctx *x, const wsl_label_model *model)
             if (cl->n && cl->of_source[T->cols[e]] >= 0)
                 x->cidx[cl->of_source[T->cols[e]]] +=
                     (size_t)(T->vals[e] + 1) * cl->stride[T->cols[e]];
-        wsl__em_accumulate(model, x->k, x->s, x->cidx, T->cols + s0, T->vals + s0, nv, cnt, x->Ntot,
-                           x->NT, x->Nq);
+        if (k == 2) /* a constant k: the class loops unroll (the same arithmetic) */
+            wsl__em_accumulate(model, 2, x->s, x->cidx, T->cols + s0, T->vals + s0, nv, cnt,
+                               x->Ntot, x->NT, x->Nq);
+        else
+            wsl__em_accumulate(model, k, x->s, x->cidx, T->cols + s0, T->vals + s0, nv, cnt,
+                               x->Ntot, x->NT, x->Nq);
     }
 }
 
