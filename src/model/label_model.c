@@ -445,9 +445,19 @@ static void row_posterior(const wsl_label_model *model, const double *abstain_su
     /* A row with no vote gets the posterior given that every source abstained: the class
      * prior when abstaining says nothing about the class. */
     wsl__model_scores(model, model->k, abstain_sum, cols, vals, nnz, p, cidx, NULL);
-    /* Exact ties (a symmetric fit) go the way of the votes: majority vote breaks them. */
-    for (size_t e = 0; e < nnz; e++)
-        p[vals[e]] += TIE_NUDGE;
+    /* Exact ties (a symmetric fit) go the way of the votes: majority vote breaks them. Two
+     * classes take their nudges at once (n_c nudges as one product: a chain of additions
+     * through p cost a wide row more than its score). */
+    if (model->k == 2) {
+        size_t ones = 0;
+        for (size_t e = 0; e < nnz; e++)
+            ones += (size_t)vals[e];
+        p[0] += (double)(nnz - ones) * TIE_NUDGE;
+        p[1] += (double)ones * TIE_NUDGE;
+    } else {
+        for (size_t e = 0; e < nnz; e++)
+            p[vals[e]] += TIE_NUDGE;
+    }
     wsl__softmax_inplace(p, (size_t)model->k);
 }
 
