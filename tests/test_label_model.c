@@ -1164,10 +1164,26 @@ static void check_fit_predict(const wsl_label_matrix *L, const wsl_fit_options *
     wsl_label_model_free(B);
 }
 
+/* A dense matrix of L's rows, each taken `times` times in a row. */
+static wsl_label_matrix *repeated(const wsl_label_matrix *L, size_t times)
+{
+    size_t n = wsl_label_matrix_n_points(L), m = wsl_label_matrix_n_sources(L);
+    int32_t *buf = malloc(n * times * m * sizeof *buf);
+    wsl_label_matrix *R = NULL;
+    ck_assert_ptr_nonnull(buf);
+    for (size_t i = 0; i < n * times; i++)
+        WSL_ASSERT_OK(wsl_label_matrix_row(L, i / times, buf + i * m, m));
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(
+        &R, buf, n * times, m, m, wsl_label_matrix_cardinality(L), WSL_STORAGE_DENSE, NULL));
+    free(buf);
+    return R;
+}
+
 START_TEST(test_fit_predict_same_bits)
 {
     /* (m, k, n): direct keys (one with rows of no vote), packed keys, row bytes (1-byte and
-     * 2-byte cells) */
+     * 2-byte cells). Rows beyond direct keys are mostly distinct here, so the one call
+     * predicts them row by row; repeated, each pattern is scored once. */
     static const size_t shapes[][3] = {{6, 2, 4000}, {12, 4, 4000}, {40, 2, 2000}, {9, 130, 600}};
     double acc[40], cov[40];
     int32_t gold[4000];
@@ -1184,6 +1200,11 @@ START_TEST(test_fit_predict_same_bits)
         check_fit_predict(L, &o);
         WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
         check_fit_predict(S, &o); /* sparse: predicted row by row after the fit */
+        if (s >= 1) {
+            wsl_label_matrix *R = repeated(L, 3);
+            check_fit_predict(R, &o);
+            wsl_label_matrix_free(R);
+        }
         if (s < 2) {
             o.n_threads = 2;
             check_fit_predict(L, &o);

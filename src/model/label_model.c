@@ -867,7 +867,10 @@ wsl_status wsl_label_model_fit_predict_proba(wsl_label_model *model, const wsl_l
     WSL_TRY(check_buffers(__func__, model, L, probs_len, covered, covered_len));
     /* Each row's pattern is kept in probs while the model fits (n ids in n x k doubles). */
     st = fit_rows(model, L, opts, &rp, &T);
-    if (st == WSL_OK && rp.map && !model->one_coin)
+    /* Each pattern scored once pays when rows repeat; when most rows are their own pattern,
+     * fetching each row's posterior from the patterns' (a random read a row) costs more than
+     * scoring the row again. Both ways give the same bits. */
+    if (st == WSL_OK && rp.map && !model->one_coin && T->n <= L->n / 2)
         st = predict_patterns(model, L, &T, &rp, probs, covered);
     else if (st == WSL_OK)
         st = wsl_label_model_predict_proba(model, L, probs, probs_len, covered, covered_len);
