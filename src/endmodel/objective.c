@@ -203,7 +203,8 @@ void wsl__end_softmax(double *z, size_t k)
     for (size_t c = 0; c < k; c++)
         top += z[c] == INFINITY || isnan(z[c]);
     if (!top) {
-        wsl__softmax_inplace(z, k);
+        double mx;
+        wsl__softmax_parts(z, k, &mx); /* the log-sum-exp is not needed */
         return;
     }
     /* Overflowed scores (huge weights or features): x W + b is +inf, or inf - inf, for some

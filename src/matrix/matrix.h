@@ -37,9 +37,12 @@ double wsl__nrm2(size_t n, const double *x);
 
 /* Numerically safe log(sum(exp(x))) over n values. */
 double wsl__logsumexp(const double *x, size_t n);
-/* In place: x <- exp(x - logsumexp(x)); returns the logsumexp. Inline: the E-step's inner
- * loop. */
-static inline double wsl__softmax_inplace(double *x, size_t n)
+/*
+ * In place: x <- exp(x - logsumexp(x)). Returns s, the sum of exp(x - max) (1 <= s <= n), with
+ * the max in *mx: the logsumexp is *mx + log(s), left to the callers that need it (a log a
+ * row). Inline: the E-step's inner loop.
+ */
+static inline double wsl__softmax_parts(double *x, size_t n, double *mx_out)
 {
     double mx = -INFINITY, s = 0;
     if (n == 2 && x[0] == x[0] && x[1] == x[1] && x[0] < INFINITY && x[1] < INFINITY) {
@@ -47,23 +50,25 @@ static inline double wsl__softmax_inplace(double *x, size_t n)
          * row in the E-step): exp(0) is 1 for a tie, and 1 + e is e + 1. NaN and +inf take
          * the general loop. */
         double a = x[0], b = x[1], hi = a > b ? a : b, lo = a > b ? b : a, e;
+        *mx_out = hi;
         if (hi == -INFINITY) {
             x[0] = x[1] = 0.5;
-            return hi;
+            return 1.0;
         }
         e = exp(lo - hi);
         s = 1.0 + e;
         x[0] = (a > b ? 1.0 : e) / s;
         x[1] = (a > b ? e : 1.0) / s;
-        return hi + log(s);
+        return s;
     }
     for (size_t i = 0; i < n; i++)
         if (x[i] > mx)
             mx = x[i];
+    *mx_out = mx;
     if (mx == -INFINITY) {
         for (size_t i = 0; i < n; i++)
             x[i] = 1.0 / (double)n;
-        return mx;
+        return 1.0;
     }
     /* One exp per class (none for the largest: exp(0) is 1), reused for the normalization:
      * the E-step's cost is mostly these exps. */
@@ -73,8 +78,14 @@ static inline double wsl__softmax_inplace(double *x, size_t n)
     }
     for (size_t i = 0; i < n; i++)
         x[i] /= s;
-    return mx + log(s);
+    return s;
 }
 
+/* In place: x <- exp(x - logsumexp(x)); returns the logsumexp. */
+static inline double wsl__softmax_inplace(double *x, size_t n)
+{
+    double mx, s = wsl__softmax_parts(x, n, &mx);
+    return mx + log(s);
+}
 
 #endif

@@ -13,6 +13,10 @@
 #include <pthread.h>
 #include <string.h>
 
+/* Patterns whose sums of exps (each at most k < 2^31) are multiplied before one log: at most
+ * 2^992, short of overflow. */
+#define LOG_BATCH 32
+
 /* Votes per block: enough work that adding a block's counts to the totals stays cheap. */
 #define BLOCK_VOTES ((size_t)1 << 16)
 
@@ -228,7 +232,11 @@ static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k, int indexed)
     em_ctx *x = w->x;
     const wsl_pattern_table *T = x->T;
     const wsl_label_model *model = w->model;
-    w->ll = 0;
+    /* The log-likelihood as sum cnt * max + sum cnt * log(s): the sums s of patterns of count
+     * 1 (each in [1, k]) are multiplied LOG_BATCH at a time and their product's log taken, one
+     * log per batch instead of one a pattern. */
+    double ll_max = 0, ll_log = 0, prod = 1;
+    unsigned in_prod = 0;
     if (w->accumulate) {
         memset(w->ntot, 0, (size_t)k * sizeof *w->ntot);
         memset(w->nt, 0, x->tab_len * sizeof *w->nt);
@@ -246,16 +254,25 @@ static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k, int indexed)
         wsl__model_scores(model, k, x->abstain_sum, T->cols + s0, T->vals + s0, nv, w->s, w->cidx,
                           given);
         if (gold != WSL_ABSTAIN) {
-            w->ll += cnt * w->s[gold];
+            ll_max += cnt * w->s[gold];
             for (int32_t c = 0; c < k; c++)
                 w->s[c] = c == gold;
         } else {
-            w->ll += cnt * wsl__softmax_inplace(w->s, (size_t)k);
+            double mx, sum = wsl__softmax_parts(w->s, (size_t)k, &mx);
+            ll_max += cnt * mx;
+            if (cnt != 1) {
+                ll_log += cnt * log(sum);
+            } else if (prod *= sum, ++in_prod == LOG_BATCH) {
+                ll_log += log(prod);
+                prod = 1;
+                in_prod = 0;
+            }
         }
         if (w->accumulate)
             wsl__em_accumulate(model, k, w->s, given ? given : w->cidx, T->cols + s0, T->vals + s0,
                                nv, cnt, w->ntot, w->nt, w->nq);
     }
+    w->ll = ll_max + (ll_log + log(prod));
 }
 
 /* Two classes, the common case, get a copy of the loop with k a constant: the class loops

@@ -458,7 +458,8 @@ static void row_posterior(const wsl_label_model *model, const double *abstain_su
         for (size_t e = 0; e < nnz; e++)
             p[vals[e]] += TIE_NUDGE;
     }
-    wsl__softmax_inplace(p, (size_t)model->k);
+    double mx;
+    wsl__softmax_parts(p, (size_t)model->k, &mx); /* the log-sum-exp is not needed */
 }
 
 #define PREDICT_BLOCK 256

@@ -130,7 +130,7 @@ static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, 
     const wsl_pattern_table *T = x->T;
     int32_t k = x->k;
     size_t K1 = (size_t)k + 1;
-    double *ntot = x->Ntot, logn = log(x->n_rows);
+    double *ntot = x->Ntot, logn = log(x->n_rows), mx;
     memset(ntot, 0, (size_t)k * sizeof *ntot);
     wsl__model_abstain_sum(model, x->abstain_sum);
     for (size_t oi = 0; oi < T->n; oi++) {
@@ -145,7 +145,7 @@ static void score_candidates(em_ctx *x, wsl_label_model *model, candidate *cds, 
             for (int32_t c = 0; c < k; c++)
                 x->s[c] = c == gold;
         else
-            wsl__softmax_inplace(x->s, (size_t)k);
+            wsl__softmax_parts(x->s, (size_t)k, &mx);
         for (int32_t c = 0; c < k; c++)
             ntot[c] += cnt * x->s[c];
         /* The pattern's votes by source (outcome 0 = abstain), read once for all candidates. */
