@@ -4,9 +4,9 @@
  * and reports fit/pass and predict/pass measured in the same run, on 1 and 2 threads (the fit
  * gives the same bits on any number; predict splits its rows over the fit's threads, with the
  * same bits too); and the one call that fits and predicts the same rows
- * (wsl_label_model_fit_predict_proba: the same bits, each row read once). Then the memory of
- * one fit + predict on one thread, both ways: the peak resident memory above what the votes
- * and the probabilities (and the program) already hold, read from /proc (VmHWM, reset through
+ * (wsl_label_model_fit_predict_proba: the same bits, rows that repeat scored once). Then the memory
+ * of one fit + predict on one thread, both ways: the peak resident memory above what the votes and
+ * the probabilities (and the program) already hold, read from /proc (VmHWM, reset through
  * clear_refs).
  * usage: speed [N [M]]
  */

@@ -1095,9 +1095,16 @@ START_TEST(test_pattern_paths_same_bits)
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         size_t n = shapes[s][2], m = shapes[s][0];
         int32_t k = (int32_t)shapes[s][1];
-        wsl_label_matrix *L = gen(n, m, k, acc, cov, 7 + s, NULL), *S = NULL;
+        wsl_label_matrix *L = gen(n, m, k, acc, cov, 7 + s, NULL), *S = NULL, *E = NULL;
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         wsl_pattern_table *T = NULL;
+        /* Each path builds the table of no row too. */
+        WSL_ASSERT_OK(wsl_label_matrix_create(&E, 0, m, k, WSL_STORAGE_DENSE, NULL));
+        WSL_ASSERT_OK(wsl__patterns_of_rows(E, NULL, &T));
+        ck_assert_uint_eq(wsl_pattern_table_n_patterns(T), 0);
+        wsl_pattern_table_free(T);
+        wsl_label_matrix_free(E);
+        T = NULL;
         wsl_label_model *A, *B, *C = NULL;
         int32_t *row = malloc(m * sizeof *row);
         double *pa, *pb, *pc;
@@ -1230,6 +1237,89 @@ START_TEST(test_fit_predict_same_bits)
         check_fit_predict(L, &o);
         wsl_label_matrix_free(L);
     }
+}
+END_TEST
+
+/* Per-row log-likelihoods of each iteration, from the iteration callback. */
+typedef struct ll_trace {
+    double ll[16];
+    int n;
+} ll_trace;
+
+static int record_ll(int start, int iteration, double log_likelihood, void *payload)
+{
+    ll_trace *t = payload;
+    (void)start;
+    (void)iteration;
+    if (t->n < 16)
+        t->ll[t->n++] = log_likelihood;
+    return 0;
+}
+
+/* The log-likelihood does not depend on how rows are grouped into patterns: every row twice
+ * (patterns of count 2) gives the per-row log-likelihood of every row once (count 1, whose
+ * sums of exps the E-step multiplies, many patterns to a log) at every iteration. No
+ * pseudo-counts and a fixed prior, so that the parameters are the same too. */
+START_TEST(test_log_likelihood_counts)
+{
+    double acc[12], cov[12];
+    const double half[2] = {0.5, 0.5};
+    wsl_label_matrix *L, *R;
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    ll_trace a = {{0}, 0}, b = {{0}, 0};
+    wsl_label_model *A, *B;
+    for (size_t j = 0; j < 12; j++) {
+        acc[j] = 0.6 + 0.03 * (double)j;
+        cov[j] = 0.3 + 0.04 * (double)j;
+    }
+    L = gen(3000, 12, 2, acc, cov, 41, NULL);
+    R = repeated(L, 2);
+    o.pseudo_count = 0;
+    o.prior = WSL_PRIOR_FIXED;
+    o.class_prior = half;
+    o.abstain = WSL_ABSTAIN_INFORMATIVE;
+    o.deps = WSL_DEPS_OFF;
+    o.starts = WSL_START_MAJORITY;
+    o.max_iter = 6;
+    o.tol = 1e-300;
+    o.iter_fn = record_ll;
+    o.iter_payload = &a;
+    A = wsl_test_fit(L, &o);
+    o.iter_payload = &b;
+    B = wsl_test_fit(R, &o);
+    ck_assert_int_eq(a.n, b.n);
+    ck_assert_int_ge(a.n, 3);
+    for (int i = 0; i < a.n; i++)
+        ck_assert_msg(fabs(a.ll[i] - b.ll[i]) <= 1e-12 * fabs(a.ll[i]),
+                      "iteration %d: %.17g per row once, %.17g twice", i, a.ll[i], b.ll[i]);
+    wsl_label_model_free(A);
+    wsl_label_model_free(B);
+    wsl_label_matrix_free(L);
+    wsl_label_matrix_free(R);
+}
+END_TEST
+
+/* Exact ties of the scores (here every source says nothing about the class) go the way of the
+ * votes, for two classes (whose nudges are added at once) and for more. */
+START_TEST(test_ties_follow_votes)
+{
+    static const char two[] =
+        "{\"format\": \"wsl.label_model\", \"format_version\": 1, \"k\": 2, \"m\": 3, "
+        "\"tables\": \"full\", \"abstain\": \"informative\", \"class_prior_mode\": "
+        "\"learned\", \"class_prior\": [0.5, 0.5], \"tables_values\": [0.5, 0.25, 0.25, "
+        "0.5, 0.25, 0.25, 0.5, 0.25, 0.25, 0.5, 0.25, 0.25, 0.5, 0.25, 0.25, 0.5, 0.25, 0.25]}";
+    static const int32_t rows2[] = {1, 1, 0, 0, 0, 1, 1, 0, -1};
+    wsl_label_model *M = NULL;
+    wsl_label_matrix *L = NULL;
+    double p[6];
+    WSL_ASSERT_OK(wsl_label_model_load_buf(&M, two, sizeof two - 1, NULL));
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, rows2, 3, 3, 3, 2, WSL_STORAGE_DENSE, NULL));
+    WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, p, 6, NULL, 0));
+    ck_assert_double_gt(p[1], p[0]); /* two votes for 1, one for 0 */
+    ck_assert_double_gt(p[2], p[3]); /* two for 0, one for 1 */
+    ck_assert_double_eq(p[4], p[5]); /* one each: still a tie */
+    wsl_label_matrix_free(L);
+    wsl_label_model_free(M);
 }
 END_TEST
 
@@ -2359,6 +2449,8 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_deterministic_bits);
     tcase_add_test(edge, test_pattern_paths_same_bits);
     tcase_add_test(edge, test_fit_predict_same_bits);
+    tcase_add_test(edge, test_log_likelihood_counts);
+    tcase_add_test(edge, test_ties_follow_votes);
     tcase_add_test(errors, test_fit_predict_errors);
     tcase_add_test(edge, test_fit_predict_unaligned_allocator);
     tcase_add_test(edge, test_softmax_two_classes);

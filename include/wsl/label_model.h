@@ -235,14 +235,14 @@ WSL_API wsl_status wsl_label_model_predict_proba(const wsl_label_model *model,
 /**
  * Fit on L and predict L's rows in one call: the same model as wsl_label_model_fit(L, opts)
  * and the same probabilities, bit for bit, as wsl_label_model_predict_proba(L) after it, but
- * the rows are not read again: the fit remembers which vote pattern every row has (in probs
- * itself, so nothing is allocated per row), and predict then scores each distinct pattern
- * once (holding their probabilities, as predict's caches do) and copies. The usual workflow
- * (fit on the training votes, then label those same rows) costs about a fit.
+ * rows that repeat are not read again: the fit remembers which vote pattern every row has (in
+ * probs itself, so nothing is allocated per row), and predict then scores each distinct
+ * pattern once (holding their probabilities, as predict's caches do) and copies. The usual
+ * workflow (fit on the training votes, then label those same rows) costs about a fit.
  * The patterns are scored on opts->n_threads threads, the rows copied on one. When most rows
- * are their own pattern (more patterns than half the rows: wide rows), scoring a row costs
- * less than fetching its pattern's probabilities, so the rows are scored again, as predict
- * would; so are sparse votes, opts->gold and the one-coin engine. probs and covered
+ * are their own pattern (more patterns than half the rows, as with wide rows), scoring a row
+ * costs less than fetching its pattern's probabilities, so the rows are scored again, as
+ * predict would; so are sparse votes, opts->gold and the one-coin engine. probs and covered
  * are as for wsl_label_model_predict_proba(); on failure the model is unfitted and probs holds
  * no probabilities.
  * @return as wsl_label_model_fit(), WSL_EINVAL (NULL probs), WSL_EBUFS (probs_len < n*k or

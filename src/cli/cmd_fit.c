@@ -246,7 +246,7 @@ static int run(int argc, char **argv)
             rc = WSL_EXIT_INPUT;
             goto done;
         }
-        /* One call: each row is read once for the fit and its probabilities. */
+        /* One call: the fit and its rows' probabilities (repeated rows are scored once). */
         wsl_cli_progress_phase(&fp.bar, "EM");
         if ((st = wsl_label_model_create(&model, (int32_t)k, NULL)) ||
             (st = wsl_label_model_fit_predict_proba(model, L, &o, probs, cells, NULL, 0)))

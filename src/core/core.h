@@ -61,7 +61,7 @@ void wsl__rng_seed(wsl__rng *rng, uint64_t seed);
 uint64_t wsl__rng_next(wsl__rng *rng);
 double wsl__rng_uniform(wsl__rng *rng);          /* [0, 1) */
 uint64_t wsl__rng_below(wsl__rng *rng, uint64_t n); /* [0, n), n > 0 */
-/* Inline: it is the step of the pattern tables' hashes, a chain per row in their hot loops. */
+/* Inline: it mixes every vote of the pattern tables' hashes, in their hot loops. */
 static inline uint64_t wsl__splitmix64(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ULL;

@@ -871,10 +871,13 @@ wsl_status wsl_label_model_fit_predict_proba(wsl_label_model *model, const wsl_l
     /* Each pattern scored once pays when rows repeat; when most rows are their own pattern,
      * fetching each row's posterior from the patterns' (a random read a row) costs more than
      * scoring the row again. Both ways give the same bits. */
-    if (st == WSL_OK && rp.map && !model->one_coin && T->n <= L->n / 2)
+    if (st == WSL_OK && rp.map && !model->one_coin && T->n <= L->n / 2) {
         st = predict_patterns(model, L, &T, &rp, probs, covered);
-    else if (st == WSL_OK)
+    } else if (st == WSL_OK) {
+        wsl_pattern_table_free(T); /* not needed by predict: its memory goes first */
+        T = NULL;
         st = wsl_label_model_predict_proba(model, L, probs, probs_len, covered, covered_len);
+    }
     if (st != WSL_OK)
         release_params(model);
     wsl_pattern_table_free(T);

@@ -670,7 +670,9 @@ static uint64_t *mix_table(const wsl_label_matrix *L, const wsl_allocator *a)
 {
     size_t K1 = (size_t)L->k + 1;
     uint64_t *mix;
-    if (L->m > MIX_TABLE_MAX / K1 || !(mix = wsl__mallocarray(a, L->m * K1, sizeof *mix)))
+    /* Not for fewer rows than a source has outcomes: the table would cost more than it saves. */
+    if (L->m > MIX_TABLE_MAX / K1 || L->n < K1 ||
+        !(mix = wsl__mallocarray(a, L->m * K1, sizeof *mix)))
         return NULL;
     for (size_t j = 0; j < L->m; j++) {
         mix[j * K1] = 0;
@@ -815,7 +817,7 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
     uint32_t *hits = NULL; /* direct keys: rows per possible key, then with rp each key's
                               pattern */
     size_t n = 0, cap = 0, n_votes = 0, *order = NULL;
-    int hashed = 0; /* the direct keys' pass hashes as it goes */
+    int hashed = 0; /* the direct keys' pass and the row bytes' count hash as they go */
     uint32_t *cols = NULL;
     int32_t *vals = NULL;
     wsl_status st = WSL_OK;
@@ -926,7 +928,7 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
     /* Hashes of the votes (what orders patterns canonically, whatever built the table). */
     cols = wsl__mallocarray(a, 2 * L->m, sizeof *cols);
     vals = wsl__mallocarray(a, 2 * L->m, sizeof *vals);
-    if (!hashed)
+    if (!T->hashes) /* also the row bytes' count of no row */
         T->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *T->hashes);
     order = wsl__mallocarray(a, n ? n : 1, sizeof *order);
     if (!cols || !vals || !T->hashes || !order)
