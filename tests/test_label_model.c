@@ -507,7 +507,7 @@ START_TEST(test_moments_start)
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     wsl_fit_report r;
     double est[6];
-    WSL_ASSERT_OK(wsl__patterns_of_rows(L, NULL, &T)); /* canonical, as the fit reads it */
+    WSL_ASSERT_OK(wsl__patterns_of_rows(L, NULL, &T, 1)); /* canonical, as the fit reads it */
     WSL_ASSERT_OK(wsl_label_model_create(&M, 4, NULL));
     WSL_ASSERT_OK(wsl__moment_accuracies(M, T, single, cov, m, 0.7, est));
     for (size_t j = 0; j < m; j++)
@@ -1098,12 +1098,15 @@ START_TEST(test_pattern_paths_same_bits)
         wsl_label_matrix *L = gen(n, m, k, acc, cov, 7 + s, NULL), *S = NULL, *E = NULL;
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         wsl_pattern_table *T = NULL;
-        /* Each path builds the table of no row too. */
+        /* Each path builds the table of no row too, and counts the votes it stores. */
         WSL_ASSERT_OK(wsl_label_matrix_create(&E, 0, m, k, WSL_STORAGE_DENSE, NULL));
-        WSL_ASSERT_OK(wsl__patterns_of_rows(E, NULL, &T));
+        WSL_ASSERT_OK(wsl__patterns_of_rows(E, NULL, &T, 1));
         ck_assert_uint_eq(wsl_pattern_table_n_patterns(T), 0);
         wsl_pattern_table_free(T);
         wsl_label_matrix_free(E);
+        WSL_ASSERT_OK(wsl__patterns_of_rows(L, NULL, &T, 1));
+        ck_assert_uint_eq(T->n_votes, T->start[T->n]);
+        wsl_pattern_table_free(T);
         T = NULL;
         wsl_label_model *A, *B, *C = NULL;
         int32_t *row = malloc(m * sizeof *row);
@@ -2384,11 +2387,42 @@ static wsl_status oom_threads(const wsl_allocator *a, void *ctx)
     return st;
 }
 
+/* The table build of wide rows (ctx) on 2 threads, enough votes for two parts: with any
+ * allocation failing, it fails cleanly, or writes the votes on fewer threads. */
+static wsl_status oom_build_threads(const wsl_allocator *a, void *ctx)
+{
+    const wsl_label_matrix *L = ctx;
+    wsl_pattern_table *T = NULL, *U = NULL;
+    wsl_status st = wsl__patterns_of_rows(L, a, &T, 2);
+    if (st == WSL_OK) {
+        ck_assert_uint_gt(T->start[T->n], 2 * ((size_t)1 << 18));
+        WSL_ASSERT_OK(wsl__patterns_of_rows(L, NULL, &U, 1));
+        ck_assert_uint_eq(T->n, U->n);
+        ck_assert_mem_eq(T->start, U->start, (T->n + 1) * sizeof *T->start);
+        ck_assert_mem_eq(T->cols, U->cols, T->start[T->n] * sizeof *T->cols);
+        ck_assert_mem_eq(T->vals, U->vals, T->start[T->n] * sizeof *T->vals);
+    }
+    wsl_pattern_table_free(T);
+    wsl_pattern_table_free(U);
+    return st;
+}
+
 START_TEST(test_oom_walk)
 {
     wsl_test_oom_walk("create, fit, predict, save/load buf, fit with gold", oom_fit_predict, NULL);
     wsl_test_oom_walk("packed keys, sparse rows, row bytes", oom_pattern_paths, NULL);
     wsl_test_oom_walk("two E-step threads", oom_threads, NULL);
+    {
+        double acc[48], cov[48];
+        wsl_label_matrix *W;
+        for (size_t j = 0; j < 48; j++) {
+            acc[j] = 0.6 + 0.005 * (double)j;
+            cov[j] = 0.5;
+        }
+        W = gen(22000, 48, 2, acc, cov, 9, NULL);
+        wsl_test_oom_walk("table build on two threads", oom_build_threads, W);
+        wsl_label_matrix_free(W);
+    }
 }
 END_TEST
 

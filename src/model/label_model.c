@@ -307,9 +307,11 @@ static wsl_status fit_rows(wsl_label_model *model, const wsl_label_matrix *L,
     size_t gold_col;
     *T_out = NULL;
     if (!(opts && opts->gold)) {
-        /* Built straight in canonical order: the fit needs no copy. */
-        st = rp ? wsl__patterns_of_rows_ids(L, &model->alloc, &T, rp)
-                : wsl__patterns_of_rows(L, &model->alloc, &T);
+        /* Built straight in canonical order: the fit needs no copy. Threads as the fit's,
+         * when the options will pass (they are checked with the rest before the fit). */
+        int th = opts && opts->n_threads >= 1 && opts->n_threads <= 1024 ? opts->n_threads : 1;
+        st = rp ? wsl__patterns_of_rows_ids(L, &model->alloc, &T, rp, th)
+                : wsl__patterns_of_rows(L, &model->alloc, &T, th);
         if (st != WSL_OK)
             return st;
         gold_col = SIZE_MAX;

@@ -4,6 +4,7 @@
 #include "label_matrix_impl.h"
 
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 wsl_status wsl_pattern_table_create(wsl_pattern_table **out, size_t m, int32_t k,
@@ -654,6 +655,111 @@ static int cmp_keys_cb(const void *ctx, size_t a, size_t b)
     return cmp_votes(c->ca, c->va, na, c->cb, c->vb, nb);
 }
 
+/* The votes of patterns lo..hi-1 written into their places, through m entries of scratch. */
+typedef struct vote_part {
+    wsl_pattern_table *T;
+    const key_votes *kv;
+    const uint64_t *keys;
+    size_t lo, hi;
+    uint32_t *cols;
+    int32_t *vals;
+} vote_part;
+
+static void *write_part(void *arg)
+{
+    const vote_part *vp = arg;
+    wsl_pattern_table *T = vp->T;
+    const wsl_label_matrix *L = vp->kv->L;
+    for (size_t i = vp->lo; i < vp->hi; i++) {
+        /* Through the scratch: reading a row may write up to m entries before it knows which
+         * are votes, more than the pattern's place holds. */
+        size_t nnz;
+        if (!vp->kv->rc && i + ROW_PREFETCH < vp->hi) {
+            /* Rows by their first occurrence, in canonical (hash) order: a random read each,
+             * so ask for the rows a few patterns ahead (both ends: a row may span two lines). */
+            const char *ahead =
+                (const char *)L->cells + vp->keys[i + ROW_PREFETCH] * L->m * L->elem;
+            PREFETCH_READ(ahead);
+            PREFETCH_READ(ahead + L->m * L->elem - 1);
+        }
+        nnz = votes_of(vp->kv, vp->keys[i], vp->cols, vp->vals);
+        if (nnz) {
+            memcpy(T->cols + T->start[i], vp->cols, nnz * sizeof *vp->cols);
+            memcpy(T->vals + T->start[i], vp->vals, nnz * sizeof *vp->vals);
+        }
+    }
+    return NULL;
+}
+
+/* Votes a part of the writing takes at least, to be worth a thread. */
+#define WRITE_PART_VOTES ((size_t)1 << 18)
+
+/*
+ * Every pattern's votes into its place (T->start set), on up to n_threads threads: the parts
+ * hold patterns of about as many votes each and write where no other part does, so the table
+ * is the same for any number. cols and vals are m entries of scratch for the first part. A
+ * part whose thread does not start (or whose scratch is not there) runs on this thread.
+ */
+static void write_votes(wsl_pattern_table *T, const key_votes *kv, const uint64_t *keys,
+                        uint32_t *cols, int32_t *vals, const wsl_allocator *a, int n_threads)
+{
+    size_t total = T->start[T->n], m = kv->L->m, n_parts = n_threads > 1 ? (size_t)n_threads : 1;
+    vote_part one = {T, kv, keys, 0, T->n, cols, vals}, *parts = NULL;
+    pthread_t *th = NULL;
+    uint32_t *sc = NULL;
+    int32_t *sv = NULL;
+    unsigned char *started = NULL;
+    if (total / WRITE_PART_VOTES < n_parts)
+        n_parts = total / WRITE_PART_VOTES > 1 ? total / WRITE_PART_VOTES : 1;
+    if (n_parts > 1) {
+        parts = wsl__mallocarray(a, n_parts, sizeof *parts);
+        th = wsl__mallocarray(a, n_parts, sizeof *th);
+        started = wsl__calloc(a, n_parts, 1);
+        sc = wsl__mallocarray(a, (n_parts - 1) * m, sizeof *sc);
+        sv = wsl__mallocarray(a, (n_parts - 1) * m, sizeof *sv);
+    }
+    if (!parts || !th || !started || !sc || !sv) { /* one part, or no memory for more */
+        write_part(&one);
+        goto done;
+    }
+    for (size_t t = 0, lo = 0; t < n_parts; t++) {
+        /* The part ends at the first pattern at or past its share of the votes. */
+        size_t goal = total / n_parts * (t + 1), hi = lo, top = T->n;
+        if (t + 1 == n_parts)
+            hi = T->n;
+        while (hi < top) { /* lowest i in [hi, top] with start[i] >= goal */
+            size_t mid = hi + (top - hi) / 2;
+            if (T->start[mid] < goal)
+                hi = mid + 1;
+            else
+                top = mid;
+        }
+        parts[t] = one;
+        parts[t].lo = lo;
+        parts[t].hi = hi;
+        if (t > 0) {
+            parts[t].cols = sc + (t - 1) * m;
+            parts[t].vals = sv + (t - 1) * m;
+        }
+        lo = hi;
+    }
+    for (size_t t = 1; t < n_parts; t++)
+        started[t] = pthread_create(&th[t], NULL, write_part, &parts[t]) == 0;
+    write_part(&parts[0]);
+    for (size_t t = 1; t < n_parts; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            write_part(&parts[t]);
+    }
+done:
+    wsl__free(a, parts);
+    wsl__free(a, th);
+    wsl__free(a, started);
+    wsl__free(a, sc);
+    wsl__free(a, sv);
+}
+
 /* Row i's id for a fused fit and predict (rp NULL: not recorded). */
 static inline void put_row_id(const wsl__row_patterns *rp, size_t i, uint32_t id)
 {
@@ -716,12 +822,13 @@ static uint64_t hash_row(const wsl_label_matrix *L, size_t i, const uint64_t *mi
  */
 static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_allocator *a,
                                       const wsl__row_patterns *rp, uint64_t **keys_out,
-                                      uint64_t **counts_out, uint64_t **hashes_out, size_t *n_out,
-                                      size_t *n_votes)
+                                      uint64_t **counts_out, uint64_t **hashes_out,
+                                      uint32_t **nnz_out, size_t *n_out, size_t *n_votes)
 {
     size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, *slots, nb[HASH_BLOCK];
     const unsigned char *cells = L->cells;
     uint64_t *keys = NULL, *counts = NULL, *rowh = NULL, *mix = mix_table(L, a);
+    uint32_t *nnzs = NULL;
     uint64_t hb[HASH_BLOCK];
     wsl_status st = WSL_OK;
     slots = wsl__calloc(a, n_slots, sizeof *slots);
@@ -756,6 +863,7 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
         if (n == cap) {
             size_t c = cap ? 2 * cap : 256;
             uint64_t *nk, *nc, *nh;
+            uint32_t *nz;
             if (!(nk = wsl__reallocarray(a, keys, c, sizeof *nk)))
                 goto oom;
             keys = nk;
@@ -765,11 +873,15 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
             if (!(nh = wsl__reallocarray(a, rowh, c, sizeof *nh)))
                 goto oom;
             rowh = nh;
+            if (!(nz = wsl__reallocarray(a, nnzs, c, sizeof *nz)))
+                goto oom;
+            nnzs = nz;
             cap = c;
         }
         keys[n] = i;
         counts[n] = 1;
         rowh[n] = h;
+        nnzs[n] = (uint32_t)nb[i % HASH_BLOCK];
         *n_votes += nb[i % HASH_BLOCK];
         put_row_id(rp, i, (uint32_t)n);
         slots[s] = ++n;
@@ -794,19 +906,22 @@ oom:
     wsl__free(a, keys);
     wsl__free(a, counts);
     wsl__free(a, rowh);
+    wsl__free(a, nnzs);
     keys = counts = rowh = NULL;
+    nnzs = NULL;
 done:
     wsl__free(a, slots);
     wsl__free(a, mix);
     *keys_out = keys;
     *counts_out = counts;
     *hashes_out = rowh;
+    *nnz_out = nnzs;
     *n_out = n;
     return st;
 }
 
 static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
-                          wsl_pattern_table **out, wsl__row_patterns *rp)
+                          wsl_pattern_table **out, wsl__row_patterns *rp, int n_threads)
 {
     wsl__row_coder rc = wsl__row_coder_of(L);
     wsl__keymap map = {NULL, NULL, 0, 0, NULL};
@@ -818,6 +933,7 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
                               pattern */
     size_t n = 0, cap = 0, n_votes = 0, *order = NULL;
     int hashed = 0; /* the direct keys' pass and the row bytes' count hash as they go */
+    uint32_t *nnzs = NULL; /* each pattern's number of votes, before the reordering */
     uint32_t *cols = NULL;
     int32_t *vals = NULL;
     wsl_status st = WSL_OK;
@@ -834,8 +950,8 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
         goto fail;
     }
     if (!rc.bits) {
-        if ((st = count_rows_by_bytes(L, a, rp, &keys, &T->counts, &T->hashes, &n, &n_votes)) !=
-            WSL_OK)
+        if ((st = count_rows_by_bytes(L, a, rp, &keys, &T->counts, &T->hashes, &nnzs, &n,
+                                      &n_votes)) != WSL_OK)
             goto fail;
         hashed = 1;
     } else if (rc.universe && L->n <= UINT32_MAX) {
@@ -860,7 +976,8 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
         if (!keys || !T->counts)
             goto oom;
         T->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *T->hashes);
-        if (!T->hashes)
+        nnzs = wsl__mallocarray(a, n ? n : 1, sizeof *nnzs);
+        if (!T->hashes || !nnzs)
             goto oom;
         {
             /* The keys in order, each one's votes kept as digits counting up (an odometer, no
@@ -880,6 +997,7 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
                     }
                     keys[n] = key;
                     T->hashes[n] = hash_votes(dc, dv, nnz);
+                    nnzs[n] = (uint32_t)nnz;
                     T->counts[n++] = hits[key];
                     n_votes += nnz;
                 }
@@ -930,12 +1048,15 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
     vals = wsl__mallocarray(a, 2 * L->m, sizeof *vals);
     if (!T->hashes) /* also the row bytes' count of no row */
         T->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *T->hashes);
+    if (!nnzs)
+        nnzs = wsl__mallocarray(a, n ? n : 1, sizeof *nnzs);
     order = wsl__mallocarray(a, n ? n : 1, sizeof *order);
-    if (!cols || !vals || !T->hashes || !order)
+    if (!cols || !vals || !T->hashes || !nnzs || !order)
         goto oom;
     for (size_t p = 0; p < n && !hashed; p++) {
         size_t nnz = votes_of(&kv, keys[p], cols, vals);
         T->hashes[p] = hash_votes(cols, vals, nnz);
+        nnzs[p] = (uint32_t)nnz;
         n_votes += nnz;
     }
     {
@@ -963,37 +1084,26 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
     keys = u;
     if (permute_stats(a, T, order) != WSL_OK)
         goto oom;
-    wsl__free(a, order);
-    order = NULL;
     {
+        /* Every pattern's place among the votes, known before any is written: the writing can
+         * be cut into parts. */
         size_t *start = wsl__reallocarray(a, T->start, n + 1, sizeof *start);
         if (!start)
             goto oom;
         T->start = start;
+        start[0] = 0;
+        for (size_t c = 0; c < n; c++)
+            start[c + 1] = start[c] + nnzs[order[c]];
     }
+    wsl__free(a, order);
+    wsl__free(a, nnzs);
+    order = NULL;
+    nnzs = NULL;
     T->cols = wsl__mallocarray(a, n_votes ? n_votes : 1, sizeof *T->cols);
     T->vals = wsl__mallocarray(a, n_votes ? n_votes : 1, sizeof *T->vals);
     if (!T->cols || !T->vals)
         goto oom;
-    T->start[0] = 0;
-    for (size_t i = 0; i < n; i++) {
-        /* Through the scratch: reading a row may write up to m entries before it knows which
-         * are votes, more than the pattern's place holds. */
-        size_t nnz;
-        if (!kv.rc && i + ROW_PREFETCH < n) {
-            /* Rows by their first occurrence, in canonical (hash) order: a random read each,
-             * so ask for the rows a few patterns ahead (both ends: a row may span two lines). */
-            const char *ahead = (const char *)L->cells + keys[i + ROW_PREFETCH] * L->m * L->elem;
-            PREFETCH_READ(ahead);
-            PREFETCH_READ(ahead + L->m * L->elem - 1);
-        }
-        nnz = votes_of(&kv, keys[i], cols, vals);
-        if (nnz) {
-            memcpy(T->cols + T->start[i], cols, nnz * sizeof *cols);
-            memcpy(T->vals + T->start[i], vals, nnz * sizeof *vals);
-        }
-        T->start[i + 1] = T->start[i] + nnz;
-    }
+    write_votes(T, &kv, keys, cols, vals, a, n_threads);
     T->n_votes = T->votes_cap = n_votes;
     T->cap = n;
     T->canonical = 1;
@@ -1012,6 +1122,7 @@ done:
     wsl__free(&al, hits);
     wsl__free(&al, keys);
     wsl__free(&al, order);
+    wsl__free(&al, nnzs);
     wsl__free(&al, cols);
     wsl__free(&al, vals);
     *out = T;
@@ -1019,15 +1130,15 @@ done:
 }
 
 wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
-                                 wsl_pattern_table **out)
+                                 wsl_pattern_table **out, int n_threads)
 {
-    return of_rows(L, alloc, out, NULL);
+    return of_rows(L, alloc, out, NULL, n_threads);
 }
 
 wsl_status wsl__patterns_of_rows_ids(const wsl_label_matrix *L, const wsl_allocator *alloc,
-                                     wsl_pattern_table **out, wsl__row_patterns *rp)
+                                     wsl_pattern_table **out, wsl__row_patterns *rp, int n_threads)
 {
     rp->map = NULL;
     rp->map_len = 0;
-    return of_rows(L, alloc, out, rp);
+    return of_rows(L, alloc, out, rp, n_threads);
 }

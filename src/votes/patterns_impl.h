@@ -50,10 +50,11 @@ wsl_status wsl__patterns_canonicalize(wsl_pattern_table *T);
  * The canonical table of L's rows (as wsl_pattern_table_add into a new table, then
  * wsl__patterns_canonicalize). Dense rows are counted by their packed keys, or by their bytes
  * when too wide for a key, and each distinct row's votes are then written once, straight into
- * canonical order, so no vote array is ever copied. Sparse rows take the general path.
+ * canonical order, so no vote array is ever copied; on up to n_threads threads (the same table
+ * for any number), when there are enough votes. Sparse rows take the general path.
  */
 wsl_status wsl__patterns_of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
-                                 wsl_pattern_table **out);
+                                 wsl_pattern_table **out, int n_threads);
 
 /*
  * Each row's pattern, for a fit that predicts the rows it fitted: ids[i] is row i's id (the
@@ -79,6 +80,6 @@ static inline uint32_t wsl__row_id(const wsl__row_patterns *rp, size_t i)
 
 /* wsl__patterns_of_rows, recording each row's pattern into *rp (rp->map NULL on entry). */
 wsl_status wsl__patterns_of_rows_ids(const wsl_label_matrix *L, const wsl_allocator *alloc,
-                                     wsl_pattern_table **out, wsl__row_patterns *rp);
+                                     wsl_pattern_table **out, wsl__row_patterns *rp, int n_threads);
 
 #endif
