@@ -484,10 +484,8 @@ static void start_majority(em_ctx *x, const wsl_label_model *model)
             x->s[T->vals[s0 + nv]] = 1;
             total = 1;
         } else if (k == 2) {
-            /* Votes for class 1 summed in a register, not through memory (the same counts). */
-            size_t ones = 0;
-            for (size_t e = s0; e < s0 + nv; e++)
-                ones += (size_t)T->vals[e];
+            /* Counted in a register, not through memory (the same counts). */
+            size_t ones = wsl__class1_votes(T->vals + s0, nv);
             x->s[0] = (double)(nv - ones);
             x->s[1] = (double)ones;
             total = (double)nv;

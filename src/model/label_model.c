@@ -270,7 +270,7 @@ static wsl_status fit_table(wsl_label_model *model, const wsl_pattern_table *T, 
 wsl_status wsl_label_model_set_threads(wsl_label_model *model, int n_threads)
 {
     WSL_CHECK_ARG(model != NULL);
-    if (n_threads < 1 || n_threads > 1024)
+    if (n_threads < 1 || n_threads > WSL__MAX_THREADS)
         return wsl__error(WSL_EINVAL, "%s: n_threads must be in 1..1024 (got %d)", __func__,
                           n_threads);
     model->threads = n_threads;
@@ -309,7 +309,9 @@ static wsl_status fit_rows(wsl_label_model *model, const wsl_label_matrix *L,
     if (!(opts && opts->gold)) {
         /* Built straight in canonical order: the fit needs no copy. Threads as the fit's,
          * when the options will pass (they are checked with the rest before the fit). */
-        int th = opts && opts->n_threads >= 1 && opts->n_threads <= 1024 ? opts->n_threads : 1;
+        int th = opts && opts->n_threads >= 1 && opts->n_threads <= WSL__MAX_THREADS
+                     ? opts->n_threads
+                     : 1;
         st = rp ? wsl__patterns_of_rows_ids(L, &model->alloc, &T, rp, th)
                 : wsl__patterns_of_rows(L, &model->alloc, &T, th);
         if (st != WSL_OK)
@@ -451,9 +453,7 @@ static void row_posterior(const wsl_label_model *model, const double *abstain_su
      * classes take their nudges at once (n_c nudges as one product: a chain of additions
      * through p cost a wide row more than its score). */
     if (model->k == 2) {
-        size_t ones = 0;
-        for (size_t e = 0; e < nnz; e++)
-            ones += (size_t)vals[e];
+        size_t ones = wsl__class1_votes(vals, nnz);
         p[0] += (double)(nnz - ones) * TIE_NUDGE;
         p[1] += (double)ones * TIE_NUDGE;
     } else {

@@ -12,6 +12,17 @@
 #define WSL__START_RACE 1
 /* Log-score added per vote for its class at prediction: far below any fitted difference. */
 #define WSL__TIE_NUDGE 1e-6
+/* Most threads a fit or predict takes (opts->n_threads, wsl_label_model_set_threads). */
+#define WSL__MAX_THREADS 1024
+
+/* Votes for class 1 among a two-class row's votes (each 0 or 1), summed in a register. */
+static inline size_t wsl__class1_votes(const int32_t *vals, size_t nnz)
+{
+    size_t ones = 0;
+    for (size_t e = 0; e < nnz; e++)
+        ones += (size_t)vals[e];
+    return ones;
+}
 
 /* Limit on a clique's joint table: (k + 1)^size outcomes per class. */
 #define WSL__CLIQUE_MAX_OUTCOMES 4096

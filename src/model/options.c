@@ -52,7 +52,7 @@ wsl_status wsl_fit_options_validate(const wsl_fit_options *o, int32_t k)
         return BAD("opts->tol must be > 0 and finite (got %g)", o->tol);
     if (o->starts == 0 || (o->starts & ~(unsigned)WSL_START_ALL))
         return BAD("opts->starts must be a non-empty set of WSL_START_* flags (got %u)", o->starts);
-    if (o->n_threads < 1 || o->n_threads > 1024)
+    if (o->n_threads < 1 || o->n_threads > WSL__MAX_THREADS)
         return BAD("opts->n_threads must be in 1..1024 (got %d)", o->n_threads);
     if (o->gold && o->gold_len == 0)
         return BAD("opts->gold_len must be the number of rows when opts->gold is given (got 0)");

@@ -817,13 +817,13 @@ static uint64_t hash_row(const wsl_label_matrix *L, size_t i, const uint64_t *mi
  * Dense rows too wide for a 64-bit key: the distinct rows by their bytes (found by their
  * hash_votes, computed from the cells, equal rows confirmed by comparing them), as the index
  * of each one's first occurrence in *keys, its count in *counts and its hash in *hashes (the
- * table's canonical order needs no other), and their votes' number in *n_votes. Votes are
- * read only later, once per distinct row.
+ * table's canonical order needs no other), and its number of votes in *nnz. Votes are read
+ * only later, once per distinct row.
  */
 static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_allocator *a,
                                       const wsl__row_patterns *rp, uint64_t **keys_out,
                                       uint64_t **counts_out, uint64_t **hashes_out,
-                                      uint32_t **nnz_out, size_t *n_out, size_t *n_votes)
+                                      uint32_t **nnz_out, size_t *n_out)
 {
     size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, *slots, nb[HASH_BLOCK];
     const unsigned char *cells = L->cells;
@@ -882,7 +882,6 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
         counts[n] = 1;
         rowh[n] = h;
         nnzs[n] = (uint32_t)nb[i % HASH_BLOCK];
-        *n_votes += nb[i % HASH_BLOCK];
         put_row_id(rp, i, (uint32_t)n);
         slots[s] = ++n;
         if (2 * n > n_slots) { /* load at most 1/2 */
@@ -931,7 +930,7 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
     uint64_t *keys = NULL, *u;
     uint32_t *hits = NULL; /* direct keys: rows per possible key, then with rp each key's
                               pattern */
-    size_t n = 0, cap = 0, n_votes = 0, *order = NULL;
+    size_t n = 0, cap = 0, n_votes, *order = NULL;
     int hashed = 0; /* the direct keys' pass and the row bytes' count hash as they go */
     uint32_t *nnzs = NULL; /* each pattern's number of votes, before the reordering */
     uint32_t *cols = NULL;
@@ -950,8 +949,8 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
         goto fail;
     }
     if (!rc.bits) {
-        if ((st = count_rows_by_bytes(L, a, rp, &keys, &T->counts, &T->hashes, &nnzs, &n,
-                                      &n_votes)) != WSL_OK)
+        if ((st = count_rows_by_bytes(L, a, rp, &keys, &T->counts, &T->hashes, &nnzs, &n)) !=
+            WSL_OK)
             goto fail;
         hashed = 1;
     } else if (rc.universe && L->n <= UINT32_MAX) {
@@ -999,7 +998,6 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
                     T->hashes[n] = hash_votes(dc, dv, nnz);
                     nnzs[n] = (uint32_t)nnz;
                     T->counts[n++] = hits[key];
-                    n_votes += nnz;
                 }
                 for (size_t j = 0; j < L->m && ++digit[j] == radix; j++)
                     digit[j] = 0;
@@ -1057,7 +1055,6 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
         size_t nnz = votes_of(&kv, keys[p], cols, vals);
         T->hashes[p] = hash_votes(cols, vals, nnz);
         nnzs[p] = (uint32_t)nnz;
-        n_votes += nnz;
     }
     {
         key_cmp kc = {keys, &kv, cols, cols + L->m, vals, vals + L->m};
@@ -1094,6 +1091,7 @@ static wsl_status of_rows(const wsl_label_matrix *L, const wsl_allocator *alloc,
         start[0] = 0;
         for (size_t c = 0; c < n; c++)
             start[c + 1] = start[c] + nnzs[order[c]];
+        n_votes = start[n];
     }
     wsl__free(a, order);
     wsl__free(a, nnzs);
