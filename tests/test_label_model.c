@@ -1302,6 +1302,96 @@ START_TEST(test_log_likelihood_counts)
 }
 END_TEST
 
+/*
+ * The E-step and M-step checked by hand at EM's fixed point: with no pseudo-counts, a fixed
+ * prior, full tables and informative abstains, converged tables are the expected counts of
+ * their own posteriors over the expected class totals, and the reported log-likelihood is the
+ * tables', summed row by row. Two classes (the E-step's log-odds form) and three (its general
+ * loop), with and without clamped gold rows.
+ */
+START_TEST(test_em_fixed_point_by_hand)
+{
+    enum { N = 2000, M = 6 };
+    for (int32_t k = 2; k <= 3; k++) {
+        for (int clamp = 0; clamp < 2; clamp++) {
+            size_t K1 = (size_t)k + 1, len = M * (size_t)k * K1;
+            double acc[M], cov[M], prior[3], uniform[3], tot[3] = {0}, ll = 0;
+            double *tab = malloc(len * sizeof *tab), *cnt = calloc(len, sizeof *cnt);
+            int32_t gold[N], row[M];
+            wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+            wsl_fit_report rep;
+            wsl_label_model *F;
+            wsl_label_matrix *L;
+            ck_assert_ptr_nonnull(tab);
+            ck_assert_ptr_nonnull(cnt);
+            for (size_t j = 0; j < M; j++) {
+                acc[j] = 0.6 + 0.05 * (double)j;
+                cov[j] = 0.4 + 0.08 * (double)j;
+            }
+            for (int32_t c = 0; c < k; c++)
+                uniform[c] = 1.0 / k;
+            L = gen(N, M, k, acc, cov, 77 + (uint64_t)k, gold);
+            for (size_t i = 0; i < N; i++)
+                if (!clamp || i % 10 != 0)
+                    gold[i] = WSL_ABSTAIN;
+            o.pseudo_count = 0;
+            o.prior = WSL_PRIOR_FIXED;
+            o.class_prior = uniform;
+            o.tables = WSL_TABLES_FULL;
+            o.abstain = WSL_ABSTAIN_INFORMATIVE;
+            o.deps = WSL_DEPS_OFF;
+            o.max_iter = 5000;
+            o.tol = 1e-13;
+            if (clamp) {
+                o.gold = gold;
+                o.gold_len = N;
+            }
+            F = wsl_test_fit(L, &o);
+            WSL_ASSERT_OK(wsl_label_model_report(F, &rep));
+            ck_assert_int_eq(rep.converged, 1);
+            WSL_ASSERT_OK(wsl_label_model_class_prior(F, prior, 3));
+            for (size_t j = 0; j < M; j++)
+                WSL_ASSERT_OK(
+                    wsl_label_model_source_table(F, j, tab + j * (size_t)k * K1, (size_t)k * K1));
+            for (size_t i = 0; i < N; i++) {
+                double s[3], mx = -INFINITY, sum = 0;
+                WSL_ASSERT_OK(wsl_label_matrix_row(L, i, row, M));
+                for (int32_t c = 0; c < k; c++) {
+                    s[c] = log(prior[c]);
+                    for (size_t j = 0; j < M; j++)
+                        s[c] += log(tab[(j * (size_t)k + (size_t)c) * K1 + (size_t)(row[j] + 1)]);
+                    mx = s[c] > mx ? s[c] : mx;
+                }
+                for (int32_t c = 0; c < k; c++)
+                    sum += exp(s[c] - mx);
+                ll += gold[i] != WSL_ABSTAIN ? s[gold[i]] : mx + log(sum);
+                for (int32_t c = 0; c < k; c++) {
+                    double q =
+                        gold[i] != WSL_ABSTAIN ? (double)(c == gold[i]) : exp(s[c] - mx) / sum;
+                    tot[c] += q;
+                    for (size_t j = 0; j < M; j++)
+                        cnt[(j * (size_t)k + (size_t)c) * K1 + (size_t)(row[j] + 1)] += q;
+                }
+            }
+            ck_assert_msg(fabs(ll / N - rep.log_likelihood) <= 1e-10 * fabs(ll / N),
+                          "k %d, clamped %d: log-likelihood %.17g by hand, %.17g fitted", k, clamp,
+                          ll / N, rep.log_likelihood);
+            for (size_t t = 0; t < len; t++) {
+                double want = cnt[t] / tot[(t / K1) % (size_t)k];
+                ck_assert_msg(fabs(tab[t] - want) <= 1e-7,
+                              "k %d, clamped %d: table entry %zu is %.12g, its expected counts "
+                              "give %.12g",
+                              k, clamp, t, tab[t], want);
+            }
+            wsl_label_model_free(F);
+            wsl_label_matrix_free(L);
+            free(tab);
+            free(cnt);
+        }
+    }
+}
+END_TEST
+
 /* Exact ties of the scores (here every source says nothing about the class) go the way of the
  * votes, for two classes (whose nudges are added at once) and for more. */
 START_TEST(test_ties_follow_votes)
@@ -2484,6 +2574,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_pattern_paths_same_bits);
     tcase_add_test(edge, test_fit_predict_same_bits);
     tcase_add_test(edge, test_log_likelihood_counts);
+    tcase_add_test(edge, test_em_fixed_point_by_hand);
     tcase_add_test(edge, test_ties_follow_votes);
     tcase_add_test(errors, test_fit_predict_errors);
     tcase_add_test(edge, test_fit_predict_unaligned_allocator);

@@ -35,7 +35,7 @@ static const double *given_prior(const em_ctx *x, size_t j)
 /* Empirical firing rate and vote shares of each source, from the pattern counts, and which
  * classes each source emits (x->emits, zeroed before). The counts are summed as integers in
  * votes (m x k scratch: the same values as summing them as doubles below 2^53 rows, one
- * read-modify-write a vote instead of two), then turned into rates. */
+ * read-modify-write a vote instead of two), kept in x->votes and turned into rates. */
 static void source_stats(const em_ctx *x, uint64_t *votes, double *fire, double *share)
 {
     const wsl_pattern_table *T = x->T;
@@ -58,8 +58,10 @@ static void source_stats(const em_ctx *x, uint64_t *votes, double *fire, double 
     }
     for (size_t j = 0; j < x->m; j++) {
         uint64_t f = 0;
-        for (size_t v = 0; v < k; v++)
+        for (size_t v = 0; v < k; v++) {
             f += votes[j * k + v];
+            x->votes[j * k + v] = (double)votes[j * k + v];
+        }
         fire[j] = (double)f;
         for (size_t v = 0; v < k; v++)
             share[j * k + v] = f > 0 ? (double)votes[j * k + v] / fire[j] : 0;
@@ -948,11 +950,15 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.best_hist = wsl__mallocarray(a, (size_t)x.o.max_iter, sizeof *x.best_hist);
     x.fire = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.fire);
     x.share = wsl__mallocarray(a, x.m * (size_t)k, sizeof *x.share);
+    x.votes = wsl__mallocarray(a, x.m * (size_t)k, sizeof *x.votes);
+    if (k == 2 && !(x.glogit = wsl__mallocarray(a, x.m ? 3 * x.m : 1, sizeof *x.glogit))) {
+        st = WSL_ENOMEM;
+        goto done;
+    }
     x.single = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.single);
     x.acc = wsl__mallocarray(a, x.m ? x.m : 1, sizeof *x.acc);
-    if (!x.N || !x.NT || !x.B || !x.Ntot ||
-        !x.s || !x.abstain_sum || !x.emits || !x.all || !x.hist || !x.best_hist || !x.fire ||
-        !x.share || !x.single || !x.acc) {
+    if (!x.N || !x.NT || !x.B || !x.Ntot || !x.s || !x.abstain_sum || !x.emits || !x.all ||
+        !x.hist || !x.best_hist || !x.fire || !x.share || !x.votes || !x.single || !x.acc) {
         st = WSL_ENOMEM;
         goto done;
     }
@@ -1083,6 +1089,8 @@ done:
     wsl__free(a, x.best_hist);
     wsl__free(a, x.fire);
     wsl__free(a, x.share);
+    wsl__free(a, x.votes);
+    wsl__free(a, x.glogit);
     wsl__free(a, x.single);
     wsl__free(a, x.acc);
     wsl__free(a, x.Nq);

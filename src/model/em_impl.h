@@ -21,11 +21,15 @@ typedef struct em_ctx {
     int32_t *single;     /* m: the class a source votes when it votes only one, else -1 */
     double *fire;        /* m: share of rows where the source votes */
     double *share;       /* m * k: the source's vote shares */
+    double *votes;       /* m * k: the rows where source j votes v (counts, exact as doubles) */
     double *acc;         /* m: one-coin accuracy of a multi-class source (polarity tables) */
     wsl_lm_abstain mode; /* abstain handling of the current phase (AUTO resolved) */
     uint8_t *all;        /* k ones: every outcome live */
     double *s;           /* k scratch */
     double *abstain_sum; /* k */
+    double *glogit;      /* m x 3 when k = 2: each vote's log-odds (see estep.c) */
+    const double *g;     /* glogit while an E-step uses the log-odds form, else NULL */
+    double z0, base0;    /* the log-odds and class 0's score of a row without votes */
     double *hist;        /* max_iter */
     double *best_hist;   /* the winning start's history */
     double *Nq;          /* expected counts of the cliques' outcomes, cl.off[cl.n] */

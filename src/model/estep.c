@@ -10,6 +10,7 @@
 
 #include "matrix/matrix.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -275,13 +276,88 @@ static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k, int indexed)
     w->ll = ll_max + (ll_log + log(prod));
 }
 
-/* Two classes, the common case, get a copy of the loop with k a constant: the class loops
- * unroll. The arithmetic is the same, so are the bits. Models with cliques indexed per pattern
- * get their own copies, so that the loop without cliques stays as lean as it was. */
+/*
+ * Two classes without cliques: a pattern's posterior is the logistic of one sum, the log-odds
+ * z = z0 + sum of g over its votes (g = delta[1] - delta[0]), so a vote costs one addition and,
+ * for the counts, one: class 1's expected count. Class 0's, and the part of the log-likelihood
+ * that class 0's scores add, follow once per E-step from the vote totals (finish_logit). A
+ * pattern adds cnt * log(1 + e^z) to w->ll (cnt * z or 0 with a clamped label); g and z0 are
+ * set by the E-step.
+ */
+static void run_patterns_logit(worker *w)
+{
+    em_ctx *x = w->x;
+    const wsl_pattern_table *T = x->T;
+    const size_t *start = T->start;
+    const uint32_t *cols = T->cols;
+    const int32_t *vals = T->vals;
+    const uint64_t *counts = T->counts;
+    const double *g = x->g, z0 = x->z0;
+    double *nt1 = w->nt, ntot1 = 0;
+    const int accumulate = w->accumulate;
+    const size_t gold_col = x->gold_col;
+    /* log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): the logs of count-1 patterns batched as in
+     * run_patterns. */
+    double ll_max = 0, ll_log = 0, prod = 1;
+    unsigned in_prod = 0;
+    if (accumulate) {
+        memset(w->ntot, 0, 2 * sizeof *w->ntot);
+        memset(nt1, 0, x->tab_len * sizeof *nt1);
+    }
+    for (size_t p = w->p0; p < w->p1; p++) {
+        size_t s0 = start[p], nv = start[p + 1] - s0;
+        double cnt = (double)counts[p], z = z0, q;
+        int32_t gold = WSL_ABSTAIN;
+        if (gold_col < T->m && nv > 0 && cols[s0 + nv - 1] == gold_col)
+            gold = vals[s0 + --nv];
+        { /* two sums: one chain of additions a vote long would leave a wide pattern waiting */
+            double za = 0, zb = 0;
+            size_t e = s0;
+            for (; e + 1 < s0 + nv; e += 2) {
+                za += g[(size_t)cols[e] * 3 + (size_t)(vals[e] + 1)];
+                zb += g[(size_t)cols[e + 1] * 3 + (size_t)(vals[e + 1] + 1)];
+            }
+            if (e < s0 + nv)
+                za += g[(size_t)cols[e] * 3 + (size_t)(vals[e] + 1)];
+            z += za + zb;
+        }
+        if (gold != WSL_ABSTAIN) {
+            ll_max += gold ? cnt * z : 0;
+            q = gold;
+        } else {
+            double ez = exp(-fabs(z)), sum = 1 + ez;
+            q = (z >= 0 ? 1 : ez) / sum;
+            ll_max += z > 0 ? cnt * z : 0;
+            if (cnt != 1) {
+                ll_log += cnt * log(sum);
+            } else if (prod *= sum, ++in_prod == LOG_BATCH) {
+                ll_log += log(prod);
+                prod = 1;
+                in_prod = 0;
+            }
+        }
+        if (accumulate) {
+            double wq = cnt * q;
+            ntot1 += wq;
+            for (size_t e = s0; e < s0 + nv; e++)
+                nt1[((size_t)cols[e] * 3 + (size_t)(vals[e] + 1)) * 2 + 1] += wq;
+        }
+    }
+    if (accumulate)
+        w->ntot[1] = ntot1;
+    w->ll = ll_max + (ll_log + log(prod));
+}
+
+/* Two classes without cliques take the log-odds loop (unless a score is infinite). Other two-
+ * class models get a copy of the general loop with k a constant: the class loops unroll, with the
+ * same arithmetic and bits. Models with cliques indexed per pattern get their own copies, so that
+ * the loop without cliques stays as lean as it was. */
 static void run_block(worker *w)
 {
     int indexed = w->x->pcidx != NULL;
-    if (w->x->k == 2 && !indexed)
+    if (w->x->g)
+        run_patterns_logit(w);
+    else if (w->x->k == 2 && !indexed)
         run_patterns(w, 2, 0);
     else if (w->x->k == 2)
         run_patterns(w, 2, 1);
@@ -289,6 +365,58 @@ static void run_block(worker *w)
         run_patterns(w, w->x->k, 0);
     else
         run_patterns(w, w->x->k, 1);
+}
+
+/*
+ * The log-odds form of a two-class model without cliques (see run_patterns_logit): x->g (in
+ * x->glogit, m x 3) and x->z0, or NULL when a score it would need is not finite (a class of
+ * prior 0, an impossible vote): the general loop then handles the infinities.
+ */
+static const double *start_logit(em_ctx *x, const wsl_label_model *model)
+{
+    const double *d = model->delta, *lp = model->log_prior, *as = x->abstain_sum;
+    if (x->k != 2 || model->cl.n || !x->glogit)
+        return NULL;
+    x->base0 = lp[0] + as[0];
+    x->z0 = (lp[1] + as[1]) - x->base0;
+    if (!isfinite(x->base0) || !isfinite(x->z0))
+        return NULL;
+    for (size_t j = 0; j < x->m; j++) {
+        x->glogit[j * 3] = 0;
+        for (size_t v = 0; v < 2; v++) {
+            const double *dv = d + (j * 3 + v + 1) * 2;
+            if (x->votes[j * 2 + v] > 0 && (!isfinite(dv[0]) || !isfinite(dv[1])))
+                return NULL;
+            x->glogit[j * 3 + v + 1] = dv[1] - dv[0];
+        }
+    }
+    return x->glogit;
+}
+
+/*
+ * What the log-odds blocks left out: class 0's part of every row's score (the rows times
+ * class 0's base, plus each vote's delta[0] times the rows casting it), and with counts, class
+ * 0's expected counts as the totals less class 1's. Returns the log-likelihood to add.
+ */
+static double finish_logit(em_ctx *x, const wsl_label_model *model, int accumulate)
+{
+    double ll = x->n_rows * x->base0;
+    for (size_t j = 0; j < x->m; j++)
+        for (size_t v = 0; v < 2; v++) {
+            size_t cell = j * 3 + v + 1;
+            double n_jv = x->votes[j * 2 + v];
+            if (n_jv > 0)
+                ll += n_jv * model->delta[cell * 2];
+            if (accumulate) {
+                double n0 = n_jv - x->NT[cell * 2 + 1];
+                x->NT[cell * 2] = n0 > 0 ? n0 : 0;
+            }
+        }
+    if (accumulate) {
+        double n0 = x->n_rows - x->Ntot[1];
+        x->Ntot[0] = n0 > 0 ? n0 : 0;
+    }
+    return ll;
 }
 
 static void add(double *to, const double *from, size_t n)
@@ -306,6 +434,7 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
     if (accumulate_counts)
         wsl__em_clear_counts(x, model);
     wsl__model_abstain_sum(model, x->abstain_sum);
+    x->g = start_logit(x, model);
     for (size_t t = 0; t < n_w; t++) {
         ws[t].model = model;
         ws[t].accumulate = accumulate_counts;
@@ -344,6 +473,10 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
             if (cl_len)
                 add(x->Nq, ws[t].nq, cl_len);
         }
+    }
+    if (x->g) {
+        ll += finish_logit(x, model, accumulate_counts);
+        x->g = NULL;
     }
     return ll;
 }
