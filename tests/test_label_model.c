@@ -1147,6 +1147,77 @@ START_TEST(test_pattern_paths_same_bits)
 }
 END_TEST
 
+/*
+ * Two-class predictions: a dense row of one-byte votes, scored from its cells, gives the bits of
+ * the same row stored sparse (scored from its list of votes), at widths that cut the sources
+ * into four parts every way; both are the logistic of the row's log-odds (with its tie nudges)
+ * computed by hand from the tables. Source 0 never votes 1 in the fit: its votes for 1 then
+ * read as abstains.
+ */
+START_TEST(test_predict_two_class_rows)
+{
+    static const size_t ms[] = {1, 2, 3, 4, 5, 6, 7, 9, 13, 50};
+    enum { N = 3000 };
+    double acc[50], cov[50];
+    for (size_t j = 0; j < 50; j++) {
+        acc[j] = 0.6 + 0.03 * (double)(j % 10);
+        cov[j] = 0.3 + 0.05 * (double)(j % 9);
+    }
+    for (size_t s = 0; s < sizeof ms / sizeof *ms; s++) {
+        size_t m = ms[s];
+        wsl_label_matrix *L = gen(N, m, 2, acc, cov, 100 + m, NULL), *F = NULL, *S = NULL;
+        int32_t *buf = malloc(N * m * sizeof *buf);
+        double *tab = malloc(m * 6 * sizeof *tab), prior[2], *pd, *ps;
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        wsl_label_model *M;
+        ck_assert(buf && tab);
+        for (size_t i = 0; i < N; i++)
+            WSL_ASSERT_OK(wsl_label_matrix_row(L, i, buf + i * m, m));
+        for (size_t i = 0; i < N; i++)
+            if (buf[i * m] == 1)
+                buf[i * m] = WSL_ABSTAIN;
+        WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&F, buf, N, m, m, 2, WSL_STORAGE_DENSE, NULL));
+        o.abstain = WSL_ABSTAIN_INFORMATIVE;
+        o.deps = WSL_DEPS_OFF;
+        M = wsl_test_fit(F, &o);
+        WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
+        pd = wsl_test_proba(M, L);
+        ps = wsl_test_proba(M, S);
+        ck_assert_mem_eq(pd, ps, N * 2 * sizeof *pd);
+        WSL_ASSERT_OK(wsl_label_model_class_prior(M, prior, 2));
+        for (size_t j = 0; j < m; j++)
+            WSL_ASSERT_OK(wsl_label_model_source_table(M, j, tab + 6 * j, 6));
+        for (size_t i = 0; i < N; i++) {
+            const int32_t *row = buf + i * m;
+            double z = log(prior[1]) - log(prior[0]), want;
+            long d = 0;
+            WSL_ASSERT_OK(wsl_label_matrix_row(L, i, buf + i * m, m));
+            for (size_t j = 0; j < m; j++) {
+                const double *t0 = tab + 6 * j, *t1 = t0 + 3;
+                size_t v = (size_t)(row[j] + 1);
+                if (t0[v] == 0 && t1[v] == 0)
+                    v = 0; /* a vote the fit never saw: an abstain */
+                z += log(t1[v]) - log(t0[v]);
+                d += v == 2 ? 1 : v == 1 ? -1 : 0;
+            }
+            z += (double)d * 1e-6;
+            want = 1 / (1 + exp(-z));
+            ck_assert_msg(fabs(pd[2 * i + 1] - want) <= 1e-12,
+                          "m %zu, row %zu: P(1) %.17g, by hand %.17g", m, i, pd[2 * i + 1], want);
+            ck_assert_double_eq_tol(pd[2 * i] + pd[2 * i + 1], 1.0, 1e-15);
+        }
+        free(pd);
+        free(ps);
+        free(buf);
+        free(tab);
+        wsl_label_model_free(M);
+        wsl_label_matrix_free(L);
+        wsl_label_matrix_free(F);
+        wsl_label_matrix_free(S);
+    }
+}
+END_TEST
+
 /* One call's fit and probabilities against fit, then predict_proba: the same model (its saved
  * bytes) and the same probabilities and covered flags, bit for bit. */
 static void check_fit_predict(const wsl_label_matrix *L, const wsl_fit_options *o)
@@ -2575,6 +2646,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_fit_predict_same_bits);
     tcase_add_test(edge, test_log_likelihood_counts);
     tcase_add_test(edge, test_em_fixed_point_by_hand);
+    tcase_add_test(edge, test_predict_two_class_rows);
     tcase_add_test(edge, test_ties_follow_votes);
     tcase_add_test(errors, test_fit_predict_errors);
     tcase_add_test(edge, test_fit_predict_unaligned_allocator);

@@ -432,11 +432,15 @@ static wsl_status impossible_votes(const wsl_label_model *model, uint8_t **out)
 }
 
 /* The posterior of one row from its votes (cols and vals are scratch: the votes impossible[]
- * flags are left out in place). */
-static void row_posterior(const wsl_label_model *model, const double *abstain_sum,
-                          const uint8_t *impossible, uint32_t *cols, int32_t *vals, size_t nnz,
-                          double *p, size_t *cidx)
+ * flags are left out in place), through lg when it holds a two-class scoring. */
+static void row_posterior(const wsl_label_model *model, const wsl__logit2 *lg,
+                          const double *abstain_sum, const uint8_t *impossible, uint32_t *cols,
+                          int32_t *vals, size_t nnz, double *p, size_t *cidx)
 {
+    if (lg->g) {
+        wsl__logit2_votes(lg, cols, vals, nnz, p);
+        return;
+    }
     if (impossible) {
         size_t kept = 0, K1 = (size_t)model->k + 1;
         for (size_t e = 0; e < nnz; e++) {
@@ -473,10 +477,9 @@ static void row_posterior(const wsl_label_model *model, const double *abstain_su
  */
 static wsl_status predict_small_universe(const wsl_label_model *model, const wsl_label_matrix *L,
                                          size_t r0, size_t r1, const wsl__row_coder *rc,
-                                         const double *abstain_sum,
-                                         const uint8_t *impossible,
-                                         uint32_t *cols, int32_t *vals, size_t *cidx,
-                                         double *probs, uint8_t *covered)
+                                         const wsl__logit2 *lg, const double *abstain_sum,
+                                         const uint8_t *impossible, uint32_t *cols, int32_t *vals,
+                                         size_t *cidx, double *probs, uint8_t *covered)
 {
     const wsl_allocator *a = &model->alloc;
     size_t k = (size_t)model->k, n_seen = 0, cap = 0;
@@ -509,7 +512,7 @@ static wsl_status predict_small_universe(const wsl_label_model *model, const wsl
                 cap = c;
             }
             src = cache + n_seen * k;
-            row_posterior(model, abstain_sum, impossible, cols, vals, nnz, cache + n_seen * k,
+            row_posterior(model, lg, abstain_sum, impossible, cols, vals, nnz, cache + n_seen * k,
                           cidx);
             slot[key] = (uint32_t)++n_seen;
         }
@@ -535,6 +538,7 @@ typedef struct predict_part {
     const wsl_label_model *model;
     const wsl_label_matrix *L;
     const uint8_t *impossible;
+    const wsl__logit2 *lg;
     const wsl__row_coder *rc;
     int phase;
     size_t r0, r1;
@@ -552,8 +556,8 @@ static wsl_status predict_keys(const predict_part *pp, double *abstain_sum, uint
     size_t k = (size_t)model->k;
     for (size_t key = pp->r0; key < pp->r1; key++) {
         size_t nnz = wsl__row_decode(key, pp->rc, pp->L->m, model->k, cols, vals);
-        row_posterior(model, abstain_sum, pp->impossible, cols, vals, nnz, pp->table + key * k,
-                      cidx);
+        row_posterior(model, pp->lg, abstain_sum, pp->impossible, cols, vals, nnz,
+                      pp->table + key * k, cidx);
     }
     return WSL_OK;
 }
@@ -570,8 +574,8 @@ static void predict_table_patterns(const predict_part *pp, double *abstain_sum, 
         /* Through the scratch: row_posterior drops impossible votes in place. */
         memcpy(cols, T->cols + s0, nnz * sizeof *cols);
         memcpy(vals, T->vals + s0, nnz * sizeof *vals);
-        row_posterior(pp->model, abstain_sum, pp->impossible, cols, vals, nnz, pp->table + p * k,
-                      cidx);
+        row_posterior(pp->model, pp->lg, abstain_sum, pp->impossible, cols, vals, nnz,
+                      pp->table + p * k, cidx);
     }
 }
 
@@ -627,8 +631,19 @@ static wsl_status predict_part_run(const predict_part *pp)
         goto done;
     }
     if (rc->universe && L->n <= UINT32_MAX) {
-        st = predict_small_universe(model, L, pp->r0, pp->r1, rc, abstain_sum, pp->impossible,
-                                    cols, vals, cidx, pp->probs, pp->covered);
+        st = predict_small_universe(model, L, pp->r0, pp->r1, rc, pp->lg, abstain_sum,
+                                    pp->impossible, cols, vals, cidx, pp->probs, pp->covered);
+        goto done;
+    }
+    if (pp->lg->g && !rc->bits && L->storage == WSL_STORAGE_DENSE && L->elem == 1) {
+        /* Wide rows of one-byte votes: scored from their cells (the same bits as their votes). */
+        const int8_t *cells = (const int8_t *)L->cells;
+        for (size_t i = pp->r0; i < pp->r1; i++) {
+            size_t nnz =
+                wsl__logit2_row(pp->lg, cells + i * L->m, pp->probs + i * k, pp->covered != NULL);
+            if (pp->covered)
+                pp->covered[i] = nnz > 0;
+        }
         goto done;
     }
     if (rc->bits && (st = wsl__keymap_init(&seen, &model->alloc, rc->universe)) != WSL_OK)
@@ -651,7 +666,7 @@ static wsl_status predict_part_run(const predict_part *pp)
         nnz = wsl__lm_row_votes(L, i, cols, vals);
         if (pp->covered)
             pp->covered[i] = nnz > 0;
-        row_posterior(model, abstain_sum, pp->impossible, cols, vals, nnz, p, cidx);
+        row_posterior(model, pp->lg, abstain_sum, pp->impossible, cols, vals, nnz, p, cidx);
         if (rc->bits && (st = wsl__keymap_put(&seen, key, i)) != WSL_OK)
             goto done;
     }
@@ -704,11 +719,12 @@ static wsl_status predict_phase(predict_part *parts, pthread_t *th, size_t n_par
 
 /*
  * The parts of predict's phases over n items (rows or patterns): one per thread, each with
- * PREDICT_MIN_ROWS items at least, sharing model, L and the votes read as abstains. Returns how
- * many, or 0 when out of memory (what *parts, *th and *impossible hold is then to be freed).
+ * PREDICT_MIN_ROWS items at least, sharing model, L, the votes read as abstains and the two-
+ * class scoring lg. Returns how many, or 0 when out of memory (what *parts, *th, *impossible
+ * and lg hold is then to be freed).
  */
 static size_t parts_new(const wsl_label_model *model, const wsl_label_matrix *L, size_t n,
-                        predict_part **parts, pthread_t **th, uint8_t **impossible)
+                        predict_part **parts, pthread_t **th, uint8_t **impossible, wsl__logit2 *lg)
 {
     size_t n_parts = model->threads > 1 ? (size_t)model->threads : 1;
     if (n_parts > n / PREDICT_MIN_ROWS)
@@ -716,12 +732,16 @@ static size_t parts_new(const wsl_label_model *model, const wsl_label_matrix *L,
     *parts = wsl__calloc(&model->alloc, n_parts, sizeof **parts);
     *th = wsl__calloc(&model->alloc, n_parts, sizeof **th);
     *impossible = NULL;
-    if (!*parts || !*th || impossible_votes(model, impossible) != WSL_OK)
+    lg->g = NULL;
+    lg->d = NULL;
+    if (!*parts || !*th || impossible_votes(model, impossible) != WSL_OK ||
+        wsl__logit2_init(model, *impossible, lg) != WSL_OK)
         return 0;
     for (size_t t = 0; t < n_parts; t++) {
         (*parts)[t].model = model;
         (*parts)[t].L = L;
         (*parts)[t].impossible = *impossible;
+        (*parts)[t].lg = lg;
     }
     return n_parts;
 }
@@ -746,6 +766,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
                                          size_t covered_len)
 {
     uint8_t *impossible = NULL;
+    wsl__logit2 lg = {0, NULL, NULL, {0}};
     size_t n_parts;
     predict_part *parts = NULL;
     pthread_t *th = NULL;
@@ -763,7 +784,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
         return wsl__one_coin_predict(model, L, probs, covered);
     rc = wsl__row_coder_of(L);
     /* Contiguous row ranges, one per thread; the calling thread takes the first. */
-    if (!(n_parts = parts_new(model, L, L->n, &parts, &th, &impossible))) {
+    if (!(n_parts = parts_new(model, L, L->n, &parts, &th, &impossible, &lg))) {
         st = WSL_ENOMEM;
         goto done;
     }
@@ -786,6 +807,7 @@ wsl_status wsl_label_model_predict_proba(const wsl_label_model *model, const wsl
 done:
     wsl__free(&model->alloc, table);
     wsl__free(&model->alloc, impossible);
+    wsl__logit2_free(model, &lg);
     wsl__free(&model->alloc, parts);
     wsl__free(&model->alloc, th);
     return st;
@@ -810,10 +832,11 @@ static wsl_status predict_patterns(const wsl_label_model *model, const wsl_label
     double *post = wsl__mallocarray(a, n_pat ? n_pat * k : 1, sizeof *post), *by_id = NULL;
     const uint32_t *map = rp->map;
     uint8_t *impossible = NULL;
+    wsl__logit2 lg = {0, NULL, NULL, {0}};
     predict_part *parts = NULL;
     pthread_t *th = NULL;
     wsl_status st = WSL_ENOMEM;
-    if (!(n_parts = parts_new(model, L, n_pat, &parts, &th, &impossible)) || !post)
+    if (!(n_parts = parts_new(model, L, n_pat, &parts, &th, &impossible, &lg)) || !post)
         goto done;
     for (size_t t = 0; t < n_parts; t++) {
         parts[t].T = *T;
@@ -850,6 +873,7 @@ done:
     wsl__free(a, post);
     wsl__free(a, by_id);
     wsl__free(a, impossible);
+    wsl__logit2_free(model, &lg);
     wsl__free(a, parts);
     wsl__free(a, th);
     return st;

@@ -238,6 +238,33 @@ static inline void wsl__model_scores(const wsl_label_model *model, int32_t k,
     }
 }
 
+/*
+ * Predict's scoring of a two-class model without cliques (logit2.c): a vote's log-odds g and
+ * tie count d (+1 for class 1, -1 for class 0) at [3 j + v + 1], both 0 for an abstain and for
+ * a vote predict reads as one; the sum is kept in four parts, part i adding sources
+ * bound[i]..bound[i + 1] - 1.
+ */
+typedef struct wsl__logit2 {
+    double z0; /* the log-odds of a row without votes */
+    double *g;
+    int8_t *d;
+    size_t bound[5];
+} wsl__logit2;
+
+/* lg for model (impossible: predict's flags, or NULL); lg->g NULL when the model is not such
+ * a model, or a vote rules a class out (the general scoring then handles the infinities). */
+wsl_status wsl__logit2_init(const wsl_label_model *model, const uint8_t *impossible,
+                            wsl__logit2 *lg);
+void wsl__logit2_free(const wsl_label_model *model, wsl__logit2 *lg);
+
+/* p[0..1] for the votes cols/vals (column order). */
+void wsl__logit2_votes(const wsl__logit2 *lg, const uint32_t *cols, const int32_t *vals, size_t nnz,
+                       double *p);
+
+/* p[0..1] for a dense row of m one-byte votes, the same bits as its votes; returns how many
+ * votes it holds when asked to count them (else 0). */
+size_t wsl__logit2_row(const wsl__logit2 *lg, const int8_t *row, double *p, int count);
+
 /* abstain_sum[c] = sum_j log P(abstain_j | c) over sources outside cliques, k entries. */
 void wsl__model_abstain_sum(const wsl_label_model *model, double *abstain_sum);
 
