@@ -1148,15 +1148,16 @@ START_TEST(test_pattern_paths_same_bits)
 END_TEST
 
 /*
- * Two-class predictions: a dense row of one-byte votes, scored from its cells, gives the bits of
- * the same row stored sparse (scored from its list of votes), at widths that cut the sources
+ * Two-class predictions: a dense row of one-byte votes, scored from its cells (rows too wide for
+ * a packed key: 33 sources and more), gives the bits and covered flags of the same row stored
+ * sparse (scored from its list of votes), on 1 and 2 threads, at widths that cut the sources
  * into four parts every way; both are the logistic of the row's log-odds (with its tie nudges)
  * computed by hand from the tables. Source 0 never votes 1 in the fit: its votes for 1 then
  * read as abstains.
  */
 START_TEST(test_predict_two_class_rows)
 {
-    static const size_t ms[] = {1, 2, 3, 4, 5, 6, 7, 9, 13, 50};
+    static const size_t ms[] = {1, 2, 3, 4, 5, 6, 7, 9, 13, 33, 34, 35, 36, 50};
     enum { N = 3000 };
     double acc[50], cov[50];
     for (size_t j = 0; j < 50; j++) {
@@ -1181,9 +1182,17 @@ START_TEST(test_predict_two_class_rows)
         o.deps = WSL_DEPS_OFF;
         M = wsl_test_fit(F, &o);
         WSL_ASSERT_OK(wsl_label_matrix_convert(&S, L, WSL_STORAGE_SPARSE));
-        pd = wsl_test_proba(M, L);
-        ps = wsl_test_proba(M, S);
-        ck_assert_mem_eq(pd, ps, N * 2 * sizeof *pd);
+        pd = malloc(N * 2 * sizeof *pd);
+        ps = malloc(N * 2 * sizeof *ps);
+        ck_assert(pd && ps);
+        for (int threads = 1; threads <= 2; threads++) {
+            uint8_t cd[N], cs[N];
+            WSL_ASSERT_OK(wsl_label_model_set_threads(M, threads));
+            WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, pd, N * 2, cd, N));
+            WSL_ASSERT_OK(wsl_label_model_predict_proba(M, S, ps, N * 2, cs, N));
+            ck_assert_mem_eq(pd, ps, N * 2 * sizeof *pd);
+            ck_assert_mem_eq(cd, cs, N);
+        }
         WSL_ASSERT_OK(wsl_label_model_class_prior(M, prior, 2));
         for (size_t j = 0; j < m; j++)
             WSL_ASSERT_OK(wsl_label_model_source_table(M, j, tab + 6 * j, 6));
@@ -1460,6 +1469,42 @@ START_TEST(test_em_fixed_point_by_hand)
             free(cnt);
         }
     }
+}
+END_TEST
+
+/*
+ * Two classes where class 0 gets almost no posterior mass (every vote is for 1, class 0 has a
+ * fixed prior of 0.3, no pseudo-counts): its expected counts are tiny (about 1e-22 rows) but
+ * not zero, and its tables come from them (the shares the general E-step, which adds each
+ * class's counts, gives source 0: abstain 1/3, a vote for 0 2/3), not from the M-step's default
+ * for a class without data (0.5, 0.5), which counts lost to rounding would give.
+ */
+START_TEST(test_em_class_nearly_absent)
+{
+    enum { N = 100, M = 6 };
+    int32_t buf[N * M];
+    const double fixed[2] = {0.3, 0.7};
+    double t[6];
+    wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+    wsl_label_matrix *L = NULL;
+    wsl_label_model *F;
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < M; j++)
+            buf[i * M + j] = (i * 7 + j * 3) % 10 < 8 ? 1 : WSL_ABSTAIN;
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&L, buf, N, M, M, 2, WSL_STORAGE_DENSE, NULL));
+    o.tables = WSL_TABLES_ACCURACY;
+    o.abstain = WSL_ABSTAIN_INFORMATIVE;
+    o.prior = WSL_PRIOR_FIXED;
+    o.class_prior = fixed;
+    o.pseudo_count = 0;
+    o.deps = WSL_DEPS_OFF;
+    F = wsl_test_fit(L, &o);
+    WSL_ASSERT_OK(wsl_label_model_source_table(F, 0, t, 6));
+    /* Class 0 nearly never seen: its abstain rate is not the default 0.5. */
+    ck_assert_double_eq_tol(t[0], 1.0 / 3.0, 1e-4);
+    ck_assert_double_eq_tol(t[1], 2.0 / 3.0, 1e-4);
+    wsl_label_model_free(F);
+    wsl_label_matrix_free(L);
 }
 END_TEST
 
@@ -2647,6 +2692,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_log_likelihood_counts);
     tcase_add_test(edge, test_em_fixed_point_by_hand);
     tcase_add_test(edge, test_predict_two_class_rows);
+    tcase_add_test(edge, test_em_class_nearly_absent);
     tcase_add_test(edge, test_ties_follow_votes);
     tcase_add_test(errors, test_fit_predict_errors);
     tcase_add_test(edge, test_fit_predict_unaligned_allocator);

@@ -30,6 +30,7 @@ typedef struct em_ctx {
     double *glogit;      /* m x 3 when k = 2: each vote's log-odds (see estep.c) */
     const double *g;     /* glogit while an E-step uses the log-odds form, else NULL */
     double z0, base0;    /* the log-odds and class 0's score of a row without votes */
+    int logit_off;       /* the log-odds form gave up in this fit (a class 0 count too small) */
     double *hist;        /* max_iter */
     double *best_hist;   /* the winning start's history */
     double *Nq;          /* expected counts of the cliques' outcomes, cl.off[cl.n] */

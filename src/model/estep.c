@@ -12,7 +12,10 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Patterns whose sums of exps (each at most k < 2^31) are multiplied before one log: at most
  * 2^992, short of overflow. */
@@ -35,14 +38,18 @@ typedef struct wsl__em_worker {
  * Threads for workers 1..n_workers-1, started once per fit (per set of blocks), not per wave:
  * each wave, the E-step hands out one block per worker, runs worker 0 itself, and waits for
  * the others. A worker whose thread could not start has its block run on the E-step's thread.
+ * A block takes a fraction of a millisecond, less than putting a thread to sleep and waking it
+ * costs, so each side polls a while before it sleeps on the condition variables, when every
+ * thread has a processor of its own (else polling takes time from the threads at work).
  */
 typedef struct wsl__em_pool {
     pthread_mutex_t mu;
     pthread_cond_t go, done;
-    unsigned long gen;   /* waves handed out */
-    size_t wave;         /* workers with a block in the current wave */
-    size_t pending;      /* threads still on the current wave */
-    int quit;
+    atomic_ulong gen;      /* waves handed out */
+    size_t wave;           /* workers with a block in the current wave (set before gen moves) */
+    atomic_size_t pending; /* threads still on the current wave */
+    atomic_int quit;
+    int poll;            /* waits poll first: no more threads than processors */
     size_t n_threads;    /* started: threads[i] runs worker i + 1 */
     struct pool_thread {
         struct wsl__em_pool *pool;
@@ -54,28 +61,83 @@ typedef struct wsl__em_pool {
 
 static void run_block(worker *w);
 
+/* How long a wait polls before it sleeps: past the few microseconds between waves, and the
+ * spread of the blocks' times within one. */
+#define POLL_NS 50000
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Whether a wait that began at t0 (now_ns) polls on at its poll i: the clock is read every
+ * 64 polls. */
+static int still_polling(const pool *P, long long t0, unsigned i)
+{
+    return P->poll && (i % 64 != 0 || now_ns() - t0 < POLL_NS);
+}
+
+/* The next wave after `seen` (or quit): polled, then slept for. */
+static unsigned long await_wave(pool *P, unsigned long seen)
+{
+    unsigned long g = seen;
+    long long t0 = P->poll ? now_ns() : 0;
+    for (unsigned i = 1; still_polling(P, t0, i) && g == seen && !atomic_load(&P->quit); i++) {
+        cpu_relax();
+        g = atomic_load(&P->gen);
+    }
+    if (g == seen && !atomic_load(&P->quit)) {
+        pthread_mutex_lock(&P->mu);
+        while ((g = atomic_load(&P->gen)) == seen && !atomic_load(&P->quit))
+            pthread_cond_wait(&P->go, &P->mu);
+        pthread_mutex_unlock(&P->mu);
+    }
+    return g;
+}
+
 static void *pool_main(void *arg)
 {
     struct pool_thread *pt = arg;
     pool *P = pt->pool;
     unsigned long seen = 0;
-    pthread_mutex_lock(&P->mu);
     for (;;) {
-        while (P->gen == seen && !P->quit)
-            pthread_cond_wait(&P->go, &P->mu);
-        if (P->quit)
+        seen = await_wave(P, seen);
+        if (atomic_load(&P->quit))
             break;
-        seen = P->gen;
-        if (pt->index < P->wave) {
-            pthread_mutex_unlock(&P->mu);
+        if (pt->index < P->wave)
             run_block(pt->w);
+        if (atomic_fetch_sub(&P->pending, 1) == 1) {
             pthread_mutex_lock(&P->mu);
-        }
-        if (--P->pending == 0)
             pthread_cond_signal(&P->done);
+            pthread_mutex_unlock(&P->mu);
+        }
     }
-    pthread_mutex_unlock(&P->mu);
     return NULL;
+}
+
+/* Every thread done with the current wave: polled, then slept for. */
+static void await_pending(pool *P)
+{
+    long long t0 = P->poll ? now_ns() : 0;
+    for (unsigned i = 1; still_polling(P, t0, i) && atomic_load(&P->pending); i++)
+        cpu_relax();
+    if (atomic_load(&P->pending)) {
+        pthread_mutex_lock(&P->mu);
+        while (atomic_load(&P->pending))
+            pthread_cond_wait(&P->done, &P->mu);
+        pthread_mutex_unlock(&P->mu);
+    }
 }
 
 static void pool_stop(pool *P, const wsl_allocator *a)
@@ -83,7 +145,7 @@ static void pool_stop(pool *P, const wsl_allocator *a)
     if (!P)
         return;
     pthread_mutex_lock(&P->mu);
-    P->quit = 1;
+    atomic_store(&P->quit, 1);
     pthread_cond_broadcast(&P->go);
     pthread_mutex_unlock(&P->mu);
     for (size_t i = 0; i < P->n_threads; i++)
@@ -128,6 +190,10 @@ static wsl_status pool_start(em_ctx *x, const wsl_allocator *a)
         wsl__free(a, P->threads);
         wsl__free(a, P);
         return WSL_OK;
+    }
+    {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        P->poll = cpus > 0 && n_w <= (size_t)cpus;
     }
     for (size_t i = 0; i + 1 < n_w; i++) {
         struct pool_thread *pt = &P->threads[i];
@@ -375,7 +441,7 @@ static void run_block(worker *w)
 static const double *start_logit(em_ctx *x, const wsl_label_model *model)
 {
     const double *d = model->delta, *lp = model->log_prior, *as = x->abstain_sum;
-    if (x->k != 2 || model->cl.n || !x->glogit)
+    if (x->k != 2 || model->cl.n || !x->glogit || x->logit_off)
         return NULL;
     x->base0 = lp[0] + as[0];
     x->z0 = (lp[1] + as[1]) - x->base0;
@@ -393,10 +459,16 @@ static const double *start_logit(em_ctx *x, const wsl_label_model *model)
     return x->glogit;
 }
 
+/* Class 0's expected counts are totals less class 1's: below this share of the total the
+ * difference would keep too few correct digits (rounding in a sum of many terms of up to the
+ * total), and an E-step with such counts is redone with the general loop. */
+#define LOGIT_MIN_SHARE 1e-4
+
 /*
  * What the log-odds blocks left out: class 0's part of every row's score (the rows times
  * class 0's base, plus each vote's delta[0] times the rows casting it), and with counts, class
- * 0's expected counts as the totals less class 1's. Returns the log-likelihood to add.
+ * 0's expected counts as the totals less class 1's. Returns the log-likelihood to add, or NAN
+ * when some class 0 count is too small a share of its total to be had by difference.
  */
 static double finish_logit(em_ctx *x, const wsl_label_model *model, int accumulate)
 {
@@ -409,12 +481,16 @@ static double finish_logit(em_ctx *x, const wsl_label_model *model, int accumula
                 ll += n_jv * model->delta[cell * 2];
             if (accumulate) {
                 double n0 = n_jv - x->NT[cell * 2 + 1];
-                x->NT[cell * 2] = n0 > 0 ? n0 : 0;
+                if (n_jv > 0 && !(n0 >= LOGIT_MIN_SHARE * n_jv))
+                    return NAN;
+                x->NT[cell * 2] = n0;
             }
         }
     if (accumulate) {
         double n0 = x->n_rows - x->Ntot[1];
-        x->Ntot[0] = n0 > 0 ? n0 : 0;
+        if (!(n0 >= LOGIT_MIN_SHARE * x->n_rows))
+            return NAN;
+        x->Ntot[0] = n0;
     }
     return ll;
 }
@@ -447,10 +523,10 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
             ws[t].p1 = x->block_start[b0 + t + 1];
         }
         if (P && P->n_threads) {
-            pthread_mutex_lock(&P->mu);
             P->wave = wave;
-            P->pending = P->n_threads;
-            P->gen++;
+            atomic_store(&P->pending, P->n_threads);
+            pthread_mutex_lock(&P->mu);
+            atomic_fetch_add(&P->gen, 1);
             pthread_cond_broadcast(&P->go);
             pthread_mutex_unlock(&P->mu);
         }
@@ -458,12 +534,8 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
         run_block(&ws[0]);
         for (size_t t = threaded; t < wave; t++)
             run_block(&ws[t]);
-        if (P && P->n_threads) {
-            pthread_mutex_lock(&P->mu);
-            while (P->pending)
-                pthread_cond_wait(&P->done, &P->mu);
-            pthread_mutex_unlock(&P->mu);
-        }
+        if (P && P->n_threads)
+            await_pending(P);
         for (size_t t = 0; t < wave; t++) {
             ll += ws[t].ll;
             if (!accumulate_counts)
@@ -475,8 +547,15 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
         }
     }
     if (x->g) {
-        ll += finish_logit(x, model, accumulate_counts);
+        double rest = finish_logit(x, model, accumulate_counts);
         x->g = NULL;
+        if (isnan(rest)) {
+            /* A class nearly absent from some votes: the general loop, from now on in this
+             * fit (the parameters that led here seldom change enough to leave it). */
+            x->logit_off = 1;
+            return wsl__em_e_step(x, model, accumulate_counts);
+        }
+        ll += rest;
     }
     return ll;
 }
