@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Patterns whose sums of exps (each at most k < 2^31) are multiplied before one log: at most
@@ -49,7 +48,7 @@ typedef struct wsl__em_pool {
     size_t wave;           /* workers with a block in the current wave (set before gen moves) */
     atomic_size_t pending; /* threads still on the current wave */
     atomic_int quit;
-    int poll;            /* waits poll first: no more threads than processors */
+    int polls;           /* SPIN_POLLS, or 0 with more threads than processors */
     size_t n_threads;    /* started: threads[i] runs worker i + 1 */
     struct pool_thread {
         struct wsl__em_pool *pool;
@@ -61,9 +60,9 @@ typedef struct wsl__em_pool {
 
 static void run_block(worker *w);
 
-/* How long a wait polls before it sleeps: past the few microseconds between waves, and the
- * spread of the blocks' times within one. */
-#define POLL_NS 50000
+/* Polls of a wait before it sleeps: tens to hundreds of microseconds (a pause takes 10 to 150
+ * cycles), past the few microseconds between waves and the spread of the blocks' times. */
+#define SPIN_POLLS 4096
 
 static inline void cpu_relax(void)
 {
@@ -74,26 +73,11 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Whether a wait that began at t0 (now_ns) polls on at its poll i: the clock is read every
- * 64 polls. */
-static int still_polling(const pool *P, long long t0, unsigned i)
-{
-    return P->poll && (i % 64 != 0 || now_ns() - t0 < POLL_NS);
-}
-
 /* The next wave after `seen` (or quit): polled, then slept for. */
 static unsigned long await_wave(pool *P, unsigned long seen)
 {
     unsigned long g = seen;
-    long long t0 = P->poll ? now_ns() : 0;
-    for (unsigned i = 1; still_polling(P, t0, i) && g == seen && !atomic_load(&P->quit); i++) {
+    for (int i = 0; i < P->polls && g == seen && !atomic_load(&P->quit); i++) {
         cpu_relax();
         g = atomic_load(&P->gen);
     }
@@ -129,8 +113,7 @@ static void *pool_main(void *arg)
 /* Every thread done with the current wave: polled, then slept for. */
 static void await_pending(pool *P)
 {
-    long long t0 = P->poll ? now_ns() : 0;
-    for (unsigned i = 1; still_polling(P, t0, i) && atomic_load(&P->pending); i++)
+    for (int i = 0; i < P->polls && atomic_load(&P->pending); i++)
         cpu_relax();
     if (atomic_load(&P->pending)) {
         pthread_mutex_lock(&P->mu);
@@ -193,7 +176,7 @@ static wsl_status pool_start(em_ctx *x, const wsl_allocator *a)
     }
     {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        P->poll = cpus > 0 && n_w <= (size_t)cpus;
+        P->polls = cpus > 0 && n_w <= (size_t)cpus ? SPIN_POLLS : 0;
     }
     for (size_t i = 0; i + 1 < n_w; i++) {
         struct pool_thread *pt = &P->threads[i];
