@@ -276,17 +276,39 @@ wsl_status wsl__em_blocks(em_ctx *x, const wsl_label_model *model)
     return workers_init(x, model);
 }
 
+/* A block's sum of cnt * log(sum) over its patterns: the sums of patterns of count 1 (each in
+ * [1, k]) are multiplied LOG_BATCH at a time and their product's log taken, one log per batch
+ * instead of one a pattern. */
+typedef struct batched_logs {
+    double log, prod;
+    unsigned in_prod;
+} batched_logs;
+
+static inline void add_log(batched_logs *b, double cnt, double sum)
+{
+    if (cnt != 1) {
+        b->log += cnt * log(sum);
+    } else if (b->prod *= sum, ++b->in_prod == LOG_BATCH) {
+        b->log += log(b->prod);
+        b->prod = 1;
+        b->in_prod = 0;
+    }
+}
+
+static inline double logs_total(const batched_logs *b)
+{
+    return b->log + log(b->prod);
+}
+
 /* One block's patterns; k is x->k, a constant where run_block specializes it. */
 static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k, int indexed)
 {
     em_ctx *x = w->x;
     const wsl_pattern_table *T = x->T;
     const wsl_label_model *model = w->model;
-    /* The log-likelihood as sum cnt * max + sum cnt * log(s): the sums s of patterns of count
-     * 1 (each in [1, k]) are multiplied LOG_BATCH at a time and their product's log taken, one
-     * log per batch instead of one a pattern. */
-    double ll_max = 0, ll_log = 0, prod = 1;
-    unsigned in_prod = 0;
+    /* The log-likelihood as sum cnt * max + sum cnt * log(s) (batched_logs). */
+    double ll_max = 0;
+    batched_logs logs = {0, 1, 0};
     if (w->accumulate) {
         memset(w->ntot, 0, (size_t)k * sizeof *w->ntot);
         memset(w->nt, 0, x->tab_len * sizeof *w->nt);
@@ -310,19 +332,13 @@ static WSL__ALWAYS_INLINE void run_patterns(worker *w, int32_t k, int indexed)
         } else {
             double mx, sum = wsl__softmax_parts(w->s, (size_t)k, &mx);
             ll_max += cnt * mx;
-            if (cnt != 1) {
-                ll_log += cnt * log(sum);
-            } else if (prod *= sum, ++in_prod == LOG_BATCH) {
-                ll_log += log(prod);
-                prod = 1;
-                in_prod = 0;
-            }
+            add_log(&logs, cnt, sum);
         }
         if (w->accumulate)
             wsl__em_accumulate(model, k, w->s, given ? given : w->cidx, T->cols + s0, T->vals + s0,
                                nv, cnt, w->ntot, w->nt, w->nq);
     }
-    w->ll = ll_max + (ll_log + log(prod));
+    w->ll = ll_max + logs_total(&logs);
 }
 
 /*
@@ -345,10 +361,9 @@ static void run_patterns_logit(worker *w)
     double *nt1 = w->nt, ntot1 = 0;
     const int accumulate = w->accumulate;
     const size_t gold_col = x->gold_col;
-    /* log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): the logs of count-1 patterns batched as in
-     * run_patterns. */
-    double ll_max = 0, ll_log = 0, prod = 1;
-    unsigned in_prod = 0;
+    /* log(1 + e^z) = max(z, 0) + log(1 + e^-|z|), the logs batched (batched_logs). */
+    double ll_max = 0;
+    batched_logs logs = {0, 1, 0};
     if (accumulate) {
         memset(w->ntot, 0, 2 * sizeof *w->ntot);
         memset(nt1, 0, x->tab_len * sizeof *nt1);
@@ -377,13 +392,7 @@ static void run_patterns_logit(worker *w)
             double ez = exp(-fabs(z)), sum = 1 + ez;
             q = (z >= 0 ? 1 : ez) / sum;
             ll_max += z > 0 ? cnt * z : 0;
-            if (cnt != 1) {
-                ll_log += cnt * log(sum);
-            } else if (prod *= sum, ++in_prod == LOG_BATCH) {
-                ll_log += log(prod);
-                prod = 1;
-                in_prod = 0;
-            }
+            add_log(&logs, cnt, sum);
         }
         if (accumulate) {
             double wq = cnt * q;
@@ -394,7 +403,7 @@ static void run_patterns_logit(worker *w)
     }
     if (accumulate)
         w->ntot[1] = ntot1;
-    w->ll = ll_max + (ll_log + log(prod));
+    w->ll = ll_max + logs_total(&logs);
 }
 
 /* Two classes without cliques take the log-odds loop (unless a score is infinite). Other two-
