@@ -1387,26 +1387,27 @@ END_TEST
  * prior, full tables and informative abstains, converged tables are the expected counts of
  * their own posteriors over the expected class totals, and the reported log-likelihood is the
  * tables', summed row by row. Two classes (the E-step's log-odds form) and three (its general
- * loop), with and without clamped gold rows.
+ * loop), with and without clamped gold rows, on 2 threads over several blocks of votes.
  */
 START_TEST(test_em_fixed_point_by_hand)
 {
-    enum { N = 2000, M = 6 };
+    enum { N = 20000, M = 14 }; /* rows mostly distinct: several blocks of votes */
     for (int32_t k = 2; k <= 3; k++) {
         for (int clamp = 0; clamp < 2; clamp++) {
             size_t K1 = (size_t)k + 1, len = M * (size_t)k * K1;
             double acc[M], cov[M], prior[3], uniform[3], tot[3] = {0}, ll = 0;
             double *tab = malloc(len * sizeof *tab), *cnt = calloc(len, sizeof *cnt);
-            int32_t gold[N], row[M];
+            int32_t *gold = malloc(N * sizeof *gold), row[M];
             wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
             wsl_fit_report rep;
             wsl_label_model *F;
             wsl_label_matrix *L;
             ck_assert_ptr_nonnull(tab);
             ck_assert_ptr_nonnull(cnt);
+            ck_assert_ptr_nonnull(gold);
             for (size_t j = 0; j < M; j++) {
-                acc[j] = 0.6 + 0.05 * (double)j;
-                cov[j] = 0.4 + 0.08 * (double)j;
+                acc[j] = 0.6 + 0.02 * (double)j;
+                cov[j] = 0.3 + 0.03 * (double)j;
             }
             for (int32_t c = 0; c < k; c++)
                 uniform[c] = 1.0 / k;
@@ -1422,6 +1423,7 @@ START_TEST(test_em_fixed_point_by_hand)
             o.deps = WSL_DEPS_OFF;
             o.max_iter = 5000;
             o.tol = 1e-13;
+            o.n_threads = 2;
             if (clamp) {
                 o.gold = gold;
                 o.gold_len = N;
@@ -1467,6 +1469,7 @@ START_TEST(test_em_fixed_point_by_hand)
             wsl_label_matrix_free(L);
             free(tab);
             free(cnt);
+            free(gold);
         }
     }
 }
