@@ -1158,7 +1158,7 @@ END_TEST
 START_TEST(test_predict_two_class_rows)
 {
     static const size_t ms[] = {1, 2, 3, 4, 5, 6, 7, 9, 13, 33, 34, 35, 36, 50};
-    enum { N = 3000 };
+    enum { N = 33000 }; /* predict's threads take 16,384 rows at least: two parts */
     double acc[50], cov[50];
     for (size_t j = 0; j < 50; j++) {
         acc[j] = 0.6 + 0.03 * (double)(j % 10);
@@ -1186,7 +1186,7 @@ START_TEST(test_predict_two_class_rows)
         ps = malloc(N * 2 * sizeof *ps);
         ck_assert(pd && ps);
         for (int threads = 1; threads <= 2; threads++) {
-            uint8_t cd[N], cs[N];
+            static uint8_t cd[N], cs[N];
             WSL_ASSERT_OK(wsl_label_model_set_threads(M, threads));
             WSL_ASSERT_OK(wsl_label_model_predict_proba(M, L, pd, N * 2, cd, N));
             WSL_ASSERT_OK(wsl_label_model_predict_proba(M, S, ps, N * 2, cs, N));

@@ -6,12 +6,16 @@
  * in pattern order, and the blocks' sums are added to the totals in block order. Threads only
  * decide who computes a block, never the order of any addition.
  */
+#if defined(__linux__)
+#define _GNU_SOURCE /* sched_getaffinity: the processors this process may run on */
+#endif
 #include "em_impl.h"
 
 #include "matrix/matrix.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,6 +144,17 @@ static void pool_stop(pool *P, const wsl_allocator *a)
     wsl__free(a, P);
 }
 
+/* Processors this process may run on (its affinity mask where the system tells it). */
+static long usable_processors(void)
+{
+#if defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        return CPU_COUNT(&set);
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 /* A pool for workers 1..n_w-1; fewer threads (down to none) if the system refuses some. */
 static wsl_status pool_start(em_ctx *x, const wsl_allocator *a)
 {
@@ -156,6 +171,9 @@ static wsl_status pool_start(em_ctx *x, const wsl_allocator *a)
         wsl__free(a, P);
         return WSL_ENOMEM;
     }
+    atomic_init(&P->gen, 0);
+    atomic_init(&P->pending, 0);
+    atomic_init(&P->quit, 0);
     if (pthread_mutex_init(&P->mu, NULL) != 0) {
         wsl__free(a, P->threads);
         wsl__free(a, P);
@@ -175,7 +193,7 @@ static wsl_status pool_start(em_ctx *x, const wsl_allocator *a)
         return WSL_OK;
     }
     {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        long cpus = usable_processors();
         P->polls = cpus > 0 && n_w <= (size_t)cpus ? SPIN_POLLS : 0;
     }
     for (size_t i = 0; i + 1 < n_w; i++) {
@@ -545,6 +563,9 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
             /* A class nearly absent from some votes: the general loop, from now on in this
              * fit (the parameters that led here seldom change enough to leave it). */
             x->logit_off = 1;
+            wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_DEBUG,
+                     "a class is nearly absent from some votes: the E-step leaves the "
+                     "log-odds form for the rest of the fit");
             return wsl__em_e_step(x, model, accumulate_counts);
         }
         ll += rest;
