@@ -8,8 +8,6 @@
  */
 #include "model_impl.h"
 
-#include "votes/label_matrix_impl.h"
-
 #include <math.h>
 
 wsl_status wsl__logit2_init(const wsl_label_model *model, const uint8_t *impossible,
