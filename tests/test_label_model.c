@@ -4,7 +4,7 @@
 
 #include "core/core.h"
 #include "matrix/matrix.h"
-#include "model/model_impl.h"
+#include "model/em_impl.h"
 
 #include <float.h>
 #include <math.h>
@@ -1482,6 +1482,232 @@ END_TEST
  * class's counts, gives source 0: abstain 1/3, a vote for 0 2/3), not from the M-step's default
  * for a class without data (0.5, 0.5), which counts lost to rounding would give.
  */
+/* A sample of a canonical table's rows: counts thinned by f, the order and votes kept. */
+START_TEST(test_patterns_thin)
+{
+    const double acc[] = {0.9, 0.8, 0.7, 0.6, 0.75, 0.85, 0.65, 0.7};
+    const double cov[] = {0.2, 0.3, 0.5, 0.1, 0.3, 0.2, 0.4, 0.2};
+    wsl_label_matrix *L = gen(30000, 8, 2, acc, cov, 5, NULL);
+    wsl_pattern_table *T = NULL, *S = NULL, *S2 = NULL;
+    uint64_t lo = 0, hi = 0;
+    WSL_ASSERT_OK(wsl__patterns_of_rows(L, NULL, &T, 1));
+    ck_assert_uint_gt(T->counts[0] + T->counts[T->n - 1], 0);
+    /* f = 1: the same table */
+    WSL_ASSERT_OK(wsl__patterns_thin(T, 1, &S));
+    ck_assert_uint_eq(S->n, T->n);
+    ck_assert_uint_eq(S->total, T->total);
+    ck_assert_uint_eq(S->n_votes, T->n_votes);
+    ck_assert_mem_eq(S->counts, T->counts, T->n * sizeof *T->counts);
+    ck_assert_mem_eq(S->start, T->start, (T->n + 1) * sizeof *T->start);
+    ck_assert_mem_eq(S->cols, T->cols, T->n_votes * sizeof *T->cols);
+    ck_assert_mem_eq(S->vals, T->vals, T->n_votes * sizeof *T->vals);
+    wsl_pattern_table_free(S);
+    /* f = 7: each kept pattern is a pattern of T with c / 7 or c / 7 + 1 rows, in T's order;
+     * patterns of 7 rows or more are all kept; the same sample twice */
+    WSL_ASSERT_OK(wsl__patterns_thin(T, 7, &S));
+    WSL_ASSERT_OK(wsl__patterns_thin(T, 7, &S2));
+    ck_assert_uint_eq(S->n, S2->n);
+    ck_assert_mem_eq(S->counts, S2->counts, S->n * sizeof *S->counts);
+    ck_assert_int_eq(S->canonical, 1);
+    {
+        size_t q = 0, kept_big = 0, big = 0;
+        uint64_t total = 0;
+        for (size_t p = 0; p < T->n; p++) {
+            uint64_t c = T->counts[p];
+            lo += c / 7;
+            hi += (c + 6) / 7;
+            big += c >= 7;
+            if (q < S->n && S->hashes[q] == T->hashes[p] &&
+                S->start[q + 1] - S->start[q] == T->start[p + 1] - T->start[p] &&
+                memcmp(S->cols + S->start[q], T->cols + T->start[p],
+                       (T->start[p + 1] - T->start[p]) * sizeof *T->cols) == 0 &&
+                memcmp(S->vals + S->start[q], T->vals + T->start[p],
+                       (T->start[p + 1] - T->start[p]) * sizeof *T->vals) == 0) {
+                ck_assert(S->counts[q] == c / 7 || S->counts[q] == c / 7 + 1);
+                kept_big += c >= 7;
+                total += S->counts[q++];
+            } else {
+                ck_assert_uint_lt(c, 7); /* dropped: its share was under one row */
+            }
+        }
+        ck_assert_uint_eq(q, S->n); /* every sampled pattern matched, in order */
+        ck_assert_uint_eq(kept_big, big);
+        ck_assert_uint_eq(total, S->total);
+        ck_assert_uint_ge(S->total, lo);
+        ck_assert_uint_le(S->total, hi);
+        /* about a seventh of the rows (the fractions are drawn by hash) */
+        ck_assert_double_lt(fabs((double)S->total * 7 / (double)T->total - 1), 0.05);
+        ck_assert_uint_lt(S->n, T->n);
+    }
+    wsl_pattern_table_free(S);
+    wsl_pattern_table_free(S2);
+    wsl_pattern_table_free(T);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
+typedef struct iter_log {
+    int n, starts[64], iters[64];
+    double ll[64];
+    int sampled; /* the log said the race ran on a sample */
+} iter_log;
+
+static int log_iteration(int start, int it, double ll, void *payload)
+{
+    iter_log *g = payload;
+    if (g->n < 64) {
+        g->starts[g->n] = start;
+        g->iters[g->n] = it;
+        g->ll[g->n] = ll;
+    }
+    g->n++;
+    return 0;
+}
+
+static void note_sample(wsl_log_level level, const char *msg, void *payload)
+{
+    (void)level;
+    ((iter_log *)payload)->sampled += strstr(msg, "on a sample of the rows") != NULL;
+}
+
+/*
+ * A table of many votes races its starts, and the winner first converges, on a sample of the
+ * rows (made small here so that small tables sample): the fit ends at the optimum of all rows
+ * (as without the sample, to within the tolerance), with the same bits for any number of
+ * threads, a history of its iterations on all rows only, and sample iterations whose
+ * log-likelihoods stand for all rows (scaled up from the sample's).
+ */
+START_TEST(test_sampled_race)
+{
+    const double acc[] = {0.9,  0.8, 0.7, 0.6, 0.75, 0.85, 0.65, 0.7,
+                          0.55, 0.8, 0.7, 0.6, 0.9,  0.65, 0.75, 0.7};
+    double cov[16];
+    size_t n = 20000, m = 16, nh = 0;
+    int32_t *gold = malloc(n * sizeof *gold);
+    wsl_label_matrix *L;
+    size_t saved = wsl__em_sample_min_votes;
+    double *ref = NULL, *full, hist[600], ll_ref = 0;
+    wsl_fit_report r, rf;
+    for (size_t j = 0; j < m; j++)
+        cov[j] = 0.5;
+    L = gen(n, m, 2, acc, cov, 11, gold);
+    wsl__em_sample_min_votes = (size_t)1 << 15; /* about 160,000 votes: a ninth sampled */
+    for (int threads = 1; threads <= 3; threads += 2) {
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        iter_log g = {0};
+        wsl_label_model *M;
+        double *p;
+        int final_from;
+        o.n_threads = threads;
+        o.iter_fn = log_iteration;
+        o.iter_payload = &g;
+        o.log_fn = note_sample;
+        o.log_payload = &g;
+        M = wsl_test_fit(L, &o);
+        ck_assert_int_eq(g.sampled, 1);
+        WSL_ASSERT_OK(wsl_label_model_report(M, &r));
+        WSL_ASSERT_OK(wsl_label_model_history(M, hist, 600, &nh));
+        ck_assert_uint_eq(nh, (size_t)r.iterations);
+        ck_assert_int_ge(r.iterations, 2);
+        ck_assert_int_le(g.n, 64);
+        /* the last r.iterations calls are the history, counted from 0 on all rows */
+        final_from = g.n - r.iterations;
+        ck_assert_int_ge(final_from, 3); /* the race, on the sample */
+        for (int i = 0; i < r.iterations; i++) {
+            ck_assert_int_eq(g.iters[final_from + i], i);
+            ck_assert_int_eq(g.starts[final_from + i], r.start);
+            ck_assert_double_eq(g.ll[final_from + i], hist[i]);
+            if (i > 0) /* EM never decreases the penalized likelihood */
+                ck_assert_double_ge(hist[i] + 1e-9, hist[i - 1]);
+        }
+        ck_assert_double_eq(hist[nh - 1], r.penalized);
+        /* the sample's log-likelihoods per row are of all rows' size (a sample of a ninth of
+         * the rows, unscaled, would give a ninth) */
+        for (int i = 0; i < final_from; i++)
+            ck_assert_msg(fabs(g.ll[i] / r.penalized - 1) < 0.05,
+                          "sample iteration %d: %.6f per row against %.6f", i, g.ll[i],
+                          r.penalized);
+        p = wsl_test_proba(M, L);
+        if (!ref) {
+            ref = p;
+            ll_ref = r.log_likelihood;
+        } else {
+            ck_assert_double_eq(r.log_likelihood, ll_ref);
+            ck_assert_mem_eq(p, ref, n * 2 * sizeof *p);
+            free(p);
+        }
+        wsl_label_model_free(M);
+    }
+    /* without the sample: the same optimum */
+    wsl__em_sample_min_votes = SIZE_MAX;
+    {
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        iter_log g = {0};
+        wsl_label_model *M;
+        double worst = 0;
+        o.log_fn = note_sample;
+        o.log_payload = &g;
+        M = wsl_test_fit(L, &o);
+        ck_assert_int_eq(g.sampled, 0);
+        WSL_ASSERT_OK(wsl_label_model_report(M, &rf));
+        ck_assert_int_eq(rf.start, r.start);
+        ck_assert_double_lt(fabs(rf.penalized - r.penalized), 1e-6);
+        full = wsl_test_proba(M, L);
+        for (size_t i = 0; i < 2 * n; i++)
+            worst = fmax(worst, fabs(full[i] - ref[i]));
+        ck_assert_double_lt(worst, 1e-3);
+        ck_assert_double_lt(fabs(accuracy(full, gold, n, 2) - accuracy(ref, gold, n, 2)), 1e-3);
+        ck_assert_double_gt(accuracy(ref, gold, n, 2), 0.9);
+        free(full);
+        wsl_label_model_free(M);
+    }
+    /* the class balance of gold labels (a fixed prior) is all rows', not the sample's */
+    {
+        int32_t *some = malloc(n * sizeof *some);
+        double pri[2][2];
+        for (size_t i = 0; i < n; i++)
+            some[i] = i % 7 == 0 ? gold[i] : WSL_ABSTAIN;
+        for (int s = 0; s < 2; s++) {
+            wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+            iter_log g = {0};
+            wsl_label_model *M;
+            wsl__em_sample_min_votes = s ? SIZE_MAX : (size_t)1 << 15;
+            o.gold = some;
+            o.gold_len = n;
+            o.prior = WSL_PRIOR_GOLD;
+            o.log_fn = note_sample;
+            o.log_payload = &g;
+            M = wsl_test_fit(L, &o);
+            ck_assert_int_eq(g.sampled, !s);
+            WSL_ASSERT_OK(wsl_label_model_class_prior(M, pri[s], 2));
+            wsl_label_model_free(M);
+        }
+        ck_assert_mem_eq(pri[0], pri[1], sizeof pri[0]);
+        free(some);
+    }
+    /* declared groups (cliques) are never sampled: their indices are per pattern */
+    wsl__em_sample_min_votes = (size_t)1 << 15;
+    {
+        const size_t members[] = {0, 1}, sizes[] = {2};
+        wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+        iter_log g = {0};
+        wsl_label_model *M;
+        o.log_fn = note_sample;
+        o.log_payload = &g;
+        o.dep_members = members;
+        o.dep_sizes = sizes;
+        o.n_dep_groups = 1;
+        M = wsl_test_fit(L, &o);
+        ck_assert_int_eq(g.sampled, 1); /* the independent model's race only */
+        wsl_label_model_free(M);
+    }
+    wsl__em_sample_min_votes = saved;
+    free(ref);
+    free(gold);
+    wsl_label_matrix_free(L);
+}
+END_TEST
+
 START_TEST(test_em_class_nearly_absent)
 {
     enum { N = 100, M = 6 };
@@ -2582,8 +2808,10 @@ static wsl_status oom_threads(const wsl_allocator *a, void *ctx)
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     wsl_fit_report r;
     wsl_status st;
+    size_t saved = wsl__em_sample_min_votes;
     (void)ctx;
     o.n_threads = 2;
+    wsl__em_sample_min_votes = (size_t)1 << 14; /* the race on a sample: its allocations too */
     st = wsl_label_model_create(&M, 2, a);
     if (st == WSL_OK)
         st = fit_or_retry(M, L, &o);
@@ -2591,6 +2819,7 @@ static wsl_status oom_threads(const wsl_allocator *a, void *ctx)
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         ck_assert_uint_gt(r.n_patterns * 9, 65536); /* more votes than one block */
     }
+    wsl__em_sample_min_votes = saved;
     wsl_label_model_free(M);
     wsl_label_matrix_free(L);
     return st;
@@ -2696,6 +2925,8 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_em_fixed_point_by_hand);
     tcase_add_test(edge, test_predict_two_class_rows);
     tcase_add_test(edge, test_em_class_nearly_absent);
+    tcase_add_test(edge, test_patterns_thin);
+    tcase_add_test(edge, test_sampled_race);
     tcase_add_test(edge, test_ties_follow_votes);
     tcase_add_test(errors, test_fit_predict_errors);
     tcase_add_test(edge, test_fit_predict_unaligned_allocator);

@@ -32,19 +32,17 @@ static const double *given_prior(const em_ctx *x, size_t j)
     return x->o.source_priors ? x->o.source_priors[j] : NULL;
 }
 
-/* Empirical firing rate and vote shares of each source, from the pattern counts, and which
- * classes each source emits (x->emits, zeroed before). The counts are summed as integers in
- * votes (m x k scratch: the same values as summing them as doubles below 2^53 rows, one
- * read-modify-write a vote instead of two), kept in x->votes and turned into rates. */
-static void source_stats(const em_ctx *x, uint64_t *votes, double *fire, double *share)
+/* Each source's votes for each class over T's rows (m x k, summed as integers: the same values
+ * as summing them as doubles below 2^53 rows, one read-modify-write a vote instead of two),
+ * and the classes each source emits (emits, zeroed before). */
+static void count_votes(const em_ctx *x, const wsl_pattern_table *T, uint64_t *votes,
+                        unsigned char *emits)
 {
-    const wsl_pattern_table *T = x->T;
     /* Locals: a store through emits (bytes) may alias anything reached through x or T. */
     const size_t k = (size_t)x->k, m = x->m, *start = T->start;
     const uint32_t *cols = T->cols;
     const int32_t *vals = T->vals;
     const uint64_t *counts = T->counts;
-    unsigned char *emits = x->emits;
     memset(votes, 0, m * k * sizeof *votes);
     for (size_t p = 0; p < T->n; p++) {
         uint64_t cnt = counts[p];
@@ -56,6 +54,15 @@ static void source_stats(const em_ctx *x, uint64_t *votes, double *fire, double 
             emits[j * k + (size_t)vals[e]] = 1;
         }
     }
+}
+
+/* Empirical firing rate and vote shares of each source, from the pattern counts (count_votes,
+ * into the m x k scratch votes), and which classes each source emits (x->emits); the vote
+ * counts are kept in x->votes. */
+static void source_stats(const em_ctx *x, uint64_t *votes, double *fire, double *share)
+{
+    const size_t k = (size_t)x->k;
+    count_votes(x, x->T, votes, x->emits);
     for (size_t j = 0; j < x->m; j++) {
         uint64_t f = 0;
         for (size_t v = 0; v < k; v++) {
@@ -788,7 +795,8 @@ wsl_status wsl__em_ctx_cliques(em_ctx *x, wsl_label_model *model)
 /* Put a start's parameters in place (the prior first: the starts read it). */
 static wsl_status start_init(em_ctx *x, wsl_label_model *model, wsl_lm_start id)
 {
-    wsl__prior_start(&x->o, x->T, x->gold_col, x->k, model->prior);
+    /* All rows' gold balance, also while the E-steps run on the sample (a fixed prior). */
+    wsl__prior_start(&x->o, x->on_sample ? x->other.T : x->T, x->gold_col, x->k, model->prior);
     if (id == WSL_START_MAJORITY) {
         start_majority(x, model);
         m_step(x, model);
@@ -798,6 +806,95 @@ static wsl_status start_init(em_ctx *x, wsl_label_model *model, wsl_lm_start id)
         start_precise(x, model);
     }
     return WSL_OK;
+}
+
+size_t wsl__em_sample_min_votes = (size_t)1 << 22;
+
+/* The rows the E-step runs on (all, or the sample) swapped with the other ones. */
+static void swap_rows(em_ctx *x)
+{
+    em_rows cur = {x->T, x->votes, x->block_start, x->n_blocks};
+    x->T = x->other.T;
+    x->votes = x->other.votes;
+    x->block_start = x->other.block_start;
+    x->n_blocks = x->other.n_blocks;
+    x->other = cur;
+    x->on_sample = !x->on_sample;
+    x->scale = x->on_sample ? (double)x->other.T->total / (double)x->T->total : 1;
+}
+
+/* x->sample and its vote totals and blocks (in x->other), or no sample (the table is small,
+ * thinning would not shrink it, or there is no memory for it: the fit is then only slower). */
+static void make_sample(em_ctx *x, const wsl_label_model *model)
+{
+    const wsl_allocator *a = ctx_alloc(model);
+    const wsl_pattern_table *T = x->T;
+    uint64_t f = (uint64_t)(T->n_votes / (wsl__em_sample_min_votes / 2));
+    uint64_t *votes = NULL;
+    unsigned char *emits = NULL;
+    wsl_pattern_table *S = NULL;
+    x->sample_tried = 1;
+    if (f < 2 || wsl__patterns_thin(T, f, &S) != WSL_OK)
+        return;
+    if (S->total == 0 || 2 * S->n_votes > T->n_votes) /* rows repeat: as many patterns */
+        goto fail;
+    votes = wsl__mallocarray(a, x->m * (size_t)x->k, sizeof *votes);
+    emits = wsl__calloc(a, x->m * (size_t)x->k, 1);
+    x->other.votes = wsl__mallocarray(a, x->m * (size_t)x->k, sizeof *x->other.votes);
+    if (!votes || !emits || !x->other.votes)
+        goto fail;
+    x->other.block_start = wsl__em_cut_blocks(x, model, S, &x->other.n_blocks);
+    if (!x->other.block_start)
+        goto fail;
+    count_votes(x, S, votes, emits);
+    for (size_t i = 0; i < x->m * (size_t)x->k; i++)
+        x->other.votes[i] = (double)votes[i];
+    x->other.T = x->sample = S;
+    wsl__free(a, votes);
+    wsl__free(a, emits);
+    return;
+fail:
+    wsl_pattern_table_free(S);
+    wsl__free(a, votes);
+    wsl__free(a, emits);
+    wsl__free(a, x->other.votes);
+    x->other.votes = NULL;
+}
+
+/*
+ * The first iterations on a sample of the rows (on = 1; returns 1 if they now run on one), or
+ * back to all of them (on = 0). Only tables of many votes are sampled, and only models without
+ * cliques (whose per-pattern indices belong to the whole table).
+ */
+static int use_sample(em_ctx *x, const wsl_label_model *model, int on)
+{
+    if (!on) {
+        if (x->on_sample)
+            swap_rows(x);
+        return 0;
+    }
+    if (x->on_sample)
+        return 1;
+    if (model->cl.n || x->T->n_votes < wsl__em_sample_min_votes)
+        return 0;
+    if (!x->sample_tried)
+        make_sample(x, model);
+    if (!x->sample)
+        return 0;
+    swap_rows(x);
+    return 1;
+}
+
+/* Free the sample (with the E-step on all rows). */
+static void free_sample(em_ctx *x, const wsl_label_model *model)
+{
+    use_sample(x, model, 0);
+    if (x->sample) {
+        wsl__free(ctx_alloc(model), x->other.votes);
+        wsl__free(ctx_alloc(model), x->other.block_start);
+    }
+    wsl_pattern_table_free(x->sample);
+    x->sample = NULL;
 }
 
 /* The table engine for the shared loop and race: em_ctx and model together. */
@@ -831,6 +928,12 @@ static wsl_status job_start(void *c, wsl_lm_start id)
     return start_init(j->x, j->model, id);
 }
 
+static int job_sample(void *c, int on)
+{
+    dense_job *j = c;
+    return use_sample(j->x, j->model, on);
+}
+
 /* The tables, the prior, the cliques' tables and the multi-class sources' pooled accuracies
  * (polarity tables), which log_prior reads. */
 static void job_save(void *c, double *st)
@@ -856,8 +959,8 @@ static void job_restore(void *c, const double *st)
     wsl__model_refresh_logs(j->model);
 }
 
-static const wsl__em_ops dense_ops = {job_e_step, job_log_prior, job_m_step,
-                                      job_start,  job_save,      job_restore};
+static const wsl__em_ops dense_ops = {job_e_step, job_log_prior, job_m_step, job_start,
+                                      job_save,   job_restore,   job_sample};
 
 static wsl__em_driver dense_driver(em_ctx *x, dense_job *job)
 {
@@ -928,6 +1031,7 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     x.m = gold_col < T->m ? T->m - 1 : T->m;
     x.o = *opts;
     x.n_rows = (double)T->total;
+    x.scale = 1;
     if (T->total == 0) {
         st = wsl__error(WSL_EINVAL, "wsl_label_model_fit: no rows to fit");
         goto done;
@@ -1076,6 +1180,7 @@ wsl_status wsl__em_fit(wsl_label_model *model, const wsl_pattern_table *T, size_
     model->report.prior = x.o.prior;
     model->fitted = 1;
 done:
+    free_sample(&x, model);
     wsl_pattern_table_free(canon);
     wsl__free(a, x.N);
     wsl__free(a, x.NT);

@@ -4,6 +4,13 @@
 
 #include "model_impl.h"
 
+/* The rows an E-step runs on: a table, its vote totals and its blocks. */
+typedef struct em_rows {
+    const wsl_pattern_table *T;
+    double *votes;
+    size_t *block_start, n_blocks;
+} em_rows;
+
 typedef struct em_ctx {
     const wsl_pattern_table *T;
     size_t gold_col;     /* column of clamped gold labels, or >= T->m */
@@ -43,7 +50,18 @@ typedef struct em_ctx {
     struct wsl__em_worker *workers; /* the E-step's per-thread scratch and partial sums */
     size_t n_workers;
     struct wsl__em_pool *pool;      /* threads for workers 1.., alive while the blocks are */
+    /* The race's sample (see wsl__em_race): while on_sample, T, votes and the blocks are the
+     * sample's, other holds all rows', and the E-step scales its sums by scale (all rows over
+     * the sample's rows; 1 otherwise). */
+    wsl_pattern_table *sample;
+    em_rows other;
+    int on_sample, sample_tried;
+    double scale;
 } em_ctx;
+
+/* Tables of at least this many votes race their starts on a sample of about half as many
+ * (a variable so that tests can sample small tables). */
+extern size_t wsl__em_sample_min_votes;
 
 /* Add a pattern's posterior s (weight cnt) to expected counts: class totals, votes (the
  * class-contiguous layout of em_ctx.NT) and clique outcomes (cidx from the scoring). k is
@@ -85,6 +103,10 @@ static inline void wsl__em_accumulate(const wsl_label_model *model, int32_t k, c
 
 /* Zero the expected counts of the context. */
 void wsl__em_clear_counts(em_ctx *x, const wsl_label_model *model);
+
+/* Block boundaries of table T (n_blocks + 1 pattern offsets), by votes; NULL without memory. */
+size_t *wsl__em_cut_blocks(const em_ctx *x, const wsl_label_model *model,
+                           const wsl_pattern_table *T, size_t *n_blocks);
 
 /* Cut the patterns into the E-step's blocks (by votes: the data alone decides) and allocate
  * the workers' scratch for the model's current cliques. */

@@ -270,27 +270,37 @@ void wsl__em_blocks_free(em_ctx *x, const wsl_label_model *model)
     x->n_blocks = 0;
 }
 
-/* The block boundaries (x->block_start, x->n_blocks), once per fit. */
-wsl_status wsl__em_blocks(em_ctx *x, const wsl_label_model *model)
+size_t *wsl__em_cut_blocks(const em_ctx *x, const wsl_label_model *model,
+                           const wsl_pattern_table *T, size_t *n_blocks)
 {
-    const wsl_pattern_table *T = x->T;
     size_t n = 0, votes = 0, per = BLOCK_VOTES, cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
+    size_t *bs = wsl__mallocarray(&model->alloc, T->n + 2, sizeof *bs);
     if (per < 8 * (x->tab_len + cl_len))
         per = 8 * (x->tab_len + cl_len);
-    wsl__free(&model->alloc, x->block_start);
-    x->block_start = wsl__mallocarray(&model->alloc, T->n + 2, sizeof *x->block_start);
-    if (!x->block_start)
-        return WSL_ENOMEM;
-    x->block_start[n++] = 0;
+    if (!bs)
+        return NULL;
+    bs[n++] = 0;
     for (size_t p = 0; p < T->n; p++) {
         votes += T->start[p + 1] - T->start[p] + 1;
         if (votes >= per && p + 1 < T->n) {
-            x->block_start[n++] = p + 1;
+            bs[n++] = p + 1;
             votes = 0;
         }
     }
-    x->block_start[n] = T->n;
-    x->n_blocks = n;
+    bs[n] = T->n;
+    *n_blocks = n;
+    return bs;
+}
+
+/* The block boundaries (x->block_start, x->n_blocks), once per fit. */
+wsl_status wsl__em_blocks(em_ctx *x, const wsl_label_model *model)
+{
+    wsl__free(&model->alloc, x->block_start);
+    x->block_start = wsl__em_cut_blocks(x, model, x->T, &x->n_blocks);
+    if (!x->block_start) {
+        x->n_blocks = 0;
+        return WSL_ENOMEM;
+    }
     return workers_init(x, model);
 }
 
@@ -482,7 +492,7 @@ static const double *start_logit(em_ctx *x, const wsl_label_model *model)
  */
 static double finish_logit(em_ctx *x, const wsl_label_model *model, int accumulate)
 {
-    double ll = x->n_rows * x->base0;
+    double rows = (double)x->T->total, ll = rows * x->base0;
     for (size_t j = 0; j < x->m; j++)
         for (size_t v = 0; v < 2; v++) {
             size_t cell = j * 3 + v + 1;
@@ -497,8 +507,8 @@ static double finish_logit(em_ctx *x, const wsl_label_model *model, int accumula
             }
         }
     if (accumulate) {
-        double n0 = x->n_rows - x->Ntot[1];
-        if (!(n0 >= LOGIT_MIN_SHARE * x->n_rows))
+        double n0 = rows - x->Ntot[1];
+        if (!(n0 >= LOGIT_MIN_SHARE * rows))
             return NAN;
         x->Ntot[0] = n0;
     }
@@ -511,7 +521,7 @@ static void add(double *to, const double *from, size_t n)
         to[i] += from[i];
 }
 
-double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
+static double e_pass(em_ctx *x, wsl_label_model *model, int accumulate_counts)
 {
     worker *ws = x->workers;
     pool *P = x->pool;
@@ -566,9 +576,25 @@ double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
             wsl__log(x->o.log_fn, x->o.log_payload, WSL_LOG_DEBUG,
                      "a class is nearly absent from some votes: the E-step leaves the "
                      "log-odds form for the rest of the fit");
-            return wsl__em_e_step(x, model, accumulate_counts);
+            return e_pass(x, model, accumulate_counts);
         }
         ll += rest;
+    }
+    return ll;
+}
+
+double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
+{
+    double ll = e_pass(x, model, accumulate_counts);
+    if (x->scale != 1) { /* a sample of the rows stands for all of them */
+        size_t cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
+        ll *= x->scale;
+        for (size_t i = 0; accumulate_counts && i < x->tab_len; i++)
+            x->NT[i] *= x->scale;
+        for (int32_t c = 0; accumulate_counts && c < x->k; c++)
+            x->Ntot[c] *= x->scale;
+        for (size_t i = 0; accumulate_counts && i < cl_len; i++)
+            x->Nq[i] *= x->scale;
     }
     return ll;
 }

@@ -126,6 +126,8 @@ typedef struct wsl__em_ops {
     wsl_status (*start)(void *ctx, wsl_lm_start id); /* a start's parameters in place */
     void (*save)(void *ctx, double *state);          /* the parameters, state_len doubles */
     void (*restore)(void *ctx, const double *state); /* and back, scoring caches refreshed */
+    int (*sample)(void *ctx, int on); /* NULL, or E-steps on a sample of the rows from now
+                                         (on = 1; returns 1 if so) or on all of them (on = 0) */
 } wsl__em_ops;
 
 typedef struct wsl__em_driver {

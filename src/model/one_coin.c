@@ -474,8 +474,8 @@ static void job_restore(void *c, const double *st)
 
 static wsl_status fit_starts(oc_ctx *x, wsl_label_model *model)
 {
-    static const wsl__em_ops ops = {job_e_step, job_log_prior, job_m_step,
-                                    job_start,  job_save,      job_restore};
+    static const wsl__em_ops ops = {job_e_step, job_log_prior, job_m_step, job_start,
+                                    job_save,   job_restore,   NULL};
     oc_job job = {x, model};
     wsl__em_driver d = {&ops,    &job,        3 * x->m + (size_t)x->k, &x->o, x->n_rows,
                         x->hist, x->best_hist};

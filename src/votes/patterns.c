@@ -482,6 +482,30 @@ void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order)
                                                                 already 0..n-1 */
 }
 
+/* An empty table shaped like T (no hash slots: not for inserting), with room for n patterns
+ * and n_votes votes; NULL without memory. */
+static wsl_pattern_table *table_like(const wsl_pattern_table *T, size_t n, size_t n_votes)
+{
+    const wsl_allocator *a = &T->alloc;
+    wsl_pattern_table *C = wsl__calloc(a, 1, sizeof *C);
+    if (!C)
+        return NULL;
+    C->alloc = T->alloc;
+    C->m = T->m;
+    C->k = T->k;
+    C->start = wsl__mallocarray(a, n + 1, sizeof *C->start);
+    C->counts = wsl__mallocarray(a, n ? n : 1, sizeof *C->counts);
+    C->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *C->hashes);
+    C->cols = wsl__mallocarray(a, n_votes ? n_votes : 1, sizeof *C->cols);
+    C->vals = wsl__mallocarray(a, n_votes ? n_votes : 1, sizeof *C->vals);
+    if (!C->start || !C->counts || !C->hashes || !C->cols || !C->vals) {
+        wsl_pattern_table_free(C);
+        return NULL;
+    }
+    C->start[0] = 0;
+    return C;
+}
+
 wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_table **out)
 {
     const wsl_allocator *a = &T->alloc;
@@ -489,23 +513,9 @@ wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_
     wsl_pattern_table *C;
     *out = NULL;
     order = wsl__mallocarray(a, n ? n : 1, sizeof *order);
-    C = wsl__calloc(a, 1, sizeof *C);
-    if (!order || !C) {
+    C = order ? table_like(T, n, T->n_votes) : NULL;
+    if (!C) {
         wsl__free(a, order);
-        wsl__free(a, C);
-        return WSL_ENOMEM;
-    }
-    C->alloc = T->alloc;
-    C->m = T->m;
-    C->k = T->k;
-    C->start = wsl__mallocarray(a, n + 1, sizeof *C->start);
-    C->counts = wsl__mallocarray(a, n ? n : 1, sizeof *C->counts);
-    C->hashes = wsl__mallocarray(a, n ? n : 1, sizeof *C->hashes);
-    C->cols = wsl__mallocarray(a, T->n_votes ? T->n_votes : 1, sizeof *C->cols);
-    C->vals = wsl__mallocarray(a, T->n_votes ? T->n_votes : 1, sizeof *C->vals);
-    if (!C->start || !C->counts || !C->hashes || !C->cols || !C->vals) {
-        wsl__free(a, order);
-        wsl_pattern_table_free(C);
         return WSL_ENOMEM;
     }
     wsl__patterns_canonical_order(T, order);
@@ -526,6 +536,48 @@ wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_
     C->canonical = 1;
     wsl__free(a, order);
     *out = C;
+    return WSL_OK;
+}
+
+/* Pattern p's count in a thinning by f: its share c / f, and one more row for a fraction
+ * (c mod f) / f of the patterns, chosen by their hash. */
+static uint64_t thinned_count(const wsl_pattern_table *T, size_t p, uint64_t f)
+{
+    uint64_t c = T->counts[p];
+    return c / f + (wsl__splitmix64(T->hashes[p]) % f < c % f);
+}
+
+wsl_status wsl__patterns_thin(const wsl_pattern_table *T, uint64_t f, wsl_pattern_table **out)
+{
+    size_t n = 0, n_votes = 0;
+    wsl_pattern_table *S;
+    *out = NULL;
+    for (size_t p = 0; p < T->n; p++)
+        if (thinned_count(T, p, f)) {
+            n++;
+            n_votes += T->start[p + 1] - T->start[p];
+        }
+    if (!(S = table_like(T, n, n_votes)))
+        return WSL_ENOMEM;
+    for (size_t p = 0; p < T->n; p++) {
+        uint64_t c = thinned_count(T, p, f);
+        size_t len = T->start[p + 1] - T->start[p], i = S->n;
+        if (!c)
+            continue;
+        if (len) {
+            memcpy(S->cols + S->start[i], T->cols + T->start[p], len * sizeof *S->cols);
+            memcpy(S->vals + S->start[i], T->vals + T->start[p], len * sizeof *S->vals);
+        }
+        S->start[i + 1] = S->start[i] + len;
+        S->counts[i] = c;
+        S->hashes[i] = T->hashes[p];
+        S->total += c;
+        S->n++;
+    }
+    S->cap = n;
+    S->n_votes = S->votes_cap = n_votes;
+    S->canonical = 1;
+    *out = S;
     return WSL_OK;
 }
 

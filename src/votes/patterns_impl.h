@@ -39,6 +39,14 @@ void wsl__patterns_canonical_order(const wsl_pattern_table *T, size_t *order);
 wsl_status wsl__patterns_canonical_copy(const wsl_pattern_table *T, wsl_pattern_table **out);
 
 /*
+ * A sample of a canonical table's rows, for a fit's first iterations: each pattern keeps
+ * floor(c / f) of its c rows and one more for a fraction (c mod f) / f of the patterns,
+ * chosen by their hashes (the same sample for the same table, however it was built). Patterns
+ * left with no row are dropped; the order stays canonical. f >= 1.
+ */
+wsl_status wsl__patterns_thin(const wsl_pattern_table *T, uint64_t f, wsl_pattern_table **out);
+
+/*
  * The same order in place, for a table its owner is about to fit and free: the hash slots are
  * released and each array is replaced by its reordered, trimmed copy one at a time, so the
  * peak is the table plus its largest array rather than two tables. On failure T is only fit
