@@ -5,6 +5,7 @@
 #include "core/core.h"
 #include "matrix/matrix.h"
 #include "model/em_impl.h"
+#include "votes/row_keys.h"
 
 #include <float.h>
 #include <math.h>
@@ -1081,21 +1082,36 @@ static void assert_same_saved(const wsl_label_model *A, const wsl_label_model *B
  * its rows came: every way gives the same bits. */
 START_TEST(test_pattern_paths_same_bits)
 {
-    /* (m, k, n): direct keys, packed keys, row bytes (1-byte and 2-byte cells, and rows too
-     * wide for a table of their votes' hashes) */
-    static const size_t shapes[][3] = {
-        {6, 2, 4000}, {12, 4, 4000}, {40, 2, 2000}, {9, 130, 600}, {22000, 2, 60}};
+    /* (m, k, n, coverage in % of cov, route of packed keys): direct keys, packed keys of
+     * rows that repeat (a map of keys: route 1) or seldom do (their bytes: route 2), row bytes
+     * (1-byte and 2-byte cells, and rows too wide for a table of their votes' hashes) */
+    static const size_t shapes[][5] = {{6, 2, 4000, 100, 0},  {24, 2, 20000, 5, 1},
+                                       {12, 4, 4000, 100, 2}, {40, 2, 2000, 100, 0},
+                                       {9, 130, 600, 100, 0}, {22000, 2, 60, 100, 0}};
     const size_t max_m = 22000;
     double *acc = malloc(max_m * sizeof *acc), *cov = malloc(max_m * sizeof *cov);
     ck_assert(acc && cov);
-    for (size_t j = 0; j < max_m; j++) {
+    for (size_t j = 0; j < max_m; j++)
         acc[j] = 0.55 + 0.04 * (double)(j % 10);
-        cov[j] = 0.2 + 0.05 * (double)(j % 11);
-    }
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         size_t n = shapes[s][2], m = shapes[s][0];
         int32_t k = (int32_t)shapes[s][1];
-        wsl_label_matrix *L = gen(n, m, k, acc, cov, 7 + s, NULL), *S = NULL, *E = NULL;
+        wsl_label_matrix *L, *S = NULL, *E = NULL;
+        for (size_t j = 0; j < max_m; j++)
+            cov[j] = (0.2 + 0.05 * (double)(j % 11)) * (double)shapes[s][3] / 100;
+        L = gen(n, m, k, acc, cov, 7 + s, NULL);
+        if (L->storage != WSL_STORAGE_DENSE) { /* low coverage: stored sparse by default */
+            WSL_ASSERT_OK(wsl_label_matrix_convert(&E, L, WSL_STORAGE_DENSE));
+            wsl_label_matrix_free(L);
+            L = E;
+            E = NULL;
+        }
+        if (shapes[s][4]) {
+            wsl__row_coder rc = wsl__row_coder_of(L);
+            ck_assert_uint_gt(rc.bits, 0);
+            ck_assert_uint_eq(rc.universe, 0);
+            ck_assert_int_eq(wsl__rows_distinct(L, &rc), shapes[s][4] == 2);
+        }
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         wsl_pattern_table *T = NULL;
         /* Each path builds the table of no row too, and counts the votes it stores. */
@@ -1128,6 +1144,9 @@ START_TEST(test_pattern_paths_same_bits)
         pc = wsl_test_proba(C, L);
         ck_assert_mem_eq(pa, pb, n * (size_t)k * sizeof *pa);
         ck_assert_mem_eq(pa, pc, n * (size_t)k * sizeof *pa);
+        free(pb); /* and the rows predicted from their sparse copy */
+        pb = wsl_test_proba(A, S);
+        ck_assert_mem_eq(pa, pb, n * (size_t)k * sizeof *pa);
         /* Wide rows' probabilities are 0 or 1: the tables must agree too. */
         assert_same_saved(A, B);
         assert_same_saved(A, C);
@@ -1148,9 +1167,9 @@ START_TEST(test_pattern_paths_same_bits)
 END_TEST
 
 /*
- * Two-class predictions: a dense row of one-byte votes, scored from its cells (rows too wide for
- * a packed key: 33 sources and more), gives the bits and covered flags of the same row stored
- * sparse (scored from its list of votes), on 1 and 2 threads, at widths that cut the sources
+ * Two-class predictions: a dense row of one-byte votes, scored from its cells (rows without a
+ * small universe of keys: 11 sources and more), gives the bits and covered flags of the same row
+ * stored sparse (scored from its list of votes), on 1 and 2 threads, at widths that cut the sources
  * into four parts every way; both are the logistic of the row's log-odds (with its tie nudges)
  * computed by hand from the tables. Source 0 never votes 1 in the fit: its votes for 1 then
  * read as abstains.

@@ -635,8 +635,10 @@ static wsl_status predict_part_run(const predict_part *pp)
                                     pp->impossible, cols, vals, cidx, pp->probs, pp->covered);
         goto done;
     }
-    if (pp->lg->g && !rc->bits && L->storage == WSL_STORAGE_DENSE && L->elem == 1) {
-        /* Wide rows of one-byte votes: scored from their cells (the same bits as their votes). */
+    if (pp->lg->g && L->storage == WSL_STORAGE_DENSE && L->elem == 1) {
+        /* Rows of one-byte votes without a small universe of keys: scored from their cells
+         * (the same bits as their votes), which costs no more than finding a repeated row's
+         * key in a map (1M x 20 of mostly distinct rows: 0.36 -> 0.04 s). */
         const int8_t *cells = (const int8_t *)L->cells;
         for (size_t i = pp->r0; i < pp->r1; i++) {
             size_t nnz =

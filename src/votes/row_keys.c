@@ -1,5 +1,6 @@
 #include "row_keys.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 unsigned wsl__row_key_bits(const wsl_label_matrix *L)
@@ -102,4 +103,25 @@ wsl_status wsl__keymap_put(wsl__keymap *map, uint64_t key, size_t val)
     insert_slot(map, key, val);
     map->n++;
     return WSL_OK;
+}
+
+/* Rows looked at to tell whether rows repeat (on the stack: 8 KiB of keys). */
+#define DISTINCT_PROBE 1024
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int wsl__rows_distinct(const wsl_label_matrix *L, const wsl__row_coder *rc)
+{
+    uint64_t keys[DISTINCT_PROBE];
+    size_t n = L->n < DISTINCT_PROBE ? L->n : DISTINCT_PROBE, d = n > 0;
+    for (size_t i = 0; i < n; i++)
+        keys[i] = wsl__row_code(L, i, rc);
+    qsort(keys, n, sizeof *keys, cmp_u64);
+    for (size_t i = 1; i < n; i++)
+        d += keys[i] != keys[i - 1];
+    return 4 * d > 3 * n;
 }
