@@ -606,7 +606,7 @@ static wsl_status predict_part_run(const predict_part *pp)
     double *abstain_sum = NULL;
     size_t *cidx = NULL;
     wsl__keymap seen = {NULL, NULL, 0, 0, NULL};
-    const wsl__row_coder *rc = pp->rc;
+    const wsl__row_coder *rc = pp->rc, no_keys = {0, 0, {0}, 0};
     wsl_status st = WSL_OK;
     if (pp->phase == PART_ROWS) {
         predict_from_table(pp);
@@ -648,6 +648,10 @@ static wsl_status predict_part_run(const predict_part *pp)
         }
         goto done;
     }
+    /* Rows that repeat are scored once (a map of their keys); rows that seldom do are not
+     * worth the map. */
+    if (rc->bits && !rc->universe && wsl__rows_distinct(L, rc))
+        rc = &no_keys;
     if (rc->bits && (st = wsl__keymap_init(&seen, &model->alloc, rc->universe)) != WSL_OK)
         goto done;
     for (size_t i = pp->r0; i < pp->r1; i++) {
