@@ -1610,7 +1610,7 @@ START_TEST(test_sampled_race)
     for (size_t j = 0; j < m; j++)
         cov[j] = 0.5;
     L = gen(n, m, 2, acc, cov, 11, gold);
-    wsl__em_sample_min_votes = (size_t)1 << 15; /* about 160,000 votes: a ninth sampled */
+    wsl__em_sample_min_votes = (size_t)1 << 16; /* about 160,000 votes: a ninth sampled */
     for (int threads = 1; threads <= 3; threads += 2) {
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         iter_log g = {0};
@@ -1690,7 +1690,7 @@ START_TEST(test_sampled_race)
             wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
             iter_log g = {0};
             wsl_label_model *M;
-            wsl__em_sample_min_votes = s ? SIZE_MAX : (size_t)1 << 15;
+            wsl__em_sample_min_votes = s ? SIZE_MAX : (size_t)1 << 16;
             o.gold = some;
             o.gold_len = n;
             o.prior = WSL_PRIOR_GOLD;
@@ -1705,7 +1705,7 @@ START_TEST(test_sampled_race)
         free(some);
     }
     /* declared groups (cliques) are never sampled: their indices are per pattern */
-    wsl__em_sample_min_votes = (size_t)1 << 15;
+    wsl__em_sample_min_votes = (size_t)1 << 16;
     {
         const size_t members[] = {0, 1}, sizes[] = {2};
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;

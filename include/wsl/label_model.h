@@ -143,7 +143,7 @@ typedef struct wsl_fit_options {
     const int32_t *gold;        /**< NULL, or n labels (-1 unknown) clamped during the fit */
     size_t gold_len;            /**< entries of gold; must equal the rows fitted */
     wsl_lm_iter_fn iter_fn;     /**< NULL, or called after every iteration (on a table of
-                                     more than 4 million votes, also after those of the race
+                                     more than 8 million votes, also after those of the race
                                      on a sample of the rows: see the README, "starts") */
     void *iter_payload;
     wsl_log_fn log_fn;          /**< NULL = silent */

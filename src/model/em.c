@@ -808,7 +808,7 @@ static wsl_status start_init(em_ctx *x, wsl_label_model *model, wsl_lm_start id)
     return WSL_OK;
 }
 
-size_t wsl__em_sample_min_votes = (size_t)1 << 22;
+size_t wsl__em_sample_min_votes = (size_t)1 << 23;
 
 /* The rows the E-step runs on (all, or the sample) swapped with the other ones. */
 static void swap_rows(em_ctx *x)
@@ -829,12 +829,12 @@ static void make_sample(em_ctx *x, const wsl_label_model *model)
 {
     const wsl_allocator *a = ctx_alloc(model);
     const wsl_pattern_table *T = x->T;
-    uint64_t f = (uint64_t)(T->n_votes / (wsl__em_sample_min_votes / 2));
+    uint64_t f = (uint64_t)(T->n_votes / (wsl__em_sample_min_votes / 4));
     uint64_t *votes = NULL;
     unsigned char *emits = NULL;
     wsl_pattern_table *S = NULL;
     x->sample_tried = 1;
-    if (f < 2 || wsl__patterns_thin(T, f, &S) != WSL_OK)
+    if (f < 4 || wsl__patterns_thin(T, f, &S) != WSL_OK)
         return;
     if (S->total == 0 || 2 * S->n_votes > T->n_votes) /* rows repeat: as many patterns */
         goto fail;
