@@ -865,32 +865,68 @@ static uint64_t hash_row(const wsl_label_matrix *L, size_t i, const uint64_t *mi
     return hash_finish(sum);
 }
 
+static int cmp_hash(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Rows whose hashes are looked at to size the count (on the stack: 8 KiB). */
+#define SIZE_PROBE 1024
+
+/* Whether most of L's first rows (SIZE_PROBE at most) differ, by their hashes. */
+static int first_rows_differ(const wsl_label_matrix *L, const uint64_t *mix)
+{
+    uint64_t h[SIZE_PROBE];
+    size_t n = L->n < SIZE_PROBE ? L->n : SIZE_PROBE, d = n > 0, nnz;
+    for (size_t i = 0; i < n; i++)
+        h[i] = hash_row(L, i, mix, &nnz);
+    qsort(h, n, sizeof *h, cmp_hash);
+    for (size_t i = 1; i < n; i++)
+        d += h[i] != h[i - 1];
+    return 4 * d > 3 * n;
+}
+
 /*
  * Dense rows too wide for a 64-bit key: the distinct rows by their bytes (found by their
  * hash_votes, computed from the cells, equal rows confirmed by comparing them), as the index
  * of each one's first occurrence in *keys, its count in *counts and its hash in *hashes (the
  * table's canonical order needs no other), and its number of votes in *nnz. Votes are read
- * only later, once per distinct row.
+ * only later, once per distinct row. A slot holds a pattern's index + 1 and, with fewer than
+ * 2^32 rows, the top half of its hash: a probe passes another row's slot without reading that
+ * row's hash (a cache miss). When the first rows mostly differ, the slots and arrays are sized
+ * for every row to be distinct from the start (no growth, no rehash).
  */
 static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_allocator *a,
                                       const wsl__row_patterns *rp, uint64_t **keys_out,
                                       uint64_t **counts_out, uint64_t **hashes_out,
                                       uint32_t **nnz_out, size_t *n_out)
 {
-    size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, *slots, nb[HASH_BLOCK];
+    size_t bytes = L->m * L->elem, n = 0, cap = 0, n_slots = 1024, nb[HASH_BLOCK];
     const unsigned char *cells = L->cells;
-    uint64_t *keys = NULL, *counts = NULL, *rowh = NULL, *mix = mix_table(L, a);
+    uint64_t *keys = NULL, *counts = NULL, *rowh = NULL, *mix = mix_table(L, a), *slots;
     uint32_t *nnzs = NULL;
     uint64_t hb[HASH_BLOCK];
+    const uint64_t tag_mask = L->n < UINT32_MAX ? ~(uint64_t)UINT32_MAX : 0, idx_mask = ~tag_mask;
     wsl_status st = WSL_OK;
+    if (L->n > 512 && first_rows_differ(L, mix)) {
+        while (n_slots < 2 * L->n && n_slots < SIZE_MAX / 4)
+            n_slots *= 2;
+        cap = L->n;
+        keys = wsl__mallocarray(a, cap, sizeof *keys);
+        counts = wsl__mallocarray(a, cap, sizeof *counts);
+        rowh = wsl__mallocarray(a, cap, sizeof *rowh);
+        nnzs = wsl__mallocarray(a, cap, sizeof *nnzs);
+    }
     slots = wsl__calloc(a, n_slots, sizeof *slots);
-    if (!slots) {
-        wsl__free(a, mix);
-        return WSL_ENOMEM;
+    if (!slots || (cap && (!keys || !counts || !rowh || !nnzs))) {
+        wsl__free(a, slots);
+        slots = NULL;
+        goto oom;
     }
     for (size_t i = 0; i < L->n; i++) {
         const unsigned char *row = cells + i * bytes;
-        uint64_t h;
+        uint64_t h, v = 0;
         size_t s;
         if (i % HASH_BLOCK == 0) {
             /* A block's hashes first, and their slots asked for: the probes' cache misses
@@ -902,14 +938,16 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
         }
         h = hb[i % HASH_BLOCK];
         s = (size_t)h & (n_slots - 1);
-        for (; slots[s]; s = (s + 1) & (n_slots - 1)) {
-            size_t p = slots[s] - 1;
-            if (rowh[p] == h && memcmp(cells + keys[p] * bytes, row, bytes) == 0)
+        for (; (v = slots[s]) != 0; s = (s + 1) & (n_slots - 1)) {
+            size_t p = (size_t)(v & idx_mask) - 1;
+            if ((v & tag_mask) == (h & tag_mask) && rowh[p] == h &&
+                memcmp(cells + keys[p] * bytes, row, bytes) == 0)
                 break;
         }
-        if (slots[s]) {
-            counts[slots[s] - 1]++;
-            put_row_id(rp, i, (uint32_t)(slots[s] - 1));
+        if (v) {
+            size_t p = (size_t)(v & idx_mask) - 1;
+            counts[p]++;
+            put_row_id(rp, i, (uint32_t)p);
             continue;
         }
         if (n == cap) {
@@ -935,9 +973,9 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
         rowh[n] = h;
         nnzs[n] = (uint32_t)nb[i % HASH_BLOCK];
         put_row_id(rp, i, (uint32_t)n);
-        slots[s] = ++n;
+        slots[s] = (h & tag_mask) | (uint64_t)++n;
         if (2 * n > n_slots) { /* load at most 1/2 */
-            size_t *ns = wsl__calloc(a, 2 * n_slots, sizeof *ns);
+            uint64_t *ns = wsl__calloc(a, 2 * n_slots, sizeof *ns);
             if (!ns)
                 goto oom;
             n_slots *= 2;
@@ -945,7 +983,7 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
                 size_t t = (size_t)rowh[p] & (n_slots - 1);
                 while (ns[t])
                     t = (t + 1) & (n_slots - 1);
-                ns[t] = p + 1;
+                ns[t] = (rowh[p] & tag_mask) | (uint64_t)(p + 1);
             }
             wsl__free(a, slots);
             slots = ns;
