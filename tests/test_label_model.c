@@ -1553,13 +1553,6 @@ START_TEST(test_em_fixed_point_by_hand)
 }
 END_TEST
 
-/*
- * Two classes where class 0 gets almost no posterior mass (every vote is for 1, class 0 has a
- * fixed prior of 0.3, no pseudo-counts): its expected counts are tiny (about 1e-22 rows) but
- * not zero, and its tables come from them (the shares the general E-step, which adds each
- * class's counts, gives source 0: abstain 1/3, a vote for 0 2/3), not from the M-step's default
- * for a class without data (0.5, 0.5), which counts lost to rounding would give.
- */
 /* A sample of a canonical table's rows: counts thinned by f, the order and votes kept. */
 START_TEST(test_patterns_thin)
 {
@@ -1630,6 +1623,17 @@ typedef struct iter_log {
     int sampled; /* the log said the race ran on a sample */
 } iter_log;
 
+/* A model that races on a sample from min_votes votes on (SIZE_MAX: never), fitted. */
+static wsl_label_model *fit_sampled(const wsl_label_matrix *L, const wsl_fit_options *o,
+                                    size_t min_votes)
+{
+    wsl_label_model *M = NULL;
+    WSL_ASSERT_OK(wsl_label_model_create(&M, wsl_label_matrix_cardinality(L), NULL));
+    M->sample_min_votes = min_votes;
+    WSL_ASSERT_OK(wsl_label_model_fit(M, L, o));
+    return M;
+}
+
 static int log_iteration(int start, int it, double ll, void *payload)
 {
     iter_log *g = payload;
@@ -1660,16 +1664,15 @@ START_TEST(test_sampled_race)
     const double acc[] = {0.9,  0.8, 0.7, 0.6, 0.75, 0.85, 0.65, 0.7,
                           0.55, 0.8, 0.7, 0.6, 0.9,  0.65, 0.75, 0.7};
     double cov[16];
-    size_t n = 20000, m = 16, nh = 0;
+    /* about 800,000 votes: a sixth sampled, in several of the E-step's blocks */
+    size_t n = 100000, m = 16, nh = 0, min_votes = (size_t)1 << 19;
     int32_t *gold = malloc(n * sizeof *gold);
     wsl_label_matrix *L;
-    size_t saved = wsl__em_sample_min_votes;
     double *ref = NULL, *full, hist[600], ll_ref = 0;
     wsl_fit_report r, rf;
     for (size_t j = 0; j < m; j++)
         cov[j] = 0.5;
     L = gen(n, m, 2, acc, cov, 11, gold);
-    wsl__em_sample_min_votes = (size_t)1 << 16; /* about 160,000 votes: a ninth sampled */
     for (int threads = 1; threads <= 3; threads += 2) {
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         iter_log g = {0};
@@ -1681,7 +1684,7 @@ START_TEST(test_sampled_race)
         o.iter_payload = &g;
         o.log_fn = note_sample;
         o.log_payload = &g;
-        M = wsl_test_fit(L, &o);
+        M = fit_sampled(L, &o, min_votes);
         ck_assert_int_eq(g.sampled, 1);
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         WSL_ASSERT_OK(wsl_label_model_history(M, hist, 600, &nh));
@@ -1717,7 +1720,6 @@ START_TEST(test_sampled_race)
         wsl_label_model_free(M);
     }
     /* without the sample: the same optimum */
-    wsl__em_sample_min_votes = SIZE_MAX;
     {
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
         iter_log g = {0};
@@ -1725,7 +1727,7 @@ START_TEST(test_sampled_race)
         double worst = 0;
         o.log_fn = note_sample;
         o.log_payload = &g;
-        M = wsl_test_fit(L, &o);
+        M = fit_sampled(L, &o, SIZE_MAX);
         ck_assert_int_eq(g.sampled, 0);
         WSL_ASSERT_OK(wsl_label_model_report(M, &rf));
         ck_assert_int_eq(rf.start, r.start);
@@ -1739,6 +1741,31 @@ START_TEST(test_sampled_race)
         free(full);
         wsl_label_model_free(M);
     }
+    /* each start's parameters on the sample are those of all rows, up to the sample's noise:
+     * with strong pseudo-counts, counts not scaled up to all rows would pull them to the prior */
+    {
+        double first[2][3];
+        for (int s = 0; s < 2; s++) {
+            wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
+            iter_log g = {0};
+            wsl_label_model *M;
+            o.pseudo_count = 2000;
+            o.iter_fn = log_iteration;
+            o.iter_payload = &g;
+            M = fit_sampled(L, &o, s ? SIZE_MAX : min_votes);
+            for (int i = 0; i < 3; i++) {
+                ck_assert_int_eq(g.iters[i], 0);
+                first[s][i] = g.ll[i];
+            }
+            wsl_label_model_free(M);
+        }
+        /* the sample's noise is common to every start (the same rows): compare the majority
+         * start against the precise start, whose parameters take no counts (unscaled majority
+         * counts: 0.0050 apart; scaled: 0.0005) */
+        ck_assert_msg(fabs((first[0][0] - first[0][1]) - (first[1][0] - first[1][1])) < 0.0015,
+                      "majority start against precise: %.6f on the sample, %.6f on all rows",
+                      first[0][0] - first[0][1], first[1][0] - first[1][1]);
+    }
     /* the class balance of gold labels (a fixed prior) is all rows', not the sample's */
     {
         int32_t *some = malloc(n * sizeof *some);
@@ -1749,13 +1776,12 @@ START_TEST(test_sampled_race)
             wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
             iter_log g = {0};
             wsl_label_model *M;
-            wsl__em_sample_min_votes = s ? SIZE_MAX : (size_t)1 << 16;
             o.gold = some;
             o.gold_len = n;
             o.prior = WSL_PRIOR_GOLD;
             o.log_fn = note_sample;
             o.log_payload = &g;
-            M = wsl_test_fit(L, &o);
+            M = fit_sampled(L, &o, s ? SIZE_MAX : min_votes);
             ck_assert_int_eq(g.sampled, !s);
             WSL_ASSERT_OK(wsl_label_model_class_prior(M, pri[s], 2));
             wsl_label_model_free(M);
@@ -1764,7 +1790,6 @@ START_TEST(test_sampled_race)
         free(some);
     }
     /* declared groups (cliques) are never sampled: their indices are per pattern */
-    wsl__em_sample_min_votes = (size_t)1 << 16;
     {
         const size_t members[] = {0, 1}, sizes[] = {2};
         wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
@@ -1775,17 +1800,23 @@ START_TEST(test_sampled_race)
         o.dep_members = members;
         o.dep_sizes = sizes;
         o.n_dep_groups = 1;
-        M = wsl_test_fit(L, &o);
+        M = fit_sampled(L, &o, min_votes);
         ck_assert_int_eq(g.sampled, 1); /* the independent model's race only */
         wsl_label_model_free(M);
     }
-    wsl__em_sample_min_votes = saved;
     free(ref);
     free(gold);
     wsl_label_matrix_free(L);
 }
 END_TEST
 
+/*
+ * Two classes where class 0 gets almost no posterior mass (every vote is for 1, class 0 has a
+ * fixed prior of 0.3, no pseudo-counts): its expected counts are tiny (about 1e-22 rows) but
+ * not zero, and its tables come from them (the shares the general E-step, which adds each
+ * class's counts, gives source 0: abstain 1/3, a vote for 0 2/3), not from the M-step's default
+ * for a class without data (0.5, 0.5), which counts lost to rounding would give.
+ */
 START_TEST(test_em_class_nearly_absent)
 {
     enum { N = 100, M = 6 };
@@ -2886,18 +2917,17 @@ static wsl_status oom_threads(const wsl_allocator *a, void *ctx)
     wsl_fit_options o = WSL_FIT_OPTIONS_INIT;
     wsl_fit_report r;
     wsl_status st;
-    size_t saved = wsl__em_sample_min_votes;
     (void)ctx;
     o.n_threads = 2;
-    wsl__em_sample_min_votes = (size_t)1 << 14; /* the race on a sample: its allocations too */
     st = wsl_label_model_create(&M, 2, a);
-    if (st == WSL_OK)
+    if (st == WSL_OK) {
+        M->sample_min_votes = (size_t)1 << 14; /* the race on a sample: its allocations too */
         st = fit_or_retry(M, L, &o);
+    }
     if (st == WSL_OK) {
         WSL_ASSERT_OK(wsl_label_model_report(M, &r));
         ck_assert_uint_gt(r.n_patterns * 9, 65536); /* more votes than one block */
     }
-    wsl__em_sample_min_votes = saved;
     wsl_label_model_free(M);
     wsl_label_matrix_free(L);
     return st;

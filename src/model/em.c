@@ -799,6 +799,7 @@ static wsl_status start_init(em_ctx *x, wsl_label_model *model, wsl_lm_start id)
     wsl__prior_start(&x->o, x->on_sample ? x->other.T : x->T, x->gold_col, x->k, model->prior);
     if (id == WSL_START_MAJORITY) {
         start_majority(x, model);
+        wsl__em_scale_counts(x, model);
         m_step(x, model);
     } else if (id == WSL_START_MOMENTS) {
         WSL_TRY(start_moments(x, model));
@@ -808,16 +809,15 @@ static wsl_status start_init(em_ctx *x, wsl_label_model *model, wsl_lm_start id)
     return WSL_OK;
 }
 
-size_t wsl__em_sample_min_votes = (size_t)1 << 23;
-
 /* The rows the E-step runs on (all, or the sample) swapped with the other ones. */
 static void swap_rows(em_ctx *x)
 {
-    em_rows cur = {x->T, x->votes, x->block_start, x->n_blocks};
+    em_rows cur = {x->T, x->votes, x->block_start, x->n_blocks, x->logit_off};
     x->T = x->other.T;
     x->votes = x->other.votes;
     x->block_start = x->other.block_start;
     x->n_blocks = x->other.n_blocks;
+    x->logit_off = x->other.logit_off;
     x->other = cur;
     x->on_sample = !x->on_sample;
     x->scale = x->on_sample ? (double)x->other.T->total / (double)x->T->total : 1;
@@ -829,7 +829,8 @@ static void make_sample(em_ctx *x, const wsl_label_model *model)
 {
     const wsl_allocator *a = ctx_alloc(model);
     const wsl_pattern_table *T = x->T;
-    uint64_t f = (uint64_t)(T->n_votes / (wsl__em_sample_min_votes / 4));
+    size_t target = model->sample_min_votes / 4;
+    uint64_t f = target ? (uint64_t)(T->n_votes / target) : 0;
     uint64_t *votes = NULL;
     unsigned char *emits = NULL;
     wsl_pattern_table *S = NULL;
@@ -875,7 +876,7 @@ static int use_sample(em_ctx *x, const wsl_label_model *model, int on)
     }
     if (x->on_sample)
         return 1;
-    if (model->cl.n || x->T->n_votes < wsl__em_sample_min_votes)
+    if (model->cl.n || x->T->n_votes < model->sample_min_votes)
         return 0;
     if (!x->sample_tried)
         make_sample(x, model);

@@ -4,11 +4,13 @@
 
 #include "model_impl.h"
 
-/* The rows an E-step runs on: a table, its vote totals and its blocks. */
+/* The rows an E-step runs on: a table, its vote totals, its blocks, and whether the log-odds
+ * form gave up on them (a sample's few votes of a rare source must not take it from all rows). */
 typedef struct em_rows {
     const wsl_pattern_table *T;
     double *votes;
     size_t *block_start, n_blocks;
+    int logit_off;
 } em_rows;
 
 typedef struct em_ctx {
@@ -59,11 +61,9 @@ typedef struct em_ctx {
     double scale;
 } em_ctx;
 
-/* Tables of at least this many votes race their starts on a sample of about a quarter as
- * many or fewer: 3 race iterations and the winner's 3 to 5 on a sample of a fraction 1 / f
- * cost (6 to 8) / f passes over all votes, against the 2 to 4 that sampling saves, so the
- * sample is worth it from f = 4 on (a variable so that tests can sample small tables). */
-extern size_t wsl__em_sample_min_votes;
+/* Scale the expected counts of the last accumulation by x->scale (the sample stands for all
+ * rows while x->on_sample). */
+void wsl__em_scale_counts(em_ctx *x, const wsl_label_model *model);
 
 /* Add a pattern's posterior s (weight cnt) to expected counts: class totals, votes (the
  * class-contiguous layout of em_ctx.NT) and clique outcomes (cidx from the scoring). k is

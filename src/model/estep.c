@@ -583,18 +583,23 @@ static double e_pass(em_ctx *x, wsl_label_model *model, int accumulate_counts)
     return ll;
 }
 
+void wsl__em_scale_counts(em_ctx *x, const wsl_label_model *model)
+{
+    size_t cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
+    if (x->scale == 1)
+        return;
+    for (size_t i = 0; i < x->tab_len; i++)
+        x->NT[i] *= x->scale;
+    for (int32_t c = 0; c < x->k; c++)
+        x->Ntot[c] *= x->scale;
+    for (size_t i = 0; i < cl_len; i++)
+        x->Nq[i] *= x->scale;
+}
+
 double wsl__em_e_step(em_ctx *x, wsl_label_model *model, int accumulate_counts)
 {
     double ll = e_pass(x, model, accumulate_counts);
-    if (x->scale != 1) { /* a sample of the rows stands for all of them */
-        size_t cl_len = model->cl.n ? model->cl.off[model->cl.n] : 0;
-        ll *= x->scale;
-        for (size_t i = 0; accumulate_counts && i < x->tab_len; i++)
-            x->NT[i] *= x->scale;
-        for (int32_t c = 0; accumulate_counts && c < x->k; c++)
-            x->Ntot[c] *= x->scale;
-        for (size_t i = 0; accumulate_counts && i < cl_len; i++)
-            x->Nq[i] *= x->scale;
-    }
-    return ll;
+    if (accumulate_counts)
+        wsl__em_scale_counts(x, model);
+    return ll * x->scale; /* a sample of the rows stands for all of them */
 }

@@ -75,6 +75,7 @@ wsl_status wsl_label_model_create(wsl_label_model **out, int32_t k, const wsl_al
         return WSL_ENOMEM;
     model->alloc = a;
     model->k = k;
+    model->sample_min_votes = WSL__SAMPLE_MIN_VOTES;
     *out = model;
     return WSL_OK;
 }
