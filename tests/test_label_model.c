@@ -1288,62 +1288,82 @@ static wsl_label_matrix *repeated(const wsl_label_matrix *L, size_t times)
     return R;
 }
 
-/* Wide rows whose first rows all differ (the count is sized for distinct rows) and which then
- * repeat: the table of the dense rows' bytes is the table of their sparse copy, and each row's
- * recorded pattern holds its votes. */
+/* Rows whose first rows all differ (the count is sized for distinct rows) and which then
+ * repeat, wide (their bytes) or of packed keys (routed to their bytes): the table of the dense
+ * rows is the table of their sparse copy, each row's recorded pattern holds its votes, and the
+ * one call gives the bits of fit then predict. */
 START_TEST(test_count_rows_then_repeats)
 {
-    double acc[40], cov[40];
-    size_t n = 3000, m = 40, times = 3;
-    wsl_label_matrix *L, *R = NULL, *S = NULL;
-    wsl_pattern_table *T = NULL, *U = NULL;
-    wsl__row_patterns rp;
-    int32_t *buf = malloc(n * times * m * sizeof *buf), *row = malloc(m * sizeof *row);
-    uint32_t *cols = malloc(m * sizeof *cols);
-    int32_t *vals = malloc(m * sizeof *vals);
-    ck_assert(buf && row && cols && vals);
-    for (size_t j = 0; j < m; j++) {
-        acc[j] = 0.6 + 0.01 * (double)j;
-        cov[j] = 0.5;
+    static const size_t shapes[][2] = {{40, 2}, {20, 2}, {12, 4}}; /* m, k */
+    const size_t n = 3000, times = 3, N = n * times;
+    for (size_t sh = 0; sh < 3; sh++) {
+        size_t m = shapes[sh][0], k = shapes[sh][1];
+        double acc[40], cov[40];
+        wsl_label_matrix *L, *R = NULL, *S = NULL;
+        wsl_pattern_table *T = NULL, *U = NULL;
+        wsl_label_model *A, *B = NULL;
+        wsl__row_patterns rp;
+        int32_t *buf = malloc(N * m * sizeof *buf);
+        uint32_t *cols = malloc(m * sizeof *cols);
+        int32_t *vals = malloc(m * sizeof *vals);
+        double *pa, *pb = malloc(N * k * sizeof *pb);
+        ck_assert(buf && cols && vals && pb);
+        for (size_t j = 0; j < m; j++) {
+            acc[j] = 0.6 + 0.01 * (double)j;
+            cov[j] = 0.5;
+        }
+        L = gen(n, m, (int32_t)k, acc, cov, 21 + sh, NULL);
+        for (size_t i = 0; i < N; i++)
+            WSL_ASSERT_OK(wsl_label_matrix_row(L, i % n, buf + i * m, m));
+        WSL_ASSERT_OK(
+            wsl_label_matrix_from_buffer(&R, buf, N, m, m, (int32_t)k, WSL_STORAGE_DENSE, NULL));
+        if (m <= 32) {
+            wsl__row_coder rc = wsl__row_coder_of(R);
+            ck_assert_uint_gt(rc.bits, 0);
+            ck_assert_int_eq(wsl__rows_distinct(R, &rc), 1);
+        }
+        WSL_ASSERT_OK(wsl_label_matrix_convert(&S, R, WSL_STORAGE_SPARSE));
+        rp.ids = (unsigned char *)malloc(N * sizeof(uint32_t));
+        ck_assert_ptr_nonnull(rp.ids);
+        WSL_ASSERT_OK(wsl__patterns_of_rows_ids(R, NULL, &T, &rp, 1));
+        WSL_ASSERT_OK(wsl__patterns_of_rows(S, NULL, &U, 1));
+        ck_assert_uint_eq(T->n, U->n);
+        ck_assert_uint_eq(T->total, N);
+        ck_assert_uint_eq(T->total, U->total);
+        ck_assert_mem_eq(T->counts, U->counts, T->n * sizeof *T->counts);
+        ck_assert_mem_eq(T->hashes, U->hashes, T->n * sizeof *T->hashes);
+        ck_assert_mem_eq(T->start, U->start, (T->n + 1) * sizeof *T->start);
+        ck_assert_mem_eq(T->cols, U->cols, T->n_votes * sizeof *T->cols);
+        ck_assert_mem_eq(T->vals, U->vals, T->n_votes * sizeof *T->vals);
+        ck_assert_ptr_nonnull(rp.map);
+        for (size_t i = 0; i < N; i++) {
+            size_t p = rp.map[wsl__row_id(&rp, i)], nv = wsl__lm_row_votes(R, i, cols, vals);
+            ck_assert_uint_lt(p, T->n);
+            ck_assert_uint_eq(T->start[p + 1] - T->start[p], nv);
+            ck_assert_mem_eq(T->cols + T->start[p], cols, nv * sizeof *cols);
+            ck_assert_mem_eq(T->vals + T->start[p], vals, nv * sizeof *vals);
+            ck_assert_uint_ge(T->counts[p], times);
+        }
+        A = wsl_test_fit(R, NULL);
+        pa = wsl_test_proba(A, R);
+        WSL_ASSERT_OK(wsl_label_model_create(&B, (int32_t)k, NULL));
+        WSL_ASSERT_OK(wsl_label_model_fit_predict_proba(B, R, NULL, pb, N * k, NULL, 0));
+        ck_assert_mem_eq(pa, pb, N * k * sizeof *pa);
+        wsl_label_model_free(A);
+        wsl_label_model_free(B);
+        free(pa);
+        free(pb);
+        free(rp.map);
+        free(rp.ids);
+        wsl_pattern_table_free(T);
+        wsl_pattern_table_free(U);
+        wsl_label_matrix_free(L);
+        wsl_label_matrix_free(R);
+        wsl_label_matrix_free(S);
+        free(buf);
+        free(cols);
+        free(vals);
     }
-    L = gen(n, m, 2, acc, cov, 21, NULL);
-    for (size_t i = 0; i < n * times; i++)
-        WSL_ASSERT_OK(wsl_label_matrix_row(L, i % n, buf + i * m, m));
-    WSL_ASSERT_OK(
-        wsl_label_matrix_from_buffer(&R, buf, n * times, m, m, 2, WSL_STORAGE_DENSE, NULL));
-    WSL_ASSERT_OK(wsl_label_matrix_convert(&S, R, WSL_STORAGE_SPARSE));
-    rp.ids = (unsigned char *)malloc(n * times * sizeof(uint32_t));
-    ck_assert_ptr_nonnull(rp.ids);
-    WSL_ASSERT_OK(wsl__patterns_of_rows_ids(R, NULL, &T, &rp, 1));
-    WSL_ASSERT_OK(wsl__patterns_of_rows(S, NULL, &U, 1));
-    ck_assert_uint_eq(T->n, U->n);
-    ck_assert_uint_eq(T->total, n * times);
-    ck_assert_uint_eq(T->total, U->total);
-    ck_assert_mem_eq(T->counts, U->counts, T->n * sizeof *T->counts);
-    ck_assert_mem_eq(T->hashes, U->hashes, T->n * sizeof *T->hashes);
-    ck_assert_mem_eq(T->start, U->start, (T->n + 1) * sizeof *T->start);
-    ck_assert_mem_eq(T->cols, U->cols, T->n_votes * sizeof *T->cols);
-    ck_assert_mem_eq(T->vals, U->vals, T->n_votes * sizeof *T->vals);
-    ck_assert_ptr_nonnull(rp.map);
-    for (size_t i = 0; i < n * times; i++) {
-        size_t p = rp.map[wsl__row_id(&rp, i)], nv = wsl__lm_row_votes(R, i, cols, vals);
-        ck_assert_uint_lt(p, T->n);
-        ck_assert_uint_eq(T->start[p + 1] - T->start[p], nv);
-        ck_assert_mem_eq(T->cols + T->start[p], cols, nv * sizeof *cols);
-        ck_assert_mem_eq(T->vals + T->start[p], vals, nv * sizeof *vals);
-        ck_assert_uint_ge(T->counts[p], times);
-    }
-    free(rp.map);
-    free(rp.ids);
-    wsl_pattern_table_free(T);
-    wsl_pattern_table_free(U);
-    wsl_label_matrix_free(L);
-    wsl_label_matrix_free(R);
-    wsl_label_matrix_free(S);
-    free(buf);
-    free(row);
-    free(cols);
-    free(vals);
 }
 END_TEST
 
