@@ -1295,7 +1295,7 @@ static wsl_label_matrix *repeated(const wsl_label_matrix *L, size_t times)
 START_TEST(test_count_rows_then_repeats)
 {
     static const size_t shapes[][2] = {{40, 2}, {20, 2}, {12, 4}}; /* m, k */
-    const size_t n = 3000, times = 3, N = n * times;
+    const size_t n = 6000, times = 3, N = n * times;
     for (size_t sh = 0; sh < 3; sh++) {
         size_t m = shapes[sh][0], k = shapes[sh][1];
         double acc[40], cov[40];
@@ -1364,6 +1364,59 @@ START_TEST(test_count_rows_then_repeats)
         free(cols);
         free(vals);
     }
+}
+END_TEST
+
+/* An allocator that records the largest block asked for. */
+static void *max_malloc(size_t size, void *p)
+{
+    size_t *max = p;
+    if (size > *max)
+        *max = size;
+    return malloc(size);
+}
+
+static void *max_realloc(void *ptr, size_t size, void *p)
+{
+    size_t *max = p;
+    if (size > *max)
+        *max = size;
+    return realloc(ptr, size);
+}
+
+static void max_free(void *ptr, void *p)
+{
+    (void)p;
+    free(ptr);
+}
+
+/* Many rows of a few thousand wide patterns: the count is sized for the patterns, not for the
+ * rows (sized for every row, 200,000 rows asked for blocks of 4 MiB). */
+START_TEST(test_count_rows_sized_for_patterns)
+{
+    double acc[40], cov[40];
+    size_t n = 2000, times = 100, N = n * times, m = 40, max = 0;
+    wsl_allocator a = {max_malloc, max_realloc, max_free, &max};
+    wsl_label_matrix *L, *R = NULL;
+    wsl_pattern_table *T = NULL;
+    int32_t *buf = malloc(N * m * sizeof *buf);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t j = 0; j < m; j++) {
+        acc[j] = 0.6 + 0.01 * (double)j;
+        cov[j] = 0.5;
+    }
+    L = gen(n, m, 2, acc, cov, 31, NULL);
+    for (size_t i = 0; i < N; i++)
+        WSL_ASSERT_OK(wsl_label_matrix_row(L, i % n, buf + i * m, m));
+    WSL_ASSERT_OK(wsl_label_matrix_from_buffer(&R, buf, N, m, m, 2, WSL_STORAGE_DENSE, NULL));
+    WSL_ASSERT_OK(wsl__patterns_of_rows(R, &a, &T, 1));
+    ck_assert_uint_le(T->n, n);
+    ck_assert_uint_eq(T->total, N);
+    ck_assert_msg(max < ((size_t)1 << 20), "largest block %zu bytes for %zu patterns", max, T->n);
+    wsl_pattern_table_free(T);
+    wsl_label_matrix_free(L);
+    wsl_label_matrix_free(R);
+    free(buf);
 }
 END_TEST
 
@@ -3055,6 +3108,7 @@ static Suite *label_model_suite(void)
     tcase_add_test(edge, test_em_class_nearly_absent);
     tcase_add_test(edge, test_patterns_thin);
     tcase_add_test(edge, test_count_rows_then_repeats);
+    tcase_add_test(edge, test_count_rows_sized_for_patterns);
     tcase_add_test(edge, test_sampled_race);
     tcase_add_test(edge, test_ties_follow_votes);
     tcase_add_test(errors, test_fit_predict_errors);

@@ -871,20 +871,40 @@ static int cmp_hash(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Rows whose hashes are looked at to size the count (on the stack: 8 KiB). */
-#define SIZE_PROBE 1024
+/* Rows whose hashes are looked at to size the count. */
+#define SIZE_PROBE 4096
 
-/* Whether most of L's first rows (SIZE_PROBE at most) differ, by their hashes. */
-static int first_rows_differ(const wsl_label_matrix *L, const uint64_t *mix)
+/*
+ * About how many distinct rows L has, from SIZE_PROBE rows spread over it: with D equally
+ * frequent rows, s draws hold about s^2 / (2 D) pairs of equal rows (more when some rows are
+ * frequent, which only lowers the estimate), so D is about s^2 / (2 pairs); at most L->n.
+ * The probe's hashes go in h (SIZE_PROBE entries).
+ */
+static size_t estimate_distinct(const wsl_label_matrix *L, const uint64_t *mix, uint64_t *h)
 {
-    uint64_t h[SIZE_PROBE];
-    size_t n = L->n < SIZE_PROBE ? L->n : SIZE_PROBE, d = n > 0, nnz;
+    size_t n = L->n < SIZE_PROBE ? L->n : SIZE_PROBE, pairs = 0, nnz;
+    double est;
     for (size_t i = 0; i < n; i++)
-        h[i] = hash_row(L, i, mix, &nnz);
+        h[i] = hash_row(L, (size_t)((double)i * (double)L->n / (double)n), mix, &nnz);
     qsort(h, n, sizeof *h, cmp_hash);
     for (size_t i = 1; i < n; i++)
-        d += h[i] != h[i - 1];
-    return 4 * d > 3 * n;
+        pairs += h[i] == h[i - 1];
+    if (pairs == 0)
+        return L->n;
+    est = (double)n * (double)n / (2.0 * (double)pairs);
+    return est < (double)L->n ? (size_t)est : L->n;
+}
+
+/* The count's per-pattern arrays, freed (and NULL). */
+static void free_counted(const wsl_allocator *a, uint64_t **keys, uint64_t **counts,
+                         uint64_t **rowh, uint32_t **nnzs)
+{
+    wsl__free(a, *keys);
+    wsl__free(a, *counts);
+    wsl__free(a, *rowh);
+    wsl__free(a, *nnzs);
+    *keys = *counts = *rowh = NULL;
+    *nnzs = NULL;
 }
 
 /*
@@ -894,8 +914,8 @@ static int first_rows_differ(const wsl_label_matrix *L, const uint64_t *mix)
  * table's canonical order needs no other), and its number of votes in *nnz. Votes are read
  * only later, once per distinct row. A slot holds a pattern's index + 1 and, with fewer than
  * 2^32 rows, the top half of its hash: a probe passes another row's slot without reading that
- * row's hash (a cache miss). When the first rows mostly differ, the slots and arrays are sized
- * for every row to be distinct from the start (no growth, no rehash).
+ * row's hash (a cache miss). The slots and arrays start sized for the patterns the rows seem
+ * to hold (estimate_distinct): no growth and no rehash when nearly every row differs.
  */
 static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_allocator *a,
                                       const wsl__row_patterns *rp, uint64_t **keys_out,
@@ -909,21 +929,35 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
     uint64_t hb[HASH_BLOCK];
     const uint64_t tag_mask = L->n < UINT32_MAX ? ~(uint64_t)UINT32_MAX : 0, idx_mask = ~tag_mask;
     wsl_status st = WSL_OK;
-    if (L->n > 512 && first_rows_differ(L, mix)) {
-        while (n_slots < 2 * L->n && n_slots < SIZE_MAX / 4)
-            n_slots *= 2;
-        cap = L->n;
-        keys = wsl__mallocarray(a, cap, sizeof *keys);
-        counts = wsl__mallocarray(a, cap, sizeof *counts);
-        rowh = wsl__mallocarray(a, cap, sizeof *rowh);
-        nnzs = wsl__mallocarray(a, cap, sizeof *nnzs);
+    if (L->n >= 2 * SIZE_PROBE) {
+        /* Sized for about as many patterns as the rows seem to hold (twice the estimate, at
+         * most every row): no growth when nearly every row differs, little memory when rows
+         * repeat. Without the memory, the count grows as it goes. */
+        uint64_t *h = wsl__mallocarray(a, SIZE_PROBE, sizeof *h);
+        size_t est = h ? estimate_distinct(L, mix, h) : 0;
+        wsl__free(a, h);
+        if (est > L->n / 2)
+            est = L->n / 2;
+        if (est >= 4096) {
+            cap = 2 * est;
+            keys = wsl__mallocarray(a, cap, sizeof *keys);
+            counts = wsl__mallocarray(a, cap, sizeof *counts);
+            rowh = wsl__mallocarray(a, cap, sizeof *rowh);
+            nnzs = wsl__mallocarray(a, cap, sizeof *nnzs);
+            while (n_slots < 2 * cap && n_slots < SIZE_MAX / 4)
+                n_slots *= 2;
+            if (!keys || !counts || !rowh || !nnzs) {
+                free_counted(a, &keys, &counts, &rowh, &nnzs);
+                cap = 0;
+                n_slots = 1024;
+            }
+        }
     }
     slots = wsl__calloc(a, n_slots, sizeof *slots);
-    if (!slots || (cap && (!keys || !counts || !rowh || !nnzs))) {
-        wsl__free(a, slots);
-        slots = NULL;
+    if (!slots && n_slots > 1024) /* sized for more than it needs to start with */
+        slots = wsl__calloc(a, n_slots = 1024, sizeof *slots);
+    if (!slots)
         goto oom;
-    }
     for (size_t i = 0; i < L->n; i++) {
         const unsigned char *row = cells + i * bytes;
         uint64_t h, v = 0;
@@ -992,12 +1026,7 @@ static wsl_status count_rows_by_bytes(const wsl_label_matrix *L, const wsl_alloc
     goto done;
 oom:
     st = WSL_ENOMEM;
-    wsl__free(a, keys);
-    wsl__free(a, counts);
-    wsl__free(a, rowh);
-    wsl__free(a, nnzs);
-    keys = counts = rowh = NULL;
-    nnzs = NULL;
+    free_counted(a, &keys, &counts, &rowh, &nnzs);
 done:
     wsl__free(a, slots);
     wsl__free(a, mix);
