@@ -68,8 +68,9 @@ static inline uint64_t wsl__row_code(const wsl_label_matrix *L, size_t i, const 
     return key;
 }
 
-/* Whether most of L's first rows (1024 at most) differ, by their keys under rc (rc->bits !=
- * 0): then a map of keys would take nearly every row, and hashing the rows' bytes costs less. */
+/* Whether L's rows mostly differ (about n / 4 distinct rows or more, from the pairs of equal
+ * keys under rc among 1024 rows spread over L; rc->bits != 0): then a map of keys would take
+ * nearly every row, and hashing the rows' bytes costs less. */
 int wsl__rows_distinct(const wsl_label_matrix *L, const wsl__row_coder *rc);
 
 /* The votes of a row from its key under rc (rc->bits != 0): the non-abstain columns in order
