@@ -865,12 +865,6 @@ static uint64_t hash_row(const wsl_label_matrix *L, size_t i, const uint64_t *mi
     return hash_finish(sum);
 }
 
-static int cmp_hash(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Rows whose hashes are looked at to size the count. */
 #define SIZE_PROBE 4096
 
@@ -882,13 +876,11 @@ static int cmp_hash(const void *a, const void *b)
  */
 static size_t estimate_distinct(const wsl_label_matrix *L, const uint64_t *mix, uint64_t *h)
 {
-    size_t n = L->n < SIZE_PROBE ? L->n : SIZE_PROBE, pairs = 0, nnz;
+    size_t n = L->n < SIZE_PROBE ? L->n : SIZE_PROBE, pairs, nnz;
     double est;
     for (size_t i = 0; i < n; i++)
         h[i] = hash_row(L, (size_t)((double)i * (double)L->n / (double)n), mix, &nnz);
-    qsort(h, n, sizeof *h, cmp_hash);
-    for (size_t i = 1; i < n; i++)
-        pairs += h[i] == h[i - 1];
+    pairs = wsl__equal_pairs(h, n);
     if (pairs == 0)
         return L->n;
     est = (double)n * (double)n / (2.0 * (double)pairs);

@@ -114,17 +114,24 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+size_t wsl__equal_pairs(uint64_t *v, size_t n)
+{
+    size_t pairs = 0;
+    qsort(v, n, sizeof *v, cmp_u64);
+    for (size_t i = 1; i < n; i++)
+        pairs += v[i] == v[i - 1];
+    return pairs;
+}
+
 int wsl__rows_distinct(const wsl_label_matrix *L, const wsl__row_coder *rc)
 {
     uint64_t keys[DISTINCT_PROBE];
-    size_t n = L->n < DISTINCT_PROBE ? L->n : DISTINCT_PROBE, pairs = 0;
+    size_t n = L->n < DISTINCT_PROBE ? L->n : DISTINCT_PROBE, pairs;
     /* Rows spread over L. With D equally frequent rows, s of them hold about s^2 / (2 D) pairs
      * of equal rows (more when some rows are frequent): at least n / 4 distinct rows, the
      * rows mostly differ, when pairs <= 2 s^2 / n. */
     for (size_t i = 0; i < n; i++)
         keys[i] = wsl__row_code(L, (size_t)((double)i * (double)L->n / (double)n), rc);
-    qsort(keys, n, sizeof *keys, cmp_u64);
-    for (size_t i = 1; i < n; i++)
-        pairs += keys[i] == keys[i - 1];
+    pairs = wsl__equal_pairs(keys, n);
     return n > 0 && (double)pairs <= 2.0 * (double)n * (double)n / (double)L->n;
 }

@@ -68,6 +68,10 @@ static inline uint64_t wsl__row_code(const wsl_label_matrix *L, size_t i, const 
     return key;
 }
 
+/* Adjacent equal values of v (n entries) once sorted: v is sorted in place. How many rows of
+ * a probe repeat an earlier one (the probes that size a count by its distinct rows). */
+size_t wsl__equal_pairs(uint64_t *v, size_t n);
+
 /* Whether L's rows mostly differ (about n / 4 distinct rows or more, from the pairs of equal
  * keys under rc among 1024 rows spread over L; rc->bits != 0): then a map of keys would take
  * nearly every row, and hashing the rows' bytes costs less. */
